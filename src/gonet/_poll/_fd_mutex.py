@@ -1,0 +1,161 @@
+# gonet._poll._fd_mutex: the fd's reference count and read/write locks (Go: internal/poll/fd_mutex.go).
+#
+# Go packs this into one atomic word because its goroutines run on many threads; a gonet fd
+# belongs to one scheduler (one OS thread), so plain fields suffice and no atomics are needed.
+#
+#   refs     operations in flight (each lock holder, plus short incref users such as setsockopt)
+#   rlocked  a read-side operation holds the fd (reads are serialised: "semacquire" for others)
+#   wlocked  a write-side operation holds the fd (a reader and a writer run at once: full duplex)
+#   closing  close() has begun: new operations fail with ErrClosed at once
+#
+# Hand-off is direct and FIFO: unlock passes the lock (and its ref) to the first waiter, so a
+# stream of readers cannot starve a queued one. close() wakes every lock waiter with ErrClosed;
+# the real close(2) runs in destroy(), exactly once, when the last ref is dropped.
+#
+# Invariants: refs >= 0; destroy() runs once; a woken waiter that finds `closing` gives the
+# lock back before raising.
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+from greenlet import getcurrent as _getcurrent
+
+from gonet.errors import ErrClosed
+
+if TYPE_CHECKING:
+    from gonet.runtime._proc import G, Scheduler
+
+__all__ = ["FdMutex"]
+
+
+class FdMutex(ABC):
+    """Reference count plus FIFO read and write locks of one fd. Go: poll.fdMutex."""
+
+    __slots__ = ("closing", "refs", "rlocked", "wlocked", "rwait", "wwait", "closer", "destroyed")
+
+    sched: Scheduler
+
+    def __init__(self) -> None:
+        self.closing = False
+        self.refs = 0
+        self.rlocked = False
+        self.wlocked = False
+        self.rwait: deque[G] = deque()
+        self.wwait: deque[G] = deque()
+        self.closer: G | None = None
+        self.destroyed = False
+
+    def incref(self) -> None:
+        """Take a reference for a short operation. Go: fdMutex.incref."""
+        if self.closing:
+            raise ErrClosed()
+        self.refs += 1
+
+    def decref(self) -> None:
+        """Drop a reference; the last one after close() destroys the fd. Go: fdMutex.decref."""
+        self.refs -= 1
+        if self.closing and self.refs == 0:
+            self._destroy_and_notify()
+
+    def lock_slow(self, read: bool) -> None:
+        """Wait, FIFO, for the read or write lock; on return the caller holds it and a ref."""
+        if self.closing:
+            raise ErrClosed()
+        if not (self.rlocked if read else self.wlocked):
+            if read:
+                self.rlocked = True
+            else:
+                self.wlocked = True
+            self.refs += 1
+            return
+        q = self.rwait if read else self.wwait
+        sched = self.sched
+        g = sched.running()
+        q.append(g)
+        try:
+            sched.park("semacquire", self)
+        except BaseException:
+            if g in q:
+                q.remove(g)
+            elif self._holds_after_handoff(g):
+                self.unlock_slow(read)
+            raise
+        # The lock and its ref were handed to us by unlock_slow.
+        if self.closing:
+            self.unlock_slow(read)
+            raise ErrClosed()
+
+    def _holds_after_handoff(self, g: G) -> bool:
+        # Interrupted after a hand-off was queued: we own the lock (wakeval marks the hand-off).
+        return g.wakeval is _HANDOFF
+
+    def unlock_slow(self, read: bool) -> None:
+        """Release the read or write lock: hand it to the next waiter, or drop it."""
+        q = self.rwait if read else self.wwait
+        if q and not self.closing:
+            self.sched.ready(q.popleft(), _HANDOFF)
+            return
+        if read:
+            self.rlocked = False
+        else:
+            self.wlocked = False
+        self.refs -= 1
+        if self.closing and self.refs == 0:
+            self._destroy_and_notify()
+
+    def begin_close(self) -> bool:
+        """Mark closing and fail every lock waiter; return False if already closing.
+
+        Go: fdMutex.increfAndClose.
+        """
+        if self.closing:
+            return False
+        self.closing = True
+        sched = self.sched
+        for q in (self.rwait, self.wwait):
+            while q:
+                sched.ready_exc(q.popleft(), ErrClosed())
+        return True
+
+    def wait_destroyed(self) -> None:
+        """Park the closing goroutine until the last in-flight operation has left."""
+        if self.destroyed:
+            return
+        if self.refs == 0:
+            self._destroy_and_notify()
+            return
+        sched = self.sched
+        g = sched.cur
+        if g is None or g.glet is not _getcurrent():
+            return  # called outside a goroutine (e.g. a finalizer): the last decref destroys
+        self.closer = g
+        try:
+            sched.park("semacquire", self)
+        finally:
+            self.closer = None
+
+    def _destroy_and_notify(self) -> None:
+        if self.destroyed:
+            return
+        self.destroyed = True
+        self.destroy()
+        g = self.closer
+        if g is not None:
+            self.closer = None
+            self.sched.ready(g)
+
+    @abstractmethod
+    def destroy(self) -> None:
+        """Release the OS resource; called exactly once, after close and the last ref."""
+
+
+class _Handoff:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<lock hand-off>"
+
+
+_HANDOFF: Any = _Handoff()

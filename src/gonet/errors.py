@@ -1,0 +1,246 @@
+# gonet.errors: every exception class gonet raises, in one place.
+#
+# Invariants:
+# - A failed net operation raises an OpError that is ALSO an instance of the natural Python
+#   class of its cause (ConnectionRefusedError, TimeoutError, ErrClosed, ...), so both
+#   `except OpError` (Go style) and `except ConnectionRefusedError` (Python style) work.
+#   `op_error()` builds that combined class once per cause class and caches it.
+# - Messages follow Go's texts exactly where Go has one ("i/o timeout",
+#   "use of closed network connection", "all goroutines are asleep - deadlock!").
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = [
+    "GonetError",
+    "DeadlockError",
+    "PanicError",
+    "ErrClosed",
+    "DeadlineExceededError",
+    "OpError",
+    "AddrError",
+    "UnknownNetworkError",
+    "InvalidAddrError",
+    "DNSError",
+    "NotPollableError",
+    "op_error",
+]
+
+
+class GonetError(Exception):
+    """Base class of gonet's own runtime errors (not of net errors, which are OSErrors)."""
+
+
+class DeadlockError(GonetError, RuntimeError):
+    """Raised in the main goroutine when every goroutine is blocked and nothing can wake one.
+
+    Go: fatal error "all goroutines are asleep - deadlock!".
+    """
+
+    def __init__(self, msg: str = "all goroutines are asleep - deadlock!") -> None:
+        super().__init__(msg)
+
+
+class PanicError(GonetError):
+    """Base class of Go's runtime panics (send on closed channel, negative WaitGroup, ...)."""
+
+
+class ErrClosed(OSError):
+    """Use of a closed network connection or listener.
+
+    Go: net.ErrClosed / poll.ErrNetClosing.
+    """
+
+    def __init__(self, msg: str = "use of closed network connection") -> None:
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "use of closed network connection"
+
+
+class DeadlineExceededError(TimeoutError):
+    """An I/O deadline expired.
+
+    Go: os.ErrDeadlineExceeded ("i/o timeout"), whose Timeout() is true.
+    """
+
+    def __init__(self, msg: str = "i/o timeout") -> None:
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "i/o timeout"
+
+    def timeout(self) -> bool:
+        """Report True: this error is a timeout. Go: net.Error.Timeout."""
+        return True
+
+
+class NotPollableError(OSError):
+    """The fd reported EPOLLERR alone: it cannot be waited on. Go: poll.ErrNotPollable."""
+
+    def __init__(self, msg: str = "not pollable") -> None:
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return "not pollable"
+
+
+class AddrError(ValueError):
+    """A malformed or unusable address. Go: net.AddrError ("address X: missing port in address")."""
+
+    def __init__(self, err: str, addr: str = "") -> None:
+        super().__init__(err, addr)
+        self.err = err
+        self.addr = addr
+
+    def __str__(self) -> str:
+        if self.addr:
+            return f"address {self.addr}: {self.err}"
+        return self.err
+
+
+class UnknownNetworkError(ValueError):
+    """A network name gonet does not know. Go: net.UnknownNetworkError."""
+
+    def __init__(self, network: str) -> None:
+        super().__init__(network)
+        self.network = network
+
+    def __str__(self) -> str:
+        return f"unknown network {self.network}"
+
+
+class InvalidAddrError(ValueError):
+    """An address of the wrong kind for the operation. Go: net.InvalidAddrError."""
+
+
+class DNSError(OSError):
+    """A name lookup failed. Go: net.DNSError."""
+
+    def __init__(
+        self,
+        err: str,
+        name: str,
+        server: str = "",
+        is_timeout: bool = False,
+        is_not_found: bool = False,
+    ) -> None:
+        super().__init__(err)
+        self.err = err
+        self.name = name
+        self.server = server
+        self.is_timeout = is_timeout
+        self.is_not_found = is_not_found
+
+    def __str__(self) -> str:
+        s = f"lookup {self.name}"
+        if self.server:
+            s += f" on {self.server}"
+        return f"{s}: {self.err}"
+
+    def timeout(self) -> bool:
+        """Report whether the lookup timed out. Go: DNSError.Timeout."""
+        return self.is_timeout
+
+
+def _errno_text(err: BaseException, syscall: str | None) -> str:
+    """Format a cause as Go would: "connect: connection refused" for syscall errors."""
+    if isinstance(err, OSError) and type(err).__str__ is OSError.__str__ and err.errno:
+        text = err.strerror or os.strerror(err.errno)
+        text = text[:1].lower() + text[1:]
+        return f"{syscall}: {text}" if syscall else text
+    return str(err)
+
+
+class OpError(OSError):
+    """A failed network operation: what was done, on which network, between which addresses.
+
+    Attributes mirror Go's net.OpError: ``op`` ("read", "dial", ...), ``net`` ("tcp"),
+    ``source`` and ``addr`` (local and remote address, may be None), ``err`` (the cause),
+    plus ``written``: bytes already written when a write failed part-way.
+
+    Go: net.OpError.
+    """
+
+    op: str
+    net: str
+    source: Any
+    addr: Any
+    err: BaseException
+    syscall: str | None
+    written: int
+
+    def __init__(
+        self,
+        op: str,
+        net: str,
+        source: Any,
+        addr: Any,
+        err: BaseException,
+        syscall: str | None = None,
+        written: int = 0,
+    ) -> None:
+        errno = err.errno if isinstance(err, OSError) else None
+        # Not super(): the combined class's other base (ErrClosed, AddrError) has its own __init__.
+        OSError.__init__(self, errno, _errno_text(err, syscall))
+        self.op = op
+        self.net = net
+        self.source = source
+        self.addr = addr
+        self.err = err
+        self.syscall = syscall
+        self.written = written
+
+    def __str__(self) -> str:
+        s = self.op
+        if self.net:
+            s += " " + self.net
+        if self.source is not None:
+            s += f" {self.source}"
+        if self.addr is not None:
+            s += ("->" if self.source is not None else " ") + f"{self.addr}"
+        return f"{s}: {self.strerror}"
+
+    def __reduce__(self) -> Any:
+        return (op_error, (self.op, self.net, self.source, self.addr, self.err, self.syscall, self.written))
+
+    def timeout(self) -> bool:
+        """Report whether the cause is a timeout. Go: net.Error.Timeout."""
+        return isinstance(self.err, TimeoutError)
+
+
+_combined: dict[type, type] = {}
+
+
+def op_error(
+    op: str,
+    net: str,
+    source: Any,
+    addr: Any,
+    err: BaseException,
+    syscall: str | None = None,
+    written: int = 0,
+) -> OpError:
+    """Build an OpError that is also an instance of ``type(err)``.
+
+    Args:
+        op, net, source, addr: as on OpError.
+        err: the cause; its class becomes a base of the result's class.
+        syscall: name of the failing system call, used in the message ("connect").
+        written: bytes written before a write failed.
+    """
+    cls = type(err)
+    combined = _combined.get(cls)
+    if combined is None:
+        if cls is OSError or issubclass(cls, OpError) or cls.__module__ == "builtins" and not issubclass(cls, OSError):
+            combined = OpError
+        else:
+            try:
+                combined = type(f"OpError[{cls.__name__}]", (OpError, cls), {"__module__": __name__})
+            except TypeError:
+                combined = OpError
+        _combined[cls] = combined
+    if isinstance(err, OpError):
+        err = err.err
+    return combined(op, net, source, addr, err, syscall, written)

@@ -1,0 +1,200 @@
+# gonet.runtime._netpoll: pollDesc, the netpoller's per-fd state (Go: runtime/netpoll.go).
+#
+# Each direction (read, write) of a pollDesc has a readiness flag and at most one waiter:
+#
+#   rready  True:  the fd may be readable — try the syscall. Set by an epoll edge, and initially
+#                  (a new registration's readiness is unknown, so the first syscall finds out).
+#           False: the last syscall proved the socket empty (EAGAIN, or a short stream read) and
+#                  no edge has arrived since — parking without a syscall is safe, because any
+#                  later arrival raises a fresh edge. This is how gonet "trusts the edge" and
+#                  avoids Go's failed recv()+EAGAIN per message (~1.6 us in Python).
+#   rg      None or the goroutine parked waiting for the read side. Only one: the fd mutex
+#           serialises readers, so a second waiter would be a bug ("double wait").
+#
+# Transitions (Go's pdNil / pdReady / pdWait / G, with the flag kept apart from the waiter):
+#
+#   event (ioready):  rready = True; if rg: ready(rg, True), rg = None
+#   deadline/close:   rready unchanged (a timeout never makes the fd "ready");
+#                     if rg: ready(rg, False), rg = None — the waiter re-checks errors
+#   wait():           closing -> ErrClosed; rd < 0 -> timeout; everr -> not pollable;
+#                     rready -> return; else park. Woken without readiness and without an
+#                     error (the deadline was extended meanwhile) -> park again silently.
+#
+# Deadlines are absolute monotonic times encoded as Go does: 0.0 none, -1.0 expired (set by
+# the timer or by a deadline already in the past), > 0 pending. So the hot path checks
+# `rd < 0` — one comparison, no clock read.
+#
+# Invariants:
+# - A pollDesc is in its scheduler's fd table from open() to close(); events for fds not in the
+#   table are dropped.
+# - evict() (close) wakes both waiters; close() unregisters from epoll before the fd is closed.
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError
+
+if TYPE_CHECKING:
+    from gonet.runtime._proc import G, Scheduler
+    from gonet.runtime._time import Timer
+
+__all__ = ["PollDesc"]
+
+
+class PollDesc:
+    """Readiness, waiters and deadlines of one registered fd. Go: runtime.pollDesc."""
+
+    __slots__ = (
+        "fd", "sched", "closing", "everr", "rready", "wready", "rg", "wg", "rd", "wd", "rt",
+        "wt", "info",
+    )
+
+    def __init__(self, sched: Scheduler, fd: int, info: Any = None) -> None:
+        self.sched = sched
+        self.fd = fd
+        self.closing = False
+        self.everr = False
+        self.rready = True
+        self.wready = True
+        self.rg: G | None = None
+        self.wg: G | None = None
+        self.rd = 0.0
+        self.wd = 0.0
+        self.rt: Timer | None = None
+        self.wt: Timer | None = None
+        self.info = info  # what a goroutine dump shows for "IO wait" (e.g. the conn)
+
+    @classmethod
+    def open(cls, sched: Scheduler, fd: int, info: Any = None) -> PollDesc:
+        """Register fd with the scheduler's poller, once. Go: poll_runtime_pollOpen."""
+        pd = cls(sched, fd, info)
+        sched.poller.open(fd)
+        sched.pds[fd] = pd
+        return pd
+
+    def close(self) -> None:
+        """Unregister the fd; call after evict(), before close(2). Go: poll_runtime_pollClose."""
+        sched = self.sched
+        if sched.pds.get(self.fd) is self:
+            del sched.pds[self.fd]
+            sched.poller.close(self.fd)
+
+    def evict(self) -> None:
+        """Mark closing and wake both waiters; they fail with ErrClosed. Go: poll_runtime_pollUnblock."""
+        self.closing = True
+        if self.rt is not None:
+            self.rt.stop()
+        if self.wt is not None:
+            self.wt.stop()
+        self._unblock_read()
+        self._unblock_write()
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    def wait_read(self) -> None:
+        """Park until the fd may be readable. Go: poll_runtime_pollWait(pd, 'r').
+
+        Raises:
+            ErrClosed, DeadlineExceededError, NotPollableError.
+        """
+        sched = self.sched
+        while True:
+            if self.closing:
+                raise ErrClosed()
+            if self.rd < 0:
+                raise DeadlineExceededError()
+            if self.everr:
+                raise NotPollableError()
+            if self.rready:
+                return
+            self.rg = sched.cur
+            sched.io_waiters += 1
+            try:
+                sched.park("IO wait", self)
+            finally:
+                sched.io_waiters -= 1
+                self.rg = None
+
+    def wait_write(self) -> None:
+        """Park until the fd may be writable. Go: poll_runtime_pollWait(pd, 'w')."""
+        sched = self.sched
+        while True:
+            if self.closing:
+                raise ErrClosed()
+            if self.wd < 0:
+                raise DeadlineExceededError()
+            if self.wready:
+                return
+            self.wg = sched.cur
+            sched.io_waiters += 1
+            try:
+                sched.park("IO wait", self)
+            finally:
+                sched.io_waiters -= 1
+                self.wg = None
+
+    def _unblock_read(self) -> None:
+        g = self.rg
+        if g is not None:
+            self.rg = None
+            self.sched.ready(g, False)
+
+    def _unblock_write(self) -> None:
+        g = self.wg
+        if g is not None:
+            self.wg = None
+            self.sched.ready(g, False)
+
+    # -- deadlines -----------------------------------------------------------------------------
+
+    def set_deadline(self, when: float | None, read: bool, write: bool) -> None:
+        """Set the absolute deadline of one or both directions; None clears it.
+
+        A deadline in the past expires at once and wakes a parked waiter; a later one arms a
+        timer; a waiter parked under an older deadline keeps waiting under the new one.
+
+        Go: poll_runtime_pollSetDeadline.
+        """
+        if self.closing:
+            raise ErrClosed()
+        sched = self.sched
+        if when is None:
+            d = 0.0
+        elif when <= sched.clock():
+            d = -1.0
+        else:
+            d = float(when)
+        if read:
+            self.rd = d
+            t = self.rt
+            if d > 0:
+                if t is None:
+                    t = self.rt = sched.timers.new(_read_deadline_fired, self)
+                t.reset(d)
+            elif t is not None:
+                t.stop()
+            if d < 0:
+                self._unblock_read()
+        if write:
+            self.wd = d
+            t = self.wt
+            if d > 0:
+                if t is None:
+                    t = self.wt = sched.timers.new(_write_deadline_fired, self)
+                t.reset(d)
+            elif t is not None:
+                t.stop()
+            if d < 0:
+                self._unblock_write()
+
+
+def _read_deadline_fired(pd: PollDesc) -> None:
+    # A stopped or re-armed timer never gets here (its heap entry is stale), so no sequence
+    # check is needed as in Go's netpolldeadlineimpl.
+    pd.rd = -1.0
+    pd._unblock_read()
+
+
+def _write_deadline_fired(pd: PollDesc) -> None:
+    pd.wd = -1.0
+    pd._unblock_write()

@@ -1,0 +1,493 @@
+# gonet.runtime._proc: goroutines and the per-thread scheduler (Go: runtime/proc.go).
+#
+# A goroutine (G) is a greenlet plus an id, a status and a wait reason. Each OS thread that uses
+# gonet gets one Scheduler, created lazily by the first gonet call on that thread; the code the
+# thread was already running becomes its main goroutine, so no run() wrapper is needed.
+#
+# Switching. The scheduler's loop runs in its own greenlet, the hub. A goroutine that parks hands
+# the CPU straight to the next runnable goroutine (one greenlet switch, not two through the hub)
+# until TICK_LIMIT hand-offs in a row; then it goes through the hub, which fires timers and polls
+# the network without blocking, so a busy run queue cannot starve I/O. When nothing is runnable the
+# hub blocks in epoll_wait until the next timer.
+#
+# The one primitive: park(reason) suspends the current goroutine; ready(g, value) makes it
+# runnable and park() then returns value (or raises g.wakeexc). Everything that blocks — the
+# netpoller, sleep, channels, mutexes, thread hand-off — is built on these two.
+#
+# Status state machine of a G (Go: _Grunnable, _Grunning, _Gwaiting, _Gdead):
+#
+#   go() ──> RUNNABLE ──switch──> RUNNING ──park()──> WAITING ──ready()──> RUNNABLE
+#                                    │
+#                                    └──fn returns──> DEAD ──(reused by go())──> RUNNABLE
+#
+# Invariants:
+# - Only this module switches greenlets.
+# - A G is in the run queue at most once: ready() is called only for WAITING goroutines, by
+#   whoever removed the G from the wait structure it was parked on.
+# - Whoever parks must undo its wait registration if park() raises (DeadlockError,
+#   KeyboardInterrupt forwarded to main, GreenletExit at thread death).
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import threading
+import time
+import traceback
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import greenlet
+
+from gonet.errors import DeadlockError
+from gonet.runtime._netpoll_epoll import EV_ERR, EV_READ, EV_WRITE, EpollBackend
+from gonet.runtime._time import TimerHeap
+
+__all__ = ["G", "Scheduler", "current", "RUNNABLE", "RUNNING", "WAITING", "DEAD"]
+
+RUNNABLE = "runnable"
+RUNNING = "running"
+WAITING = "waiting"
+DEAD = "dead"
+
+# Hand-offs between goroutines before the hub must poll the network (Go: schedtick % 61).
+TICK_LIMIT = 61
+# Finished goroutines kept for reuse (Go: gfree list); creating a greenlet costs ~9 us.
+GFREE_MAX = 4096
+
+_goids = itertools.count(1)
+_schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
+_getcurrent = greenlet.getcurrent
+_GreenletExit = greenlet.GreenletExit
+
+
+class G:
+    """A goroutine: a greenlet plus its scheduling state. Go: runtime.g."""
+
+    __slots__ = (
+        "id", "glet", "sched", "fn", "args", "kwargs", "status", "waitreason", "waitsince",
+        "waitobj", "wakeval", "wakeexc", "parent_id", "created_by", "__weakref__",
+    )
+    glet: Any
+
+    def __init__(self, sched: Scheduler, glet: greenlet.greenlet | None) -> None:
+        self.id = next(_goids)
+        self.sched = sched
+        self.glet = glet
+        self.fn: Callable[..., Any] | None = None
+        self.args: tuple[Any, ...] = ()
+        self.kwargs: dict[str, Any] = {}
+        self.status = RUNNABLE
+        self.waitreason = ""
+        self.waitsince = 0.0
+        self.waitobj: Any = None
+        self.wakeval: Any = None
+        self.wakeexc: BaseException | None = None
+        self.parent_id = 0
+        self.created_by: Any = None
+
+    def __repr__(self) -> str:
+        return f"<goroutine {self.id} [{self.waitreason or self.status}]>"
+
+    def _loop(self) -> None:
+        """Run goroutine bodies forever; between bodies, wait on the free list for reuse."""
+        sched = self.sched
+        while True:
+            sched.cur = self
+            self.status = RUNNING
+            fn, args, kwargs = self.fn, self.args, self.kwargs
+            self.fn = None
+            self.args = ()
+            self.kwargs = {}
+            try:
+                fn(*args, **kwargs)  # type: ignore[misc]
+            except _GreenletExit:
+                sched._goexit(self)
+                return
+            except BaseException as e:  # noqa: BLE001 - a goroutine's exception is a panic
+                sched._panic(self, e)
+            if not sched._goexit(self):
+                return
+            sched._switch_away()
+
+
+class Scheduler:
+    """The run queue, timers and netpoller of one OS thread. Go: an M with its P."""
+
+    __slots__ = (
+        "thread_ident", "runq", "timers", "poller", "pds", "io_waiters", "external", "inbox",
+        "inbox_lock", "wake_pending", "gfree", "gs", "ticks", "clock", "now", "main", "cur",
+        "hub", "closed", "runnext_streak", "shuffle", "autojump",
+        # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
+        "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
+        "parks_by",
+        "__weakref__",
+    )
+
+    def __init__(self) -> None:
+        self.thread_ident = threading.get_ident()
+        self.runq: deque[G] = deque()
+        self.timers = TimerHeap()
+        self.poller = EpollBackend()
+        self.pds: dict[int, Any] = {}
+        self.io_waiters = 0
+        self.external = 0
+        self.inbox: list[Any] = []
+        self.inbox_lock = threading.Lock()
+        self.wake_pending = False
+        self.gfree: list[G] = []
+        self.clock: Callable[[], float] = time.monotonic
+        self.now = self.clock()
+        self.ticks = 0
+        self.runnext_streak = 0
+        # Hooks (None = off): shuffle(runq) reorders the run queue before each hub dispatch
+        # (GONET_SCHED_SEED); autojump(when) advances a virtual clock to the next timer instead
+        # of sleeping when no goroutine can run (trio's autojump clock).
+        self.shuffle: Callable[[deque[G]], None] | None = None
+        self.autojump: Callable[[float], None] | None = None
+        self.parks_by: dict[str, int] = {}
+        self.closed = False
+        self.n_created = 1
+        self.n_peak = 1
+        self.n_parks = 0
+        self.n_polls = 0
+        self.n_events = 0
+        self.n_wakeups = 0
+        self.n_deadlocks = 0
+        main = G(self, _getcurrent())
+        main.status = RUNNING
+        self.main = main
+        self.cur: G | None = main
+        self.gs: dict[int, G] = {main.id: main}
+        self.hub = greenlet.greenlet(self._hub_run, parent=main.glet)
+        _schedulers.add(self)
+
+    # -- goroutine lifecycle -------------------------------------------------------------------
+
+    def go(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> G:
+        """Create a goroutine running fn(*args, **kwargs); it runs when the caller next yields."""
+        gfree = self.gfree
+        if gfree:
+            g = gfree.pop()
+            g.id = next(_goids)
+            g.wakeval = None
+        else:
+            g = G(self, None)
+            g.glet = greenlet.greenlet(g._loop, parent=self.hub)
+        g.fn = fn
+        g.args = args
+        g.kwargs = kwargs
+        g.status = RUNNABLE
+        cur = self.cur
+        g.parent_id = cur.id if cur is not None else 0
+        g.created_by = fn
+        gs = self.gs
+        gs[g.id] = g
+        self.n_created += 1
+        if len(gs) > self.n_peak:
+            self.n_peak = len(gs)
+        # runnext: the new goroutine runs next, unless that keeps starving the queue.
+        if self.runnext_streak < 8:
+            self.runnext_streak += 1
+            self.runq.appendleft(g)
+        else:
+            self.runq.append(g)
+        return g
+
+    def _goexit(self, g: G) -> bool:
+        """Retire a finished goroutine; return True if its greenlet was kept for reuse."""
+        g.status = DEAD
+        g.waitreason = ""
+        g.waitobj = None
+        g.created_by = None
+        self.gs.pop(g.id, None)
+        if len(self.gfree) < GFREE_MAX and not self.closed:
+            self.gfree.append(g)
+            return True
+        return False
+
+    def _panic(self, g: G, exc: BaseException) -> None:
+        """Handle an exception that escaped goroutine g (Go: a panic)."""
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            # Ctrl-C or sys.exit() in any goroutine ends the program through main, as Python users expect.
+            self.interrupt(self.main, exc)
+            return
+        panic_handler(g, exc)
+
+    # -- park / ready --------------------------------------------------------------------------
+
+    def park(self, reason: str, waitobj: Any = None) -> Any:
+        """Suspend the current goroutine until ready() is called for it; return its wake value.
+
+        Raises:
+            RuntimeError: called from a thread other than this scheduler's.
+            BaseException: whatever was passed as ``exc`` to ready()/interrupt().
+
+        Go: runtime.gopark.
+        """
+        g = self.cur
+        if g is None or _getcurrent() is not g.glet:
+            raise RuntimeError(
+                "gonet: a goroutine may only block on objects of its own thread's scheduler "
+                "(this conn/channel belongs to another OS thread)"
+            )
+        g.status = WAITING
+        g.waitreason = reason
+        g.waitobj = waitobj
+        g.waitsince = self.now
+        self.n_parks += 1
+        by = self.parks_by
+        by[reason] = by.get(reason, 0) + 1
+        runq = self.runq
+        if runq and self.ticks < TICK_LIMIT and runq[0].glet:
+            self.ticks += 1
+            runq.popleft().glet.switch()
+        else:
+            self.cur = None  # the hub runs: no goroutine is current (the watchdog relies on it)
+            self.hub.switch()
+        self.cur = g
+        g.status = RUNNING
+        exc = g.wakeexc
+        if exc is not None:
+            g.wakeexc = None
+            raise exc
+        return g.wakeval
+
+    def running(self) -> G:
+        """Return the goroutine now running on this scheduler.
+
+        Raises:
+            RuntimeError: called from the hub (a timer callback), where no goroutine runs.
+        """
+        g = self.cur
+        if g is None:
+            raise RuntimeError("gonet: cannot block outside a goroutine (e.g. in a timer callback)")
+        return g
+
+    def ready(self, g: G, value: Any = None) -> None:
+        """Make parked goroutine g runnable; its park() returns value. Go: runtime.goready.
+
+        A no-op if g is not parked (it was already woken, e.g. by interrupt()).
+        """
+        if g.status is not WAITING:
+            return
+        g.wakeval = value
+        g.status = RUNNABLE
+        self.runq.append(g)
+
+    def ready_exc(self, g: G, exc: BaseException) -> None:
+        """Make parked goroutine g runnable; its park() raises exc. No-op if g is not parked."""
+        if g.status is not WAITING:
+            return
+        g.wakeexc = exc
+        g.status = RUNNABLE
+        self.runq.append(g)
+
+    def interrupt(self, g: G, exc: BaseException) -> None:
+        """Deliver exc to g at its current or next park(), waking it if it is parked."""
+        g.wakeexc = exc
+        if g.status is WAITING:
+            g.status = RUNNABLE
+            self.runq.append(g)
+
+    def gosched(self) -> None:
+        """Yield: put the current goroutine at the back of the run queue. Go: runtime.Gosched."""
+        g = self.cur
+        if g is None:
+            return  # called from the hub (a timer callback): nothing to yield
+        self.ticks += 1
+        if not self.runq and self.ticks < TICK_LIMIT:
+            return  # nobody else to run; every TICK_LIMIT yields the hub polls timers and I/O
+        g.status = RUNNABLE
+        self.runq.append(g)
+        self._switch_away()
+        self.cur = g
+        g.status = RUNNING
+
+    def _switch_away(self) -> None:
+        # A greenlet not yet started (falsy) is started by the hub: a new greenlet inherits the
+        # recursion depth of whoever first switches into it, so starting it from deep inside
+        # another goroutine would compound depth along a chain of hand-offs.
+        runq = self.runq
+        if runq and self.ticks < TICK_LIMIT and runq[0].glet:
+            self.ticks += 1
+            runq.popleft().glet.switch()
+        else:
+            self.cur = None
+            self.hub.switch()
+
+    # -- cross-thread --------------------------------------------------------------------------
+
+    def inject(self, waker: Any) -> None:
+        """Queue a completion from another OS thread and wake the hub. Thread-safe.
+
+        ``waker`` has ``deliver(sched)``, called on the scheduler's thread by the hub.
+        """
+        with self.inbox_lock:
+            self.inbox.append(waker)
+            wake = not self.wake_pending
+            self.wake_pending = True
+        if wake:
+            self.poller.wakeup()
+
+    def _drain_inbox(self) -> None:
+        with self.inbox_lock:
+            items = self.inbox
+            self.inbox = []
+            self.wake_pending = False
+        for w in items:
+            w.deliver(self)
+
+    # -- the hub -------------------------------------------------------------------------------
+
+    def _hub_run(self) -> None:
+        while True:
+            try:
+                self._hub_loop()
+            except _GreenletExit:
+                raise
+            except BaseException as e:  # noqa: BLE001 - a timer callback or poll failed: main decides
+                self.interrupt(self.main, e)
+
+    def _hub_loop(self) -> None:
+        runq = self.runq
+        timers = self.timers
+        clock = self.clock
+        while True:
+            self.ticks = 0
+            self.runnext_streak = 0
+            now = self.now = clock()
+            if timers.active:
+                timers.fire(now)
+            if self.inbox:
+                self._drain_inbox()
+            if runq:
+                if self.io_waiters:
+                    self._netpoll(0)
+                if self.shuffle is not None:
+                    self.shuffle(runq)
+                runq.popleft().glet.switch()
+                continue
+            when = timers.next_when()
+            if when is None:
+                if not (self.io_waiters or self.external or self.inbox):
+                    self._deadlock()
+                    continue
+                timeout = -1.0
+            else:
+                timeout = when - now
+                if timeout < 0:
+                    timeout = 0.0
+                elif self.autojump is not None:
+                    self._netpoll(0)
+                    if not runq and not self.inbox:
+                        self.autojump(when)
+                    continue
+            self._netpoll(timeout)
+
+    def _netpoll(self, timeout: float) -> None:
+        """Wait for I/O up to timeout and ready the goroutines it unblocks (Go: netpoll)."""
+        events = self.poller.poll(timeout)
+        self.n_polls += 1
+        if not events:
+            return
+        pds = self.pds
+        runq = self.runq
+        woken = 0
+        # No user code runs in this loop: stale events for closed fds cannot reach a reused fd
+        # number's new owner between collecting the batch and readying its goroutines.
+        for fd, ev in events:
+            pd = pds.get(fd)
+            if pd is None:
+                if fd == self.poller.wakefd:
+                    self.poller.drain_wakeup()
+                continue
+            if ev & EV_READ:
+                pd.rready = True
+                g = pd.rg
+                if g is not None and g.status is WAITING:
+                    pd.rg = None
+                    g.wakeval = True
+                    g.status = RUNNABLE
+                    runq.append(g)
+                    woken += 1
+            if ev & EV_WRITE:
+                pd.wready = True
+                g = pd.wg
+                if g is not None and g.status is WAITING:
+                    pd.wg = None
+                    g.wakeval = True
+                    g.status = RUNNABLE
+                    runq.append(g)
+                    woken += 1
+            if ev == EV_ERR:
+                pd.everr = True
+        self.n_events += len(events)
+        self.n_wakeups += woken
+
+    def _deadlock(self) -> None:
+        main = self.main
+        self.n_deadlocks += 1
+        if main.status is not WAITING:
+            # Cannot happen while main is alive; fail loudly rather than spin.
+            raise RuntimeError("gonet: scheduler idle but main goroutine is not parked")
+        self.ready_exc(main, DeadlockError())
+
+
+def _default_panic(g: G, exc: BaseException) -> None:
+    """Print the panic and end the process with status 2, as Go does."""
+    try:
+        sys.stdout.flush()
+    except Exception:  # noqa: BLE001 - stdout may be closed; the panic must still print
+        pass
+    msg = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    text = f"panic: {msg}\n\ngoroutine {g.id} [running]:\n{tb}"
+    if os.environ.get("GONET_TRACEBACK", "") in ("all", "system", "crash"):
+        from gonet.runtime._traceback import stack  # type: ignore[import-not-found,unused-ignore]
+
+        text += "\n" + stack(all=True)
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    finally:
+        os._exit(2)
+
+
+# The action taken for a panic; replaceable (the pytest plugin turns panics into test failures).
+panic_handler: Callable[[G, BaseException], None] = _default_panic
+
+_tls = threading.local()
+
+
+def current() -> Scheduler:
+    """Return this OS thread's scheduler, creating it (and the main goroutine) on first use."""
+    try:
+        s: Scheduler = _tls.sched
+        return s
+    except AttributeError:
+        s = _tls.sched = Scheduler()
+        return s
+
+
+def all_schedulers() -> list[Scheduler]:
+    """Return every live scheduler (one per OS thread that has used gonet)."""
+    return list(_schedulers)
+
+
+def _after_fork_in_child() -> None:
+    # The child starts with a fresh poller and scheduler; the parent's are not shared.
+    s = getattr(_tls, "sched", None)
+    if s is not None:
+        s.closed = True
+        try:
+            s.poller.shutdown()
+        except OSError:
+            pass
+        del _tls.sched
+    _schedulers.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
