@@ -64,7 +64,8 @@ class FD(FdMutex):
 
     def init(self, info: Any = None) -> None:
         """Register with the netpoller (once). Go: FD.Init."""
-        self.pd = PollDesc.open(self.sched, self.sysfd, info)
+        pd = self.pd = PollDesc.open(self.sched, self.sysfd, info)
+        pd.trust = self.stream
 
     def fileno(self) -> int:
         """Return the OS file descriptor (-1 once closed)."""
@@ -140,7 +141,7 @@ class FD(FdMutex):
                     continue
                 except InterruptedError:
                     continue
-                if n < size and n and self.stream:
+                if n < size and n and pd.trust:
                     pd.rready = False  # a short stream read drained the socket: trust the edge
                 return n
         finally:
@@ -176,7 +177,7 @@ class FD(FdMutex):
                     continue
                 except InterruptedError:
                     continue
-                if len(data) < size and data and self.stream:
+                if len(data) < size and data and pd.trust:
                     pd.rready = False
                 return data
         finally:
@@ -237,7 +238,8 @@ class FD(FdMutex):
                 written += k
                 if written >= n:
                     return n
-                pd.wready = False  # a short write filled the send buffer: wait for EPOLLOUT
+                if pd.trust:
+                    pd.wready = False  # a short write filled the send buffer: wait for EPOLLOUT
         finally:
             if self.wwait or self.closing:
                 self.unlock_slow(False)

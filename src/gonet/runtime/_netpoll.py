@@ -8,6 +8,10 @@
 #                  no edge has arrived since — parking without a syscall is safe, because any
 #                  later arrival raises a fresh edge. This is how gonet "trusts the edge" and
 #                  avoids Go's failed recv()+EAGAIN per message (~1.6 us in Python).
+#   trust   True while the short-read inference is valid: a stream socket whose peer has not
+#           hung up. Cleared for good by an RDHUP/HUP/ERR event: a FIN or RST that arrived in
+#           an event the hub collected BEFORE a short read raises no later edge, so after it
+#           every read must go to the kernel (which returns 0 or the error at once).
 #   rg      None or the goroutine parked waiting for the read side. Only one: the fd mutex
 #           serialises readers, so a second waiter would be a bug ("double wait").
 #
@@ -45,8 +49,8 @@ class PollDesc:
     """Readiness, waiters and deadlines of one registered fd. Go: runtime.pollDesc."""
 
     __slots__ = (
-        "fd", "sched", "closing", "everr", "rready", "wready", "rg", "wg", "rd", "wd", "rt",
-        "wt", "info",
+        "fd", "sched", "closing", "everr", "rready", "wready", "trust", "rg", "wg", "rd", "wd",
+        "rt", "wt", "info",
     )
 
     def __init__(self, sched: Scheduler, fd: int, info: Any = None) -> None:
@@ -56,6 +60,7 @@ class PollDesc:
         self.everr = False
         self.rready = True
         self.wready = True
+        self.trust = False  # set by the fd layer for stream sockets
         self.rg: G | None = None
         self.wg: G | None = None
         self.rd = 0.0

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import select
 
-__all__ = ["EpollBackend", "EV_READ", "EV_WRITE", "EV_ERR", "STREAM_EVENTS"]
+__all__ = ["EpollBackend", "EV_READ", "EV_WRITE", "EV_ERR", "EV_HUP", "STREAM_EVENTS"]
 
 EPOLLIN = select.EPOLLIN
 EPOLLOUT = select.EPOLLOUT
@@ -32,6 +32,8 @@ EPOLLET = select.EPOLLET
 EV_READ = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR
 EV_WRITE = EPOLLOUT | EPOLLHUP | EPOLLERR
 EV_ERR = EPOLLERR
+# The peer hung up or the socket failed: no further edges may come for data already signalled.
+EV_HUP = EPOLLRDHUP | EPOLLHUP | EPOLLERR
 STREAM_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET
 
 MAX_EVENTS = 128

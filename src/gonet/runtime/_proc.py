@@ -42,7 +42,7 @@ from typing import Any
 import greenlet
 
 from gonet.errors import DeadlockError
-from gonet.runtime._netpoll_epoll import EV_ERR, EV_READ, EV_WRITE, EpollBackend
+from gonet.runtime._netpoll_epoll import EV_ERR, EV_HUP, EV_READ, EV_WRITE, EpollBackend
 from gonet.runtime._time import TimerHeap
 
 __all__ = ["G", "Scheduler", "current", "RUNNABLE", "RUNNING", "WAITING", "DEAD"]
@@ -404,6 +404,8 @@ class Scheduler:
                 if fd == self.poller.wakefd:
                     self.poller.drain_wakeup()
                 continue
+            if ev & EV_HUP:
+                pd.trust = False
             if ev & EV_READ:
                 pd.rready = True
                 g = pd.rg
