@@ -355,6 +355,7 @@ class Scheduler:
         runq = self.runq
         timers = self.timers
         clock = self.clock
+        polled = False  # did the previous round just poll? then don't poll again before running
         while True:
             self.ticks = 0
             self.runnext_streak = 0
@@ -364,8 +365,9 @@ class Scheduler:
             if self.inbox:
                 self._drain_inbox()
             if runq:
-                if self.io_waiters:
+                if self.io_waiters and not polled:
                     self._netpoll(0)
+                polled = False
                 if self.shuffle is not None:
                     self.shuffle(runq)
                 runq.popleft().glet.switch()
@@ -382,10 +384,12 @@ class Scheduler:
                     timeout = 0.0
                 elif self.autojump is not None:
                     self._netpoll(0)
+                    polled = True
                     if not runq and not self.inbox:
                         self.autojump(when)
                     continue
             self._netpoll(timeout)
+            polled = True
 
     def _netpoll(self, timeout: float) -> None:
         """Wait for I/O up to timeout and ready the goroutines it unblocks (Go: netpoll)."""
