@@ -1,0 +1,191 @@
+# Helpers for the core test suite (runtime, netpoller, fd layer, net): a park/ready event, a
+# goroutine-with-result, a bounded poll for "goroutine X is parked on Y", and connected pairs.
+#
+# They are built directly on the runtime's park/ready so that the core tests do not depend on
+# gonet's channel/sync layers. Every goroutine started through `spawn` catches what it raises
+# (an escaping exception would be a panic that ends the pytest process).
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import gonet
+from gonet import net
+from gonet.runtime import _proc
+
+ROOT = Path(__file__).resolve().parent.parent
+SUB_ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+SUB_ENV.pop("GONET_TRACEBACK", None)
+
+
+def sched() -> _proc.Scheduler:
+    return _proc.current()
+
+
+class Event:
+    """A one-shot event that goroutines wait on by parking (reason "test event")."""
+
+    def __init__(self) -> None:
+        self.flag = False
+        self.waiters: list[_proc.G] = []
+
+    def set(self) -> None:
+        self.flag = True
+        s = sched()
+        waiters, self.waiters = self.waiters, []
+        for g in waiters:
+            s.ready(g, True)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Park until set() or timeout seconds; return whether the event is set."""
+        if self.flag:
+            return True
+        s = sched()
+        g = s.running()
+        self.waiters.append(g)
+        timer = None
+        if timeout is not None:
+            timer = s.timers.new(lambda g: s.ready(g, False), g)
+            timer.reset(s.clock() + timeout)
+        try:
+            s.park("test event", self)
+        finally:
+            if timer is not None:
+                timer.stop()
+            if g in self.waiters:
+                self.waiters.remove(g)
+        return self.flag
+
+
+class Future:
+    """The outcome of a goroutine started by spawn()."""
+
+    def __init__(self) -> None:
+        self.done = Event()
+        self.value: Any = None
+        self.exc: BaseException | None = None
+        self.g: _proc.G | None = None
+
+    def result(self, timeout: float = 20.0) -> Any:
+        """Wait for the goroutine; return its value or re-raise its exception."""
+        assert self.done.wait(timeout), f"goroutine {self.g} did not finish within {timeout}s"
+        if self.exc is not None:
+            raise self.exc
+        return self.value
+
+    def exception(self, timeout: float = 20.0) -> BaseException | None:
+        """Wait for the goroutine and return what it raised (None if it returned)."""
+        assert self.done.wait(timeout), f"goroutine {self.g} did not finish within {timeout}s"
+        return self.exc
+
+
+def spawn(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future:
+    """Start fn in a goroutine that records its result or exception instead of panicking."""
+    fut = Future()
+
+    def body() -> None:
+        try:
+            fut.value = fn(*args, **kwargs)
+        except BaseException as e:  # noqa: BLE001 - recorded for the test to inspect
+            fut.exc = e
+        fut.done.set()
+
+    fut.g = gonet.go(body)
+    return fut
+
+
+def wait_until(pred: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+    """Poll pred (parking main between polls) until it holds; fail after timeout seconds.
+
+    Used only to observe a goroutine's scheduling state (e.g. "parked in IO wait"), which no
+    event reports.
+    """
+    deadline = gonet.now() + timeout
+    while not pred():
+        assert gonet.now() < deadline, f"condition not reached within {timeout}s: {what or pred}"
+        gonet.sleep(0.0005)
+
+
+def parked(fut: Future, reason: str) -> Callable[[], bool]:
+    """Return a predicate: fut's goroutine is parked with wait reason `reason`."""
+    def pred() -> bool:
+        g = fut.g
+        assert g is not None
+        return g.status == _proc.WAITING and g.waitreason == reason
+    return pred
+
+
+@contextmanager
+def tcp_pair(network: str = "tcp", host: str = "127.0.0.1") -> Iterator[tuple[Any, Any]]:
+    """Yield (client, server) TCP conns connected over loopback; closes them afterwards."""
+    ln = net.listen(network, f"{host}:0" if ":" not in host else f"[{host}]:0")
+    try:
+        c = net.dial(network, str(ln.addr()))
+        s = ln.accept()
+    finally:
+        ln.close()
+    try:
+        yield c, s
+    finally:
+        for conn in (c, s):
+            if not conn.closed:
+                conn.close()
+
+
+@contextmanager
+def unix_pair(network: str = "unix") -> Iterator[tuple[Any, Any]]:
+    """Yield (client, server) conns over an abstract Unix socket; closes them afterwards."""
+    name = f"@gonet-test-{os.getpid()}-{next(_names)}"
+    ln = net.listen(network, name)
+    try:
+        c = net.dial(network, name)
+        s = ln.accept()
+    finally:
+        ln.close()
+    try:
+        yield c, s
+    finally:
+        for conn in (c, s):
+            if not conn.closed:
+                conn.close()
+
+
+def _counter() -> Iterator[int]:
+    i = 0
+    while True:
+        i += 1
+        yield i
+
+
+_names = _counter()
+
+
+def run_script(code: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
+    """Run code in a fresh interpreter with gonet importable; return the finished process."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=timeout, env=SUB_ENV, cwd=str(ROOT))
+
+
+def held_closed_port() -> tuple[socket.socket, int]:
+    """Return a bound (not listening) socket and its port: connecting to it is refused."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
+
+
+def ipv6_loopback() -> bool:
+    """Whether ::1 is usable here."""
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
