@@ -24,7 +24,6 @@ def test_go_does_not_run_until_the_caller_blocks() -> None:
     assert ran == [1]
 
 
-@pytest.mark.xfail(strict=True, reason="go() stacks goroutines LIFO at the queue head: _proc.py:Scheduler.go")
 def test_go_uses_one_runnext_slot_and_the_rest_stay_fifo() -> None:
     # Go: the newest goroutine runs next; the ones it displaced from runnext keep FIFO order.
     out: list[int] = []

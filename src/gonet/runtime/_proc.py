@@ -97,6 +97,8 @@ class G:
         while True:
             sched.cur = self
             self.status = RUNNING
+            if sched.runnext is self:
+                sched.runnext = None  # the slot is free again
             fn, args, kwargs = self.fn, self.args, self.kwargs
             self.fn = None
             self.args = ()
@@ -119,7 +121,7 @@ class Scheduler:
     __slots__ = (
         "thread_ident", "runq", "timers", "poller", "pds", "io_waiters", "external", "inbox",
         "inbox_lock", "wake_pending", "gfree", "gs", "ticks", "clock", "now", "main", "cur",
-        "hub", "closed", "runnext_streak", "shuffle", "autojump",
+        "hub", "closed", "runnext", "runnext_streak", "shuffle", "autojump",
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
         "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
         "parks_by",
@@ -141,6 +143,7 @@ class Scheduler:
         self.clock: Callable[[], float] = time.monotonic
         self.now = self.clock()
         self.ticks = 0
+        self.runnext: G | None = None
         self.runnext_streak = 0
         # Hooks (None = off): shuffle(runq) reorders the run queue before each hub dispatch
         # (GONET_SCHED_SEED); autojump(when) advances a virtual clock to the next timer instead
@@ -188,12 +191,21 @@ class Scheduler:
         self.n_created += 1
         if len(gs) > self.n_peak:
             self.n_peak = len(gs)
-        # runnext: the new goroutine runs next, unless that keeps starving the queue.
+        # runnext (Go's P.runnext): one slot, at the head of the run queue. The new goroutine
+        # runs next; a goroutine it displaces from the slot moves to the back, so goroutines
+        # started in a row run newest first, then in FIFO order (as in Go). Bounded per hub
+        # round so that goroutines spawning each other cannot starve the queue.
+        runq = self.runq
         if self.runnext_streak < 8:
             self.runnext_streak += 1
-            self.runq.appendleft(g)
+            prev = self.runnext
+            if prev is not None and runq and runq[0] is prev:
+                runq.popleft()
+                runq.append(prev)
+            runq.appendleft(g)
+            self.runnext = g
         else:
-            self.runq.append(g)
+            runq.append(g)
         return g
 
     def _goexit(self, g: G) -> bool:
