@@ -310,7 +310,6 @@ def test_finished_goroutines_greenlets_are_reused() -> None:
     assert out == [7]
 
 
-@pytest.mark.xfail(strict=True, reason="stale wakeexc survives goroutine exit: _proc.py:Scheduler._goexit")
 def test_reused_goroutine_does_not_inherit_a_pending_interrupt() -> None:
     # interrupt() delivers at the goroutine's next park; if the goroutine finishes first, the
     # exception must die with it, not hit whatever goroutine reuses the G.

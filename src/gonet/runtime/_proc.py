@@ -213,6 +213,7 @@ class Scheduler:
         g.status = DEAD
         g.waitreason = ""
         g.waitobj = None
+        g.wakeexc = None  # an interrupt that never met a park dies with its goroutine
         g.created_by = None
         self.gs.pop(g.id, None)
         if len(self.gfree) < GFREE_MAX and not self.closed:
