@@ -37,6 +37,9 @@ EV_HUP = EPOLLRDHUP | EPOLLHUP | EPOLLERR
 STREAM_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET
 
 MAX_EVENTS = 128
+# Longest single wait, in seconds: epoll_wait takes an int of milliseconds. A timer further away
+# (a far deadline, sleep(inf)) just means waking once in ~11.6 days to wait again. Go: 1e9 ms.
+MAX_WAIT = 1e6
 
 
 class EpollBackend:
@@ -66,8 +69,10 @@ class EpollBackend:
         """Wait up to ``timeout`` seconds (-1: forever, 0: don't block) for events.
 
         CPython rounds the timeout up to whole milliseconds and retries EINTR with the
-        remaining time, as Go's netpoll does by hand.
+        remaining time, as Go's netpoll does by hand. Waits longer than MAX_WAIT are capped.
         """
+        if timeout > MAX_WAIT:
+            timeout = MAX_WAIT
         return self.ep.poll(timeout, MAX_EVENTS)
 
     def wakeup(self) -> None:
