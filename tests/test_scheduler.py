@@ -272,7 +272,6 @@ def test_run_in_thread_deadline_stops_waiting() -> None:
     wait_until(lambda: sched().external == 0)
 
 
-@pytest.mark.xfail(strict=True, reason="a notified idle worker is counted twice: _threadpool.py:ThreadPool.submit")
 def test_pool_starts_a_worker_when_the_idle_one_is_already_claimed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Two jobs submitted back to back while exactly one worker idles: the second must not queue

@@ -88,11 +88,14 @@ class ThreadPool:
         self.submitted = 0
 
     def submit(self, job: Job) -> None:
-        """Queue job; start a worker if none is idle and the bound allows."""
+        """Queue job; start a worker if no idle one is left for it and the bound allows."""
         with self._cond:
             self._jobs.append(job)
             self.submitted += 1
-            if self._idle == 0 and len(self._threads) < self.max_workers:
+            # An idle worker that was notified counts as idle until it wakes and takes the
+            # lock, so compare queued jobs with idle workers, not idle workers with zero: two
+            # jobs submitted before one notified worker wakes need two workers.
+            if len(self._jobs) > self._idle and len(self._threads) < self.max_workers:
                 t = threading.Thread(target=self._worker, name=f"gonet-pool-{next(self._names)}",
                                      daemon=True)
                 self._threads.add(t)
