@@ -1,22 +1,39 @@
 # gonet.runtime: goroutines, the scheduler, timers, the netpoller and the thread pool.
 #
 # The public surface of the runtime (Go: package runtime): go, gosched, sleep, num_goroutine,
-# run_in_thread, stats. Implementation modules are underscore-private; `gonet._poll` is the only
-# other layer that uses the pollDesc API.
+# run_in_thread, and the tools to see inside — stack (goroutine dump), stats, the watchdog
+# settings, SIGQUIT handling, the seeded scheduler shuffle. Implementation modules are
+# underscore-private; `gonet._poll` is the only other layer that uses the pollDesc API.
+#
+# Every new scheduler passes through `_on_new_scheduler` (hooked into the scheduler registry
+# below): that is where the watchdog thread is started lazily, the SIGQUIT handler installed on
+# the main thread, and GONET_SCHED_SEED applied — so importing gonet does none of these.
 from __future__ import annotations
 
+import logging
+import os
+import random
+import sys
+import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from gonet.errors import DeadlockError
-from gonet.runtime import _proc
-from gonet.runtime._proc import G, Scheduler, all_schedulers, current
+from gonet.runtime import _proc, _signals
+from gonet.runtime._proc import TICK_LIMIT, WAITING, G, Scheduler, current
+from gonet.runtime._signals import set_sigquit, sigquit_mode
+from gonet.runtime._sysmon import block_threshold, live_schedulers, set_block_threshold, sysmon
 from gonet.runtime._threadpool import pool, run_in_thread
+from gonet.runtime._traceback import stack
 
 __all__ = [
     "go", "gosched", "sleep", "num_goroutine", "now", "run_in_thread", "stats", "current",
-    "G", "Scheduler", "DeadlockError", "Goroutine",
+    "G", "Scheduler", "DeadlockError", "Goroutine", "stack", "set_block_threshold",
+    "block_threshold", "set_sigquit", "sigquit_mode", "set_sched_seed",
 ]
+
+log = logging.getLogger("gonet.runtime")
 
 Goroutine = G
 
@@ -78,33 +95,183 @@ def now() -> float:
 
 def num_goroutine() -> int:
     """Return the number of goroutines that exist, across all threads. Go: runtime.NumGoroutine."""
-    scheds = all_schedulers()
+    scheds = live_schedulers()
     if not scheds:
         return 1
     return sum(len(s.gs) for s in scheds)
 
 
-def stats() -> dict[str, Any]:
-    """Return the runtime's counters for this thread's scheduler and the thread pool.
 
-    Keys: goroutines, goroutines_peak, goroutines_created, parks, epoll_waits, events,
-    wakeups (goroutines readied by the netpoller), registrations, fds, io_waiters,
-    timers_active, timers_fired, deadlocks, thread_pool.
-    """
-    s = current()
+# -- statistics --------------------------------------------------------------------------------
+
+_SUMMED = ("goroutines", "goroutines_peak", "goroutines_created", "parks", "epoll_waits", "events",
+           "wakeups", "registrations", "fds", "io_waiters", "runq", "timers_active", "timers_fired",
+           "deadlocks")
+_MERGED = ("goroutines_by_state", "parks_by_reason", "waiting_by_reason", "wakeups_by_reason")
+
+
+def _sched_stats(s: Scheduler) -> dict[str, Any]:
+    gs = list(s.gs.values())
+    parks_by = dict(s.parks_by)
+    by_state: dict[str, int] = {}
+    waiting: dict[str, int] = {}
+    for g in gs:
+        st = g.status
+        by_state[st] = by_state.get(st, 0) + 1
+        if st is WAITING:
+            waiting[g.waitreason] = waiting.get(g.waitreason, 0) + 1
+    # Every park ends in exactly one wake-up (ready, a deadline, close, interrupt), so the
+    # wake-ups per reason are the parks that are over; no counter on the hot path needed.
+    wakeups = {r: n - waiting.get(r, 0) for r, n in parks_by.items()}
     return {
-        "goroutines": len(s.gs),
+        "goroutines": len(gs),
         "goroutines_peak": s.n_peak,
         "goroutines_created": s.n_created,
+        "goroutines_by_state": by_state,
         "parks": s.n_parks,
+        "parks_by_reason": parks_by,
+        "waiting_by_reason": waiting,
+        "wakeups_by_reason": wakeups,
         "epoll_waits": s.n_polls,
         "events": s.n_events,
         "wakeups": s.n_wakeups,
         "registrations": s.poller.registrations,
         "fds": len(s.pds),
         "io_waiters": s.io_waiters,
+        "runq": len(s.runq),
         "timers_active": s.timers.active,
         "timers_fired": s.timers.fired,
         "deadlocks": s.n_deadlocks,
-        "thread_pool": pool.stats(),
     }
+
+
+def stats(all_threads: bool = False) -> dict[str, Any]:
+    """Return the runtime's counters, for this thread's scheduler or summed over all threads.
+
+    Args:
+        all_threads: sum over every thread's scheduler (``goroutines_peak`` is then the sum of
+            the per-thread peaks, an upper bound); False: this thread's scheduler only
+            (created if the thread has none yet).
+
+    Returns:
+        A JSON-ready dict. Goroutines: ``goroutines`` (now), ``goroutines_peak``,
+        ``goroutines_created``, ``goroutines_by_state`` (running/runnable/waiting).
+        Parking: ``parks``, ``parks_by_reason``, ``waiting_by_reason`` (parked now),
+        ``wakeups_by_reason`` (parks that ended). Netpoller: ``epoll_waits`` (epoll_wait
+        calls), ``events`` (events they returned), ``wakeups`` (goroutines the netpoller
+        readied), ``registrations`` (fds ever registered), ``fds`` (registered now),
+        ``io_waiters``. Also ``runq``, ``timers_active``, ``timers_fired``, ``deadlocks``,
+        ``schedulers``, ``thread_pool`` (workers, idle, queued, submitted, max_workers) and
+        ``watchdog`` (threshold_ms, block_reports, forced_polls, samples).
+
+    Go: runtime.ReadMemStats / runtime/metrics, for the scheduler.
+    """
+    scheds = live_schedulers() if all_threads else [current()]
+    out: dict[str, Any] = {k: 0 for k in _SUMMED}
+    for k in _MERGED:
+        out[k] = {}
+    for s in scheds:
+        one = _sched_stats(s)
+        for k in _SUMMED:
+            out[k] += one[k]
+        for k in _MERGED:
+            merged = out[k]
+            for reason, n in one[k].items():
+                merged[reason] = merged.get(reason, 0) + n
+    out["schedulers"] = len(scheds)
+    out["thread_pool"] = pool.stats()
+    th = sysmon.threshold
+    out["watchdog"] = {
+        "threshold_ms": None if th is None else th * 1000,
+        "block_reports": sysmon.block_reports,
+        "forced_polls": sysmon.forced_polls,
+        "samples": sysmon.samples,
+    }
+    return out
+
+
+# -- scheduler shuffle (GONET_SCHED_SEED) ----------------------------------------------------
+
+
+def _make_shuffle(s: Scheduler, seed: int) -> Callable[[deque[G]], None]:
+    randrange = random.Random(seed).randrange
+
+    def shuffle(runq: deque[G]) -> None:
+        n = len(runq)
+        if n > 1:
+            i = randrange(n)
+            if i:
+                runq[0], runq[i] = runq[i], runq[0]
+        # park() hands the CPU straight to runq[0] while ticks < TICK_LIMIT, bypassing this
+        # hook; pinning ticks at the limit sends every scheduling point back through the hub.
+        s.ticks = TICK_LIMIT
+
+    return shuffle
+
+
+def set_sched_seed(seed: int | None) -> None:
+    """Shuffle this thread's run queue with a seeded random order, or stop shuffling.
+
+    Every scheduling point then picks a random runnable goroutine (and goes through the hub,
+    which costs speed), so code that silently relies on an order — "the goroutine I started
+    runs first", "readied goroutines run in FIFO order" — fails in tests. The same seed and the
+    same inputs give the same interleaving. GONET_SCHED_SEED=N does this for every scheduler
+    (GONET_SCHED_SEED=random picks a seed and logs it).
+
+    Args:
+        seed: the seed; None restores the normal order.
+    """
+    s = current()
+    s.shuffle = None if seed is None else _make_shuffle(s, seed)
+
+
+_env_seed: int | None = None
+
+
+def _seed_from_env() -> int | None:
+    global _env_seed
+    raw = os.environ.get("GONET_SCHED_SEED", "").strip()
+    if not raw:
+        return None
+    if _env_seed is None:
+        if raw.lower() == "random":
+            _env_seed = random.SystemRandom().randrange(1 << 32)
+            # Printed, not only logged: a failure must be reproducible from the output.
+            sys.stderr.write(f"gonet: scheduler shuffle GONET_SCHED_SEED={_env_seed}\n")
+        else:
+            try:
+                _env_seed = int(raw, 0)
+            except ValueError:
+                log.warning("GONET_SCHED_SEED=%r is not an integer or 'random': ignored", raw)
+                return None
+    return _env_seed
+
+
+# -- new schedulers ------------------------------------------------------------------------------
+
+
+# Extra per-scheduler set-up that other gonet modules register (gonet.testing makes the clock
+# switchable); each is called with the new scheduler, on its thread, before its hub first runs.
+new_scheduler_hooks: list[Callable[[Scheduler], None]] = []
+
+
+def _on_new_scheduler(s: Scheduler) -> None:
+    seed = _seed_from_env()
+    if seed is not None:
+        s.shuffle = _make_shuffle(s, seed)
+    sysmon.ensure_started()
+    _signals.install_default(s)
+    for hook in new_scheduler_hooks:
+        hook(s)
+
+
+class _SchedulerRegistry(weakref.WeakSet[Scheduler]):
+    """_proc's registry of live schedulers, which tells us when a scheduler is born."""
+
+    def add(self, item: Scheduler) -> None:
+        super().add(item)
+        _on_new_scheduler(item)
+
+
+# Scheduler.__init__ ends with `_schedulers.add(self)`: our registry turns that into the hook.
+_proc._schedulers = _SchedulerRegistry(_proc._schedulers)
