@@ -77,8 +77,11 @@ class EpollBackend:
 
     def wakeup(self) -> None:
         """Interrupt a concurrent or the next `poll`. Safe from any thread."""
+        fd = self.wakefd
+        if fd < 0:
+            return  # shut down
         try:
-            os.eventfd_write(self.wakefd, 1)
+            os.eventfd_write(fd, 1)
         except BlockingIOError:  # counter saturated: a wakeup is pending anyway
             pass
 
@@ -90,6 +93,8 @@ class EpollBackend:
             pass
 
     def shutdown(self) -> None:
-        """Close the epoll instance and the eventfd."""
+        """Close the epoll instance and the eventfd. Idempotent."""
         self.ep.close()
-        os.close(self.wakefd)
+        fd, self.wakefd = self.wakefd, -1
+        if fd >= 0:
+            os.close(fd)

@@ -339,11 +339,26 @@ class Scheduler:
         ``waker`` has ``deliver(sched)``, called on the scheduler's thread by the hub.
         """
         with self.inbox_lock:
+            if self.closed:
+                return  # the scheduler's thread has ended: nobody will deliver it
             self.inbox.append(waker)
-            wake = not self.wake_pending
-            self.wake_pending = True
-        if wake:
-            self.poller.wakeup()
+            if not self.wake_pending:
+                self.wake_pending = True
+                # Under the lock, so that shutdown() cannot close the eventfd (and the number
+                # be reused) between the check above and this write.
+                self.poller.wakeup()
+
+    def shutdown(self) -> None:
+        """Release the poller (epoll fd, eventfd) and stop counting this scheduler. Idempotent.
+
+        Runs when the scheduler's thread ends (see _ThreadExit) and in a forked child. The
+        thread's goroutines are abandoned, as when main returns.
+        """
+        with self.inbox_lock:
+            self.closed = True
+            self.inbox = []
+        _schedulers.discard(self)
+        self.poller.shutdown()
 
     def _drain_inbox(self) -> None:
         with self.inbox_lock:
@@ -481,6 +496,27 @@ panic_handler: Callable[[G, BaseException], None] = _default_panic
 _tls = threading.local()
 
 
+class _ThreadExit:
+    """Shuts a thread's scheduler down when the thread ends.
+
+    Kept only in the thread's local storage, so it is freed (by reference count, not by the
+    cycle collector: the scheduler and its goroutines form cycles) when the thread's locals are
+    cleared at its exit; without it every thread that used gonet leaked an epoll fd and an
+    eventfd, and num_goroutine() kept counting its goroutines.
+    """
+
+    __slots__ = ("sched",)
+
+    def __init__(self, sched: Scheduler) -> None:
+        self.sched = sched
+
+    def __del__(self) -> None:
+        try:
+            self.sched.shutdown()
+        except BaseException:  # noqa: BLE001 - nothing to report to at thread or interpreter exit
+            pass
+
+
 def current() -> Scheduler:
     """Return this OS thread's scheduler, creating it (and the main goroutine) on first use."""
     try:
@@ -488,6 +524,7 @@ def current() -> Scheduler:
         return s
     except AttributeError:
         s = _tls.sched = Scheduler()
+        _tls.exit_hook = _ThreadExit(s)  # replacing an older hook shuts its scheduler down
         return s
 
 
@@ -500,12 +537,12 @@ def _after_fork_in_child() -> None:
     # The child starts with a fresh poller and scheduler; the parent's are not shared.
     s = getattr(_tls, "sched", None)
     if s is not None:
-        s.closed = True
         try:
-            s.poller.shutdown()
+            s.shutdown()
         except OSError:
             pass
         del _tls.sched
+    _tls.__dict__.pop("exit_hook", None)  # its shutdown() is idempotent
     _schedulers.clear()
 
 

@@ -1,0 +1,220 @@
+"""Whole-program behaviour of the runtime, in fresh interpreters: no run() wrapper, quiet exit
+without waiting for other goroutines, panics; one epoll instance per scheduler thread
+(issue 2, points 1, 2 and 5)."""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import textwrap
+import threading
+
+import pytest
+from _core_util import run_script, sched
+
+import gonet
+from gonet.runtime import _proc
+
+
+def test_main_code_is_goroutine_1_and_the_scheduler_starts_lazily() -> None:
+    p = run_script(textwrap.dedent("""
+        import greenlet
+        import gonet
+        from gonet.runtime import _proc
+        print("scheduler before any call:", hasattr(_proc._tls, "sched"))
+        ran = []
+        g = gonet.go(ran.append, "child")
+        s = _proc.current()
+        print("main is goroutine", s.main.id, "running in this greenlet:",
+              s.main.glet is greenlet.getcurrent())
+        print("child ran before main blocked:", ran)
+        gonet.sleep(0.001)
+        print("child ran after main blocked:", ran, "child id", g.id)
+    """))
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    assert p.stdout.splitlines() == [
+        "scheduler before any call: False",
+        "main is goroutine 1 running in this greenlet: True",
+        "child ran before main blocked: []",
+        "child ran after main blocked: ['child'] child id 2",
+    ]
+
+
+def test_returning_from_main_ends_the_program_quietly_without_waiting() -> None:
+    # Goroutines parked every way a goroutine can park, plus some never started, plus finally
+    # blocks that would print or block: none may delay the exit or write anything.
+    p = run_script(textwrap.dedent("""
+        import sys, threading
+        import gonet
+        from gonet import net
+
+        ln = net.listen("tcp", "127.0.0.1:0")
+        c = net.dial("tcp", str(ln.addr()))
+        s = ln.accept()
+
+        def reader(conn):
+            with conn:
+                try:
+                    conn.read(bytearray(10))
+                finally:
+                    print("reader finally ran")
+                    gonet.sleep(1000)
+
+        def sleeper():
+            try:
+                gonet.sleep(1000)
+            finally:
+                print("sleeper finally ran", file=sys.stderr)
+
+        def never():
+            print("a goroutine that never started ran")
+
+        gonet.go(reader, s)
+        gonet.go(s.read, bytearray(1))          # queued on the fd lock ("semacquire")
+        gonet.go(sleeper)
+        gonet.go(ln.accept)                      # IO wait on the listener
+        gonet.go(gonet.run_in_thread, threading.Event().wait)  # a pool thread blocked forever
+        gonet.sleep(0.05)
+        for _ in range(3):
+            gonet.go(never)                      # runnable, never run
+        print("main done")
+    """))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "main done\n"
+    assert p.stderr == ""
+
+
+def test_an_exception_escaping_a_goroutine_is_a_panic_with_exit_status_2() -> None:
+    p = run_script(textwrap.dedent("""
+        import gonet
+
+        def inner():
+            raise ValueError("kaboom")
+
+        def boom():
+            gonet.sleep(0.001)
+            inner()
+
+        g = gonet.go(boom)
+        print("started", g.id, flush=True)
+        gonet.sleep(30)
+        print("main resumed after the panic")
+    """))
+    assert p.returncode == 2
+    gid = int(p.stdout.split()[1])
+    assert p.stdout == f"started {gid}\n"
+    err = p.stderr
+    assert err.startswith("panic: ValueError: kaboom\n"), err
+    assert f"goroutine {gid} [running]:" in err
+    assert "Traceback (most recent call last):" in err
+    assert re.search(r'line \d+, in boom', err) and re.search(r'line \d+, in inner', err)
+    assert err.rstrip().endswith("ValueError: kaboom")
+
+
+def test_panic_in_a_goroutine_woken_by_io_also_exits_2() -> None:
+    p = run_script(textwrap.dedent("""
+        import gonet
+        from gonet import net
+        ln = net.listen("tcp", "127.0.0.1:0")
+        c = net.dial("tcp", str(ln.addr()))
+        s = ln.accept()
+
+        def handler():
+            data = s.recv(100)
+            raise RuntimeError("bad request: %r" % data)
+
+        gonet.go(handler)
+        gonet.sleep(0.01)
+        c.write(b"hello")
+        gonet.sleep(30)
+    """))
+    assert p.returncode == 2
+    assert p.stderr.startswith("panic: RuntimeError: bad request: b'hello'\n"), p.stderr
+
+
+def test_systemexit_in_a_goroutine_ends_the_program_through_main() -> None:
+    p = run_script(textwrap.dedent("""
+        import sys
+        import gonet
+        def quit():
+            sys.exit(3)
+        gonet.go(quit)
+        try:
+            gonet.sleep(30)
+        finally:
+            print("main unwound")
+    """))
+    assert p.returncode == 3, p.stderr
+    assert p.stdout == "main unwound\n"
+    assert p.stderr == ""
+
+
+# -- one epoll per scheduler ----------------------------------------------------------------------
+
+def _fdinfo_flags(fd: int) -> int:
+    with open(f"/proc/self/fdinfo/{fd}") as f:
+        for line in f:
+            if line.startswith("flags:"):
+                return int(line.split()[1], 8)
+    raise AssertionError("no flags line")
+
+
+def test_the_scheduler_has_one_close_on_exec_epoll_and_eventfd() -> None:
+    s = sched()
+    for fd in (s.poller.ep.fileno(), s.poller.wakefd):
+        assert fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC
+        assert _fdinfo_flags(fd) & os.O_CLOEXEC
+    assert os.readlink(f"/proc/self/fd/{s.poller.ep.fileno()}") == "anon_inode:[eventpoll]"
+    assert os.readlink(f"/proc/self/fd/{s.poller.wakefd}") == "anon_inode:[eventfd]"
+    # The same instance serves every operation of this thread.
+    ep = s.poller.ep.fileno()
+    gonet.sleep(0.001)
+    assert _proc.current() is s and s.poller.ep.fileno() == ep
+
+
+def test_each_thread_gets_its_own_scheduler_and_epoll_released_when_it_exits() -> None:
+    main_sched = sched()
+    seen: dict[str, object] = {}
+
+    def thread_main() -> None:
+        s = _proc.current()
+        seen["sched"] = s
+        seen["epfd"] = s.poller.ep.fileno()
+        seen["main_id"] = s.main.id
+        out: list[int] = []
+        gonet.go(out.append, 1)
+        gonet.sleep(0.001)  # this thread's own scheduler runs its own goroutine
+        seen["out"] = out
+        gonet.go(gonet.sleep, 1000)  # abandoned when the thread ends
+        gonet.sleep(0.001)
+        seen["fds"] = {s.poller.ep.fileno(), s.poller.wakefd}
+
+    before = gonet.num_goroutine()
+    t = threading.Thread(target=thread_main)
+    t.start()
+    t.join()
+    assert seen["sched"] is not main_sched
+    assert seen["epfd"] != main_sched.poller.ep.fileno()
+    assert seen["out"] == [1]
+    # The thread is gone: its scheduler no longer counts, its epoll and eventfd are closed.
+    assert seen["sched"] not in _proc.all_schedulers()
+    assert gonet.num_goroutine() == before
+    for fd in seen["fds"]:  # type: ignore[attr-defined]
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except FileNotFoundError:
+            continue
+        assert target not in ("anon_inode:[eventpoll]", "anon_inode:[eventfd]"), (fd, target)
+
+
+@pytest.mark.main_goroutine
+def test_stats_reports_the_schedulers_counters() -> None:
+    st = gonet.runtime.stats()
+    s = sched()
+    assert st["registrations"] == s.poller.registrations
+    assert st["goroutines"] == len(s.gs)
+    assert st["io_waiters"] == 0
+    parks = st["parks"]
+    gonet.sleep(0.001)
+    assert gonet.runtime.stats()["parks"] == parks + 1
