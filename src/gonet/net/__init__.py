@@ -1,4 +1,5 @@
-# gonet.net: Go's net package in blocking style — listen, dial, Conn, Listener, addresses, errors.
+# gonet.net: Go's net package in blocking style — listen, dial, Conn, Listener, datagrams,
+# pipes, name resolution, addresses, errors.
 #
 # Every blocking call parks only the calling goroutine; the socket underneath is non-blocking and
 # registered once with the scheduler's edge-triggered epoll.
@@ -11,16 +12,35 @@ from gonet.errors import (
     OpError,
     UnknownNetworkError,
 )
-from gonet.net._dial import Dialer, dial, listen
+from gonet.net._dial import Dialer, dial
 from gonet.net._ipsock import TCPAddr, UDPAddr, join_host_port, split_host_port
-from gonet.net._lookup import lookup_ip_addrs
-from gonet.net._net import Conn, Listener
+from gonet.net._listen import listen, listen_packet
+from gonet.net._lookup import (
+    DNSTimeoutError,
+    Resolver,
+    default_resolver,
+    lookup_addr,
+    lookup_host,
+    lookup_ip,
+    lookup_ip_addrs,
+    lookup_port,
+)
+from gonet.net._net import Conn, ErrWriteToConnected, Listener, PacketConn
+from gonet.net._pipe import ErrClosedPipe, PipeAddr, PipeConn, pipe
+from gonet.net._rawconn import RawConn
+from gonet.net._resolve import resolve_tcp_addr, resolve_udp_addr, resolve_unix_addr
 from gonet.net._tcpsock import TCPConn, TCPListener
+from gonet.net._udpsock import UDPConn
 from gonet.net._unixsock import UnixAddr, UnixConn, UnixListener
 
 __all__ = [
-    "listen", "dial", "Dialer", "Conn", "Listener", "TCPConn", "TCPListener", "UnixConn",
-    "UnixListener", "TCPAddr", "UDPAddr", "UnixAddr", "split_host_port", "join_host_port",
-    "lookup_ip_addrs", "OpError", "AddrError", "UnknownNetworkError", "InvalidAddrError",
-    "DNSError", "ErrClosed", "DeadlineExceededError",
+    "listen", "listen_packet", "dial", "Dialer", "pipe", "Conn", "PacketConn", "Listener",
+    "TCPConn", "TCPListener", "UDPConn", "UnixConn", "UnixListener", "PipeConn", "RawConn",
+    "TCPAddr", "UDPAddr", "UnixAddr", "PipeAddr", "split_host_port", "join_host_port",
+    "resolve_tcp_addr", "resolve_udp_addr", "resolve_unix_addr",
+    "Resolver", "default_resolver", "lookup_host", "lookup_ip", "lookup_port", "lookup_addr",
+    "lookup_ip_addrs",
+    "OpError", "AddrError", "UnknownNetworkError", "InvalidAddrError", "DNSError",
+    "DNSTimeoutError", "ErrClosed", "ErrClosedPipe", "ErrWriteToConnected",
+    "DeadlineExceededError",
 ]

@@ -1,210 +1,45 @@
-# gonet.net._dial: listen, dial and Dialer (Go: net/dial.go, sock_posix.go, ipsock_posix.go).
+# gonet.net._dial: dial and Dialer (Go: net/dial.go, tcpsock_posix.go, udpsock_posix.go,
+# unixsock_posix.go).
 #
-# Turns (network, address) into a socket: validate the network, resolve the address (literal IPs
-# without a lookup, names on the thread pool), create a non-blocking close-on-exec socket, then
-# bind+listen or connect through the fd layer. Every failure leaves as one OpError("listen" or
-# "dial", ...) and closes whatever socket was half made.
+# A dial resolves the address (names on the thread pool, bounded by the dial's deadline), then
+# connects:
+# - serially over the candidate addresses, each given a fair share of the time left (at least
+#   2 s), the FIRST error reported if all fail (Go: dialSerial, partialDeadline);
+# - for "tcp" with both IPv6 and IPv4 candidates, Happy Eyeballs: the first address's family
+#   races alone for fallback_delay (300 ms), then the other family joins; the first success
+#   wins and the loser is aborted and closed (Go: dialParallel);
+# - TCP with a kernel-chosen local port retries up to twice when it connected to itself or got
+#   a spurious EADDRNOTAVAIL (Go: doDialTCPProto).
+#
+# The effective deadline is the earliest of timeout, deadline and the context's deadline. A
+# context ending mid-dial aborts it (see _ctx.py, _sock_posix.py) and the dial raises an OpError
+# that is also an instance of the context's error; a context ending after the dial returned
+# does not touch the conn. Every failure is one OpError("dial", ...), with half-made sockets
+# closed.
 from __future__ import annotations
 
+import errno
 import socket
 from typing import Any
 
-from gonet._poll import FD
-from gonet.errors import AddrError, DeadlineExceededError, UnknownNetworkError, op_error
-from gonet.net._ipsock import TCPAddr, parse_ip, parse_port, split_host_port
-from gonet.net._lookup import lookup_ip_addrs
-from gonet.net._net import Conn, Listener
-from gonet.net._tcpsock import DEFAULT_KEEP_ALIVE, TCPConn, TCPListener, set_keep_alive_opts, tcp_addr_of
-from gonet.net._unixsock import UNIX_TYPES, UnixAddr, UnixConn, UnixListener, unix_addr_of, unix_sockaddr
-from gonet.runtime import now
+from gonet.errors import AddrError, DeadlineExceededError, op_error
+from gonet.net._ctx import Abort, context_deadline, link_context
+from gonet.net._ipsock import TCPAddr, UDPAddr, addr_sockaddr, ip_sockaddr, is_ipv4, partition
+from gonet.net._listen import check_network
+from gonet.net._lookup import Resolver
+from gonet.net._net import Conn, check_deadline
+from gonet.net._resolve import TCP_NETS, UDP_NETS, internet_addr_list
+from gonet.net._sock_posix import dial_socket, is_self_connect, set_default_sockopts
+from gonet.net._tcpsock import DEFAULT_KEEP_ALIVE, TCPConn, set_keep_alive_opts, tcp_addr_of
+from gonet.net._udpsock import UDPConn, udp_addr_of
+from gonet.net._unixsock import UNIX_TYPES, UnixAddr, UnixConn, unix_addr_of, unix_sockaddr
+from gonet.runtime import current, go, now
 
-__all__ = ["listen", "dial", "Dialer", "max_listener_backlog"]
+__all__ = ["Dialer", "dial", "DEFAULT_FALLBACK_DELAY"]
 
-TCP_NETS = ("tcp", "tcp4", "tcp6")
-UDP_NETS = ("udp", "udp4", "udp6")
-KNOWN_NETS = TCP_NETS + UDP_NETS + ("unix", "unixgram", "unixpacket", "ip", "ip4", "ip6")
+# Go: defaultFallbackDelay — how long the primary family races alone.
+DEFAULT_FALLBACK_DELAY = 0.3
 
-_backlog: int | None = None
-
-
-def max_listener_backlog() -> int:
-    """Return the kernel's listen backlog limit (somaxconn), as Go does. Go: maxListenerBacklog."""
-    global _backlog
-    if _backlog is None:
-        try:
-            with open("/proc/sys/net/core/somaxconn") as f:
-                n = int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            n = socket.SOMAXCONN
-        _backlog = max(1, min(n, 65535))
-    return _backlog
-
-
-def _check_network(op: str, network: Any, address: Any) -> None:
-    if not isinstance(network, str):
-        raise TypeError(f"network must be str, not {type(network).__name__}")
-    if not isinstance(address, str):
-        raise TypeError(f"address must be str, not {type(address).__name__}")
-    if network not in KNOWN_NETS:
-        raise op_error(op, network, None, None, UnknownNetworkError(network))
-
-
-def _family_for(network: str) -> int:
-    if network.endswith("4"):
-        return socket.AF_INET
-    if network.endswith("6"):
-        return socket.AF_INET6
-    return socket.AF_UNSPEC
-
-
-def _resolve_tcp(op: str, network: str, address: str, deadline: float | None) -> list[TCPAddr]:
-    """Resolve "host:port" to candidate TCPAddrs for network. Raises AddrError or DNSError."""
-    host, port_s = split_host_port(address)
-    port = parse_port(network, port_s)
-    want = _family_for(network)
-    if host == "":
-        if op == "listen":
-            return [TCPAddr("" if want == socket.AF_UNSPEC else ("0.0.0.0" if want == socket.AF_INET else "::"), port)]
-        host = "::1" if want == socket.AF_INET6 else "127.0.0.1"  # dial ":80" means this host
-    lit = parse_ip(host)
-    if lit is not None:
-        fam, ip, zone = lit
-        if want != socket.AF_UNSPEC and fam != want:
-            raise AddrError("no suitable address found", host)
-        if op == "dial" and ip in ("0.0.0.0", "::"):
-            ip = "127.0.0.1" if fam == socket.AF_INET else "::1"
-        return [TCPAddr(ip, port, zone)]
-    addrs = lookup_ip_addrs(host, want, deadline)
-    out = [TCPAddr(ip, port, zone) for _fam, ip, zone in addrs]
-    if op == "listen":  # Go listens on the first IPv4 address, if any
-        out.sort(key=lambda a: ":" in a.ip)
-    return out
-
-
-def _sockaddr(a: TCPAddr) -> tuple[int, Any]:
-    if ":" in a.ip:
-        scope = 0
-        if a.zone:
-            try:
-                scope = socket.if_nametoindex(a.zone)
-            except OSError:
-                scope = int(a.zone) if a.zone.isdigit() else 0
-        return socket.AF_INET6, (a.ip, a.port, 0, scope)
-    return socket.AF_INET, (a.ip, a.port)
-
-
-def _new_socket(family: int, sotype: int) -> socket.socket:
-    return socket.socket(family, sotype | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
-
-
-def _ipv6_supported() -> bool:
-    return socket.has_ipv6 and _probe_v6()
-
-
-_v6: bool | None = None
-
-
-def _probe_v6() -> bool:
-    global _v6
-    if _v6 is None:
-        try:
-            with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
-                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-                s.bind(("::", 0))
-            _v6 = True
-        except OSError:
-            _v6 = False
-    return _v6
-
-
-# -- listen ------------------------------------------------------------------------------------
-
-def listen(network: str, address: str, *, backlog: int | None = None,
-           keep_alive: float = DEFAULT_KEEP_ALIVE) -> Listener:
-    """Announce on a local address: "tcp", "tcp4", "tcp6", "unix" or "unixpacket".
-
-    Args:
-        network: the network name.
-        address: "host:port" (":0" picks a free port; an empty host listens on every address,
-            dual-stack for "tcp"), or a socket path for Unix ("@name": abstract).
-        backlog: listen queue length; default the kernel's somaxconn.
-        keep_alive: keep-alive period for accepted TCP conns in seconds; negative disables.
-
-    Raises:
-        OpError: e.g. "listen tcp 127.0.0.1:80: bind: address already in use"; also an
-            UnknownNetworkError/AddrError/DNSError/OSError according to the cause.
-
-    Go: net.Listen.
-    """
-    _check_network("listen", network, address)
-    if backlog is None:
-        backlog = max_listener_backlog()
-    elif not isinstance(backlog, int) or backlog < 0:
-        raise ValueError(f"backlog must be a non-negative int, got {backlog!r}")
-    if network in TCP_NETS:
-        return _listen_tcp(network, address, backlog, keep_alive)
-    if network in ("unix", "unixpacket"):
-        return _listen_unix(network, address, backlog)
-    raise op_error("listen", network, None, None, AddrError("unexpected address type", address))
-
-
-def _listen_tcp(network: str, address: str, backlog: int, keep_alive: float) -> TCPListener:
-    try:
-        addrs = _resolve_tcp("listen", network, address, None)
-    except (AddrError, OSError) as e:
-        raise op_error("listen", network, None, None, e) from e
-    la = addrs[0]
-    wildcard_dual = la.ip == "" and network == "tcp"
-    if la.ip == "":
-        la = TCPAddr("::" if _ipv6_supported() else "0.0.0.0", la.port)
-        wildcard_dual = la.ip == "::"
-    family, sa = _sockaddr(la)
-    syscall = "socket"
-    sock = None
-    try:
-        sock = _new_socket(family, socket.SOCK_STREAM)
-        syscall = "setsockopt"
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0 if wildcard_dual else 1)
-        syscall = "bind"
-        sock.bind(sa)
-        syscall = "listen"
-        sock.listen(backlog)
-        bound = tcp_addr_of(sock.getsockname())
-        fd = FD(sock)
-    except OSError as e:
-        if sock is not None:
-            sock.close()
-        raise op_error("listen", network, None, la, e, syscall=syscall) from e
-    ln = TCPListener(fd, network, bound, keep_alive)
-    fd.pd.info = ln
-    return ln
-
-
-def _listen_unix(network: str, address: str, backlog: int) -> UnixListener:
-    la = UnixAddr(address, network)
-    if address == "":
-        raise op_error("listen", network, None, None, AddrError("missing address"))
-    syscall = "socket"
-    sock = None
-    try:
-        sock = _new_socket(socket.AF_UNIX, UNIX_TYPES[network])
-        syscall = "bind"
-        sock.bind(unix_sockaddr(address))
-        syscall = "listen"
-        sock.listen(backlog)
-        fd = FD(sock)
-    except OSError as e:
-        if sock is not None:
-            sock.close()
-        raise op_error("listen", network, None, la, e, syscall=syscall) from e
-    ln = UnixListener(fd, network, la)
-    fd.pd.info = ln
-    return ln
-
-
-# -- dial --------------------------------------------------------------------------------------
 
 def _partial_deadline(now_: float, deadline: float | None, remaining: int) -> float | None:
     """Share the time left among the addresses left, at least 2 s each. Go: partialDeadline."""
@@ -219,130 +54,327 @@ def _partial_deadline(now_: float, deadline: float | None, remaining: int) -> fl
     return now_ + share
 
 
+def _number(name: str, v: Any, allow_none: bool = True) -> float | None:
+    if v is None and allow_none:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds{' or None' if allow_none else ''}, "
+                        f"not {type(v).__name__}")
+    return float(v)
+
+
+class _LostRace(Exception):
+    """The abort error of a Happy Eyeballs racer whose rival won; never seen by callers."""
+
+
 class Dialer:
     """Options for connecting to an address. Go: net.Dialer.
 
     Args:
         timeout: seconds the whole dial may take, name lookup included; None: no limit.
         deadline: absolute time (gonet.now() clock) by which the dial must finish.
-        local_addr: "host:port" to bind before connecting (TCP), or a Unix path.
+        local_addr: "host:port" to bind before connecting (TCP/UDP), or a Unix path.
         keep_alive: keep-alive period in seconds for TCP (default 15); negative disables.
+        fallback_delay: how long IPv6 (or whichever family resolved first) races alone before
+            the other family joins, for "tcp" (Happy Eyeballs); None: 300 ms; negative: no
+            racing, addresses are tried one after another.
+        resolver: the Resolver for host names; None: the default (system) resolver.
     """
 
     def __init__(self, timeout: float | None = None, deadline: float | None = None,
-                 local_addr: str | None = None, keep_alive: float = DEFAULT_KEEP_ALIVE) -> None:
-        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
-            raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
-        self.timeout = timeout
-        self.deadline = deadline
+                 local_addr: str | None = None, keep_alive: float = DEFAULT_KEEP_ALIVE,
+                 fallback_delay: float | None = None, resolver: Resolver | None = None) -> None:
+        self.timeout = _number("timeout", timeout)
+        self.deadline = check_deadline(deadline)
+        if local_addr is not None and not isinstance(local_addr, str):
+            raise TypeError(f"local_addr must be str or None, not {type(local_addr).__name__}")
         self.local_addr = local_addr
-        self.keep_alive = keep_alive
+        self.keep_alive = _number("keep_alive", keep_alive, allow_none=False)
+        self.fallback_delay = _number("fallback_delay", fallback_delay)
+        if resolver is not None and not isinstance(resolver, Resolver):
+            raise TypeError(f"resolver must be a net.Resolver, not {type(resolver).__name__}")
+        self.resolver = resolver
 
-    def _deadline(self) -> float | None:
-        d = self.deadline
+    def _deadline(self, ctx: Any) -> float | None:
+        """The earliest of timeout, deadline and the context's deadline. Go: Dialer.deadline."""
+        ds = [d for d in (self.deadline, context_deadline(ctx)) if d is not None]
         if self.timeout is not None:
-            t = now() + self.timeout
-            d = t if d is None else min(d, t)
-        return d
+            ds.append(now() + self.timeout)
+        return min(ds) if ds else None
 
-    def dial(self, network: str, address: str) -> Conn:
-        """Connect to address on network ("tcp", "tcp4", "tcp6", "unix", "unixpacket").
+    # -- the entry point -------------------------------------------------------------------------
+
+    def dial(self, network: str, address: str, ctx: Any = None) -> Conn:
+        """Connect to address on network.
+
+        Args:
+            network: "tcp", "tcp4", "tcp6", "udp", "udp4", "udp6", "unix", "unixgram" or
+                "unixpacket".
+            address: "host:port" ("[v6]:port"), or a socket path for Unix.
+            ctx: a gonet.context Context: cancelling it aborts the dial; its deadline bounds it.
+
+        Returns:
+            A TCPConn, a connected UDPConn, or a UnixConn.
 
         Raises:
             OpError: e.g. "dial tcp 127.0.0.1:1: connect: connection refused" (also a
-                ConnectionRefusedError), "dial tcp 10.0.0.1:80: i/o timeout" (a TimeoutError).
+                ConnectionRefusedError), "dial tcp 10.0.0.1:80: i/o timeout" (a
+                TimeoutError); after a context ended, also an instance of ctx.err()'s class.
 
-        Go: Dialer.Dial.
+        Go: Dialer.DialContext.
         """
-        _check_network("dial", network, address)
+        check_network("dial", network, address)
         if address == "":
             raise op_error("dial", network, None, None, AddrError("missing address"))
-        deadline = self._deadline()
-        if network in TCP_NETS:
-            return self._dial_tcp(network, address, deadline)
-        if network in ("unix", "unixpacket"):
-            return self._dial_unix(network, address, deadline)
+        if ctx is not None and ctx.err() is not None:
+            raise op_error("dial", network, None, None, ctx.err())
+        deadline = self._deadline(ctx)
+        abort = Abort()
+        stop = link_context(ctx, abort)
+        try:
+            conn = self._dial(network, address, deadline, abort)
+        except BaseException:
+            if stop is not None:
+                stop()
+            raise
+        if stop is not None and not stop():
+            # The context ended just as the dial succeeded: the conn may be poisoned by the
+            # abort (a write deadline in the past), so undo it and report the context's error.
+            raddr = conn.remote_addr()
+            conn.close()
+            raise op_error("dial", network, None, raddr, ctx.err())
+        return conn
+
+    def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> Conn:
+        if network in TCP_NETS or network in UDP_NETS:
+            cls = TCPAddr if network in TCP_NETS else UDPAddr
+            try:
+                addrs = internet_addr_list("dial", network, address, cls, deadline, abort,
+                                           self.resolver)
+                local = None
+                if self.local_addr is not None:
+                    local = internet_addr_list("listen", network, self.local_addr, cls, deadline,
+                                               abort, self.resolver)[0]
+            except Exception as e:
+                raise op_error("dial", network, None, None,
+                               abort.err if abort.err is not None else e) from e
+            if local is not None and local.ip not in ("", "0.0.0.0", "::"):
+                # Only remote addresses of the local address's family can be reached from it.
+                addrs = [a for a in addrs if is_ipv4(a) == is_ipv4(local)]
+                if not addrs:
+                    raise op_error("dial", network, local, None,
+                                   AddrError("no suitable address found", address))
+            if network == "tcp" and (self.fallback_delay is None or self.fallback_delay >= 0):
+                primaries, fallbacks = partition(addrs)
+            else:
+                primaries, fallbacks = addrs, []
+            return self._dial_parallel(network, primaries, fallbacks, local, deadline, abort)
+        if network in UNIX_TYPES:
+            return self._dial_unix(network, address, deadline, abort)
         raise op_error("dial", network, None, None, AddrError("unexpected address type", address))
 
-    def _dial_tcp(self, network: str, address: str, deadline: float | None) -> TCPConn:
+    # -- Happy Eyeballs ------------------------------------------------------------------------
+
+    def _dial_parallel(self, network: str, primaries: list[Any], fallbacks: list[Any],
+                       local: Any, deadline: float | None, abort: Abort) -> Conn:
+        """Race primaries against fallbacks started fallback_delay later. Go: dialParallel."""
+        if not fallbacks:
+            return self._dial_serial(network, primaries, local, deadline, abort)
+        race = _Race()
+        delay = DEFAULT_FALLBACK_DELAY if self.fallback_delay is None else self.fallback_delay
+        aborts = {True: Abort(abort)}
+        go(self._racer, race, True, network, primaries, local, deadline, aborts[True])
+        timer = race.sched.timers.new(race.timer_fired)
+        timer.reset(now() + delay)
+        primary_err: BaseException | None = None
+        done = {True: False, False: False}
         try:
-            addrs = _resolve_tcp("dial", network, address, deadline)
-        except (AddrError, OSError) as e:
-            raise op_error("dial", network, None, None, e) from e
-        local = None
-        if self.local_addr is not None:
-            try:
-                local = _resolve_tcp("listen", network, self.local_addr, deadline)[0]
-            except (AddrError, OSError) as e:
-                raise op_error("dial", network, None, None, e) from e
+            while True:
+                if race.fallback_due and False not in aborts and abort.err is None:
+                    aborts[False] = Abort(abort)
+                    go(self._racer, race, False, network, fallbacks, local, deadline, aborts[False])
+                if not race.results:
+                    race.wait()
+                    continue
+                conn, err, primary = race.results.pop(0)
+                if conn is not None:
+                    return conn
+                done[primary] = True
+                if primary:
+                    primary_err = err
+                if done[True] and done[False]:
+                    assert primary_err is not None
+                    raise primary_err
+                if primary and False not in aborts:
+                    if abort.err is not None:
+                        raise primary_err  # type: ignore[misc]
+                    race.fallback_due = True  # the primary failed: no reason to wait
+        finally:
+            timer.stop()
+            race.returned = True
+            for a in aborts.values():
+                a.cancel(_LostRace())
+            for conn, _err, _primary in race.results:
+                if conn is not None:
+                    conn.close()
+            race.results.clear()
+
+    def _racer(self, race: _Race, primary: bool, network: str, addrs: list[Any], local: Any,
+               deadline: float | None, abort: Abort) -> None:
+        try:
+            conn = self._dial_serial(network, addrs, local, deadline, abort)
+        except Exception as e:  # noqa: BLE001 - reported to the dialer, never a panic
+            race.report(None, e, primary)
+        else:
+            race.report(conn, None, primary)
+
+    # -- one address after another ---------------------------------------------------------------
+
+    def _dial_serial(self, network: str, addrs: list[Any], local: Any, deadline: float | None,
+                     abort: Abort) -> Conn:
+        """Try each address in turn with its share of the time left. Go: dialSerial."""
         first: BaseException | None = None
         for i, ra in enumerate(addrs):
+            if abort.err is not None:
+                raise op_error("dial", network, local, ra, abort.err)
             try:
                 part = _partial_deadline(now(), deadline, len(addrs) - i)
-                return self._connect_tcp(network, ra, local, part)
+            except DeadlineExceededError as e:
+                if first is None:
+                    first = op_error("dial", network, local, ra, e)
+                break
+            try:
+                if network in TCP_NETS:
+                    return self._dial_tcp(network, ra, local, part, abort)
+                return self._dial_udp(network, ra, local, part, abort)
             except OSError as e:
                 if first is None:
                     first = e
-                if isinstance(e, DeadlineExceededError) and deadline is not None and now() >= deadline:
-                    break
-        assert first is not None
+        if first is None:
+            first = op_error("dial", network, None, None, AddrError("missing address"))
         raise first
 
-    def _connect_tcp(self, network: str, ra: TCPAddr, local: TCPAddr | None,
-                     deadline: float | None) -> TCPConn:
-        family, sa = _sockaddr(ra)
-        syscall = "socket"
-        sock = None
-        fd = None
+    def _error(self, network: str, local: Any, ra: Any, e: BaseException, abort: Abort) -> OSError:
+        if abort.err is not None:
+            return op_error("dial", network, local, ra, abort.err)
+        return op_error("dial", network, local, ra, e, syscall=getattr(e, "syscall", None))
+
+    def _tcp_setup(self, sock: socket.socket) -> None:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.keep_alive is not None and self.keep_alive >= 0:
+            set_keep_alive_opts(sock, self.keep_alive)
+
+    def _dial_tcp(self, network: str, ra: TCPAddr, local: TCPAddr | None,
+                  deadline: float | None, abort: Abort) -> TCPConn:
+        """Connect one TCP socket, retrying a self-connect. Go: sysDialer.doDialTCPProto."""
         try:
-            sock = _new_socket(family, socket.SOCK_STREAM)
-            syscall = "setsockopt"
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if self.keep_alive >= 0:
-                set_keep_alive_opts(sock, self.keep_alive)
-            if local is not None:
-                syscall = "bind"
-                sock.bind(_sockaddr(local)[1] if local.ip else ("", local.port))
-            syscall = "connect"
-            fd = FD(sock, register=False)
-            fd.connect(sa, deadline)
-        except OSError as e:
-            if fd is not None:
-                if not fd.closing:
-                    fd.close()
-            elif sock is not None:
-                sock.close()
-            raise op_error("dial", network, local, ra, e, syscall=syscall) from e
-        conn = TCPConn(fd, network, None, ra, None, tcp_addr_of)
+            family, rsa = addr_sockaddr(ra)
+            lsa = None if local is None else ip_sockaddr(family, local.ip, local.port, local.zone)
+        except AddrError as e:
+            raise op_error("dial", network, local, ra, e) from e
+        may_retry = local is None or local.port == 0
+        attempt = 0
+        while True:
+            try:
+                fd = dial_socket(family, socket.SOCK_STREAM, rsa, lsa, deadline, abort,
+                                 self._tcp_setup)
+            except Exception as e:
+                if (may_retry and attempt < 2 and abort.err is None
+                        and getattr(e, "errno", None) == errno.EADDRNOTAVAIL):
+                    attempt += 1
+                    continue
+                raise self._error(network, local, ra, e, abort) from e
+            selfc, la = is_self_connect(fd)
+            if selfc and may_retry and attempt < 2:
+                fd.close()
+                attempt += 1
+                continue
+            conn = TCPConn(fd, network, tcp_addr_of(la) if la else None, ra, None, tcp_addr_of)
+            fd.pd.info = conn
+            return conn
+
+    def _dial_udp(self, network: str, ra: UDPAddr, local: UDPAddr | None,
+                  deadline: float | None, abort: Abort) -> UDPConn:
+        try:
+            family, rsa = addr_sockaddr(ra)
+            lsa = None if local is None else ip_sockaddr(family, local.ip, local.port, local.zone)
+        except AddrError as e:
+            raise op_error("dial", network, local, ra, e) from e
+        try:
+            fd = dial_socket(family, socket.SOCK_DGRAM, rsa, lsa, deadline, abort,
+                             lambda s: set_default_sockopts(s, family, socket.SOCK_DGRAM, False))
+        except Exception as e:
+            raise self._error(network, local, ra, e, abort) from e
+        conn = UDPConn(fd, network, None, ra, None, udp_addr_of, connected=True)
         fd.pd.info = conn
         return conn
 
-    def _dial_unix(self, network: str, address: str, deadline: float | None) -> UnixConn:
+    def _dial_unix(self, network: str, address: str, deadline: float | None,
+                   abort: Abort) -> UnixConn:
         ra = UnixAddr(address, network)
-        syscall = "socket"
-        sock = None
-        fd = None
+        local = None if not self.local_addr else unix_sockaddr(self.local_addr)
         try:
-            sock = _new_socket(socket.AF_UNIX, UNIX_TYPES[network])
-            if self.local_addr:
-                syscall = "bind"
-                sock.bind(unix_sockaddr(self.local_addr))
-            syscall = "connect"
-            fd = FD(sock, register=False)
-            fd.connect(unix_sockaddr(address), deadline)
-        except OSError as e:
-            if fd is not None:
-                if not fd.closing:
-                    fd.close()
-            elif sock is not None:
-                sock.close()
-            raise op_error("dial", network, None, ra, e, syscall=syscall) from e
-        conn = UnixConn(fd, network, None, ra, None, unix_addr_of(network))
+            fd = dial_socket(socket.AF_UNIX, UNIX_TYPES[network], unix_sockaddr(address), local,
+                             deadline, abort)
+        except Exception as e:
+            raise self._error(network, None, ra, e, abort) from e
+        la = UnixAddr(self.local_addr, network) if self.local_addr else None
+        conn = UnixConn(fd, network, la, ra, None, unix_addr_of(network), connected=True)
         fd.pd.info = conn
         return conn
+
+
+class _Race:
+    """Where Happy Eyeballs racers report to the parked dialer (Go: dialParallel's channels)."""
+
+    __slots__ = ("sched", "g", "results", "parked", "returned", "fallback_due")
+
+    def __init__(self) -> None:
+        self.sched = current()
+        self.g = self.sched.running()
+        self.results: list[tuple[Any, BaseException | None, bool]] = []
+        self.parked = False
+        self.returned = False
+        self.fallback_due = False
+
+    def report(self, conn: Any, err: BaseException | None, primary: bool) -> None:
+        """Deliver a racer's outcome; a winner arriving after the dial returned is closed."""
+        if self.returned:
+            if conn is not None:
+                conn.close()
+            return
+        self.results.append((conn, err, primary))
+        self._wake()
+
+    def timer_fired(self, _arg: Any = None) -> None:
+        """Fallback timer callback (runs on the hub): let the fallback family start."""
+        self.fallback_due = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.parked:
+            self.parked = False
+            self.sched.ready(self.g)
+
+    def wait(self) -> None:
+        """Park the dialer until a racer reports or the fallback timer fires."""
+        self.parked = True
+        try:
+            self.sched.park("select", self)
+        finally:
+            self.parked = False
 
 
 def dial(network: str, address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None) -> Conn:
-    """Connect to address on network; see Dialer for the options. Go: net.Dial / DialTimeout."""
-    return Dialer(timeout=timeout, deadline=deadline, local_addr=local_addr).dial(network, address)
+         deadline: float | None = None, local_addr: str | None = None, ctx: Any = None) -> Conn:
+    """Connect to address on network; see Dialer for the options. Go: net.Dial / DialTimeout.
+
+    Args:
+        network, address: as for Dialer.dial.
+        timeout: seconds the dial may take, lookup included.
+        deadline: absolute time (gonet.now() clock) to finish by.
+        local_addr: local address to bind first.
+        ctx: a gonet.context Context that aborts the dial when done.
+    """
+    return Dialer(timeout=timeout, deadline=deadline, local_addr=local_addr).dial(
+        network, address, ctx=ctx)

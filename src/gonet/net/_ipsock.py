@@ -1,7 +1,8 @@
 # gonet.net._ipsock: IP addresses and host:port strings (Go: net/ipsock.go, tcpsock.go's TCPAddr).
 #
-# Pure functions, no I/O except getservbyname for named ports. Errors are AddrError with Go's
-# texts, so "dial tcp: address 127.0.0.1: missing port in address" reads as in Go.
+# Pure functions, no I/O except getservbyname for named ports and a one-time IPv6 probe. Errors
+# are AddrError with Go's texts, so "dial tcp: address 127.0.0.1: missing port in address"
+# reads as in Go.
 from __future__ import annotations
 
 import socket
@@ -12,7 +13,8 @@ from gonet.errors import AddrError
 
 __all__ = [
     "split_host_port", "join_host_port", "TCPAddr", "UDPAddr", "parse_port", "parse_ip",
-    "sockaddr_to_ip_port",
+    "sockaddr_to_ip_port", "ip_sockaddr", "addr_sockaddr", "ipv6_supported", "partition",
+    "is_ipv4", "IPAddrT",
 ]
 
 
@@ -144,3 +146,89 @@ class UDPAddr:
     def __str__(self) -> str:
         host = self.ip + ("%" + self.zone if self.zone else "")
         return join_host_port(host, self.port)
+
+
+IPAddrT = TCPAddr | UDPAddr
+
+
+def is_ipv4(a: Any) -> bool:
+    """Report whether an address's IP is IPv4 (the empty wildcard counts as IPv4)."""
+    return ":" not in a.ip
+
+
+def _scope_id(zone: str) -> int:
+    if not zone:
+        return 0
+    try:
+        return socket.if_nametoindex(zone)
+    except OSError:
+        return int(zone) if zone.isdigit() else 0
+
+
+def ip_sockaddr(family: int, ip: str, port: int, zone: str = "") -> Any:
+    """Return the socket-module address of ip:port for a socket of the given family.
+
+    An IPv4 address on an AF_INET6 socket becomes IPv4-mapped ("::ffff:1.2.3.4"); an empty ip
+    is the wildcard.
+
+    Raises:
+        AddrError: "non-IPv4 address" (IPv6 on AF_INET), "invalid port", "non-IP address".
+
+    Go: ipToSockaddr.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise AddrError("invalid port", str(port))
+    if ip == "":
+        return ("0.0.0.0", port) if family == socket.AF_INET else ("::", port, 0, 0)
+    parsed = parse_ip(ip)
+    if parsed is None:
+        raise AddrError("non-IP address", ip)
+    fam, ip, z = parsed
+    zone = zone or z
+    if family == socket.AF_INET:
+        if fam != socket.AF_INET:
+            raise AddrError("non-IPv4 address", ip)
+        return (ip, port)
+    if fam == socket.AF_INET:
+        if ip == "0.0.0.0":
+            return ("::", port, 0, 0)
+        return ("::ffff:" + ip, port, 0, 0)
+    return (ip, port, 0, _scope_id(zone))
+
+
+def addr_sockaddr(a: Any) -> tuple[int, Any]:
+    """Return (family, socket-module address) for a TCPAddr/UDPAddr, the family from its IP."""
+    family = socket.AF_INET6 if ":" in a.ip else socket.AF_INET
+    return family, ip_sockaddr(family, a.ip, a.port, a.zone)
+
+
+_v6: bool | None = None
+
+
+def ipv6_supported() -> bool:
+    """Report (probing once) whether this host can bind a dual-stack IPv6 socket."""
+    global _v6
+    if _v6 is None:
+        _v6 = False
+        if socket.has_ipv6:
+            try:
+                with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+                    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                    s.bind(("::", 0))
+                _v6 = True
+            except OSError:
+                pass
+    return _v6
+
+
+def partition(addrs: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Split addresses into primaries (the first address's family) and fallbacks (the other).
+
+    Go: addrList.partition (the two lists Happy Eyeballs races).
+    """
+    if not addrs:
+        return [], []
+    first_v4 = is_ipv4(addrs[0])
+    primaries = [a for a in addrs if is_ipv4(a) == first_v4]
+    fallbacks = [a for a in addrs if is_ipv4(a) != first_v4]
+    return primaries, fallbacks

@@ -1,19 +1,59 @@
-# gonet.net._net: the generic stream Conn and Listener (Go: net/net.go's conn and Listener).
+# gonet.net._net: the generic Conn, PacketConn and Listener (Go: net/net.go's conn, PacketConn,
+# Listener).
 #
 # The one place where fd-layer causes become OpError: each public method calls the FD and, on
 # failure, raises op_error(op, net, local, remote, cause). Addresses are computed lazily (a
 # getsockname per accepted connection would cost a syscall on the churn path) but are pinned
 # before the fd is closed, so error messages after close still name both ends.
+#
+# Invariant: Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure
+# them. Everything else (vectored and zero-copy writes, raw access, datagrams) lives in its own
+# _poll module and is reached through methods off that path.
 from __future__ import annotations
 
+import errno
+import io
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from gonet._poll import FD
-from gonet.errors import ErrClosed, op_error
+from gonet._poll import FD, _fd_dgram, _fd_raw, _writev
+from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError, op_error
 
-__all__ = ["Conn", "Listener", "check_deadline"]
+__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "ErrWriteToConnected", "byte_views"]
+
+
+class ErrWriteToConnected(OSError):
+    """write_to on a connected (dialled) datagram socket. Go: net.ErrWriteToConnected.
+
+    (Belongs in gonet.errors; defined here until that module gains it.)
+    """
+
+    def __init__(self, msg: str = "use of WriteTo with pre-connected connection") -> None:
+        super().__init__(errno.EISCONN, msg)
+
+    def __str__(self) -> str:
+        return "use of WriteTo with pre-connected connection"
+
+
+# What the fd layer itself raises around a raw fn call; anything else came from fn and passes.
+_FD_ERRORS = (ErrClosed, DeadlineExceededError, NotPollableError)
+
+
+def byte_views(buffers: Iterable[Any]) -> list[memoryview]:
+    """Return flat byte memoryviews of the non-empty buffers; reject non-bytes-like items."""
+    if isinstance(buffers, (bytes, bytearray, memoryview, str)):
+        raise TypeError("writev needs an iterable of bytes-like buffers, not a single "
+                        f"{type(buffers).__name__}")
+    out = []
+    for b in buffers:
+        try:
+            v = memoryview(b)
+        except TypeError:
+            raise TypeError(f"writev buffers must be bytes-like, not {type(b).__name__}") from None
+        if v.nbytes:
+            out.append(v if v.format == "B" and v.ndim == 1 else v.cast("B"))
+    return out
 
 
 def check_deadline(t: Any) -> float | None:
@@ -218,6 +258,224 @@ class Conn:
         """Return the OS file descriptor (-1 once closed)."""
         return self._fd.fileno()
 
+    # -- vectored, zero-copy and raw I/O (off the hot path) ---------------------------------------
+
+    def writev(self, buffers: Iterable[Any]) -> int:
+        """Write every buffer, in order, with as few sendmsg calls as possible; return the total.
+
+        At most 1024 buffers go into one sendmsg; a partly sent buffer is resumed where it
+        stopped. Like write(), it writes everything or raises.
+
+        Args:
+            buffers: an iterable of bytes-like objects (bytes, bytearray, memoryview, ...).
+
+        Raises:
+            TypeError: an item is not bytes-like.
+            OpError: with ``.written`` = bytes sent before a timeout or reset.
+
+        Go: net.Buffers.WriteTo (writev on a TCPConn or UnixConn).
+        """
+        bufs = byte_views(buffers)
+        try:
+            return _writev.writev(self._fd, bufs)
+        except OSError as e:
+            raise op_error("writev", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
+                           syscall="writev", written=getattr(e, "written", 0)) from e
+
+    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+        """Send count bytes (None: to the end) of file from offset; return the bytes sent.
+
+        Uses sendfile(2) when file is a regular file with a descriptor, else reads and writes.
+        Like socket.sendfile, the file position is left just after the last byte sent.
+
+        Args:
+            file: a file object opened in binary mode.
+            offset: where to start in the file.
+            count: how many bytes at most; None sends to end of file.
+
+        Raises:
+            ValueError: text-mode file, negative offset, non-positive count.
+            OpError: with ``.written`` = bytes sent before the failure.
+
+        Go: TCPConn.ReadFrom (with an *os.File source).
+        """
+        from gonet.net._sendfile import sendfile
+
+        return sendfile(self, file, offset, count)
+
+    def dup(self) -> socket.socket:
+        """Return an independent duplicate of the socket as a standard socket.socket.
+
+        Closing either does not close the other. The duplicate shares the open file
+        description, so it stays non-blocking: do not make it blocking while this conn is used.
+
+        Go: TCPConn.File (as a socket object).
+        """
+        try:
+            nfd = _fd_raw.dup(self._fd)
+        except OSError as e:
+            raise self._error("dup", e) from e
+        s = self._fd.sock
+        return socket.socket(s.family, s.type, s.proto, fileno=nfd)
+
+    def file(self) -> io.FileIO:
+        """Return a duplicate of the descriptor as an unbuffered binary file. Go: TCPConn.File."""
+        try:
+            nfd = _fd_raw.dup(self._fd)
+        except OSError as e:
+            raise self._error("dup", e) from e
+        return io.FileIO(nfd, "r+", closefd=True)
+
+    def syscall_conn(self) -> Any:
+        """Return a RawConn for raw access to the socket. Go: TCPConn.SyscallConn."""
+        from gonet.net._rawconn import RawConn
+
+        return RawConn(self)
+
+    def raw_read(self, fn: Callable[[int], bool]) -> None:
+        """Call fn(fd) until it returns True, parking for readability whenever it returns False.
+
+        fn must do non-blocking I/O on the descriptor and return False when it met EAGAIN.
+        Deadlines and close apply as to read().
+
+        Raises:
+            OpError ("raw-read"): closed, timed out, ...; exceptions from fn propagate as-is.
+
+        Go: RawConn.Read.
+        """
+        try:
+            _fd_raw.raw_read(self._fd, fn)
+        except _FD_ERRORS as e:
+            raise self._error("raw-read", e) from e
+
+    def raw_write(self, fn: Callable[[int], bool]) -> None:
+        """Call fn(fd) until it returns True, parking for writability whenever it returns False.
+
+        Go: RawConn.Write.
+        """
+        try:
+            _fd_raw.raw_write(self._fd, fn)
+        except _FD_ERRORS as e:
+            raise self._error("raw-write", e) from e
+
+
+class PacketConn(Conn):
+    """A message-oriented connection: datagrams with their sender's address.
+
+    Shared by UDPConn and UnixConn ("unixgram"). Each read returns one datagram: a zero-byte
+    datagram reads as 0 (not EOF), a longer one than the buffer is truncated, as the OS does.
+
+    Go: net.PacketConn (the methods of UDPConn and UnixConn).
+    """
+
+    __slots__ = ("_connected", "_last_raw", "_last_addr")
+
+    def __init__(self, fd: FD, net: str, laddr: Any = None, raddr: Any = None,
+                 raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None,
+                 connected: bool = False) -> None:
+        super().__init__(fd, net, laddr, raddr, raw_raddr, addr_of)
+        self._connected = connected
+        self._last_raw: Any = None
+        self._last_addr: Any = None
+
+    def _peer(self, raw: Any) -> Any:
+        # Consecutive datagrams usually come from one peer: reuse its address object.
+        if raw == self._last_raw and raw is not None:
+            return self._last_addr
+        addr = self._addr_of(raw) if (self._addr_of is not None and raw is not None) else None
+        self._last_raw = raw
+        self._last_addr = addr
+        return addr
+
+    def read_from(self, buf: bytearray | memoryview) -> tuple[int, Any]:
+        """Read one datagram into buf; return (byte count, sender address).
+
+        Raises:
+            OpError: closed, timed out, ... (ICMP errors on a connected socket, too).
+
+        Go: UDPConn.ReadFrom.
+        """
+        try:
+            n, raw = _fd_dgram.recvfrom_into(self._fd, buf)
+        except OSError as e:
+            raise op_error("read", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
+                           syscall="recvfrom") from e
+        return n, self._peer(raw)
+
+    def recv_from(self, size: int) -> tuple[bytes, Any]:
+        """Read one datagram of at most size bytes; return (data, sender address)."""
+        if not isinstance(size, int):
+            raise TypeError(f"recv_from size must be int, not {type(size).__name__}")
+        if size < 0:
+            raise ValueError(f"negative buffer size {size}")
+        try:
+            data, raw = _fd_dgram.recvfrom(self._fd, size)
+        except OSError as e:
+            raise op_error("read", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
+                           syscall="recvfrom") from e
+        return data, self._peer(raw)
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Send data as one datagram to the connected peer; b"" sends an empty datagram.
+
+        Raises:
+            OpError: e.g. "destination address required" on an unconnected socket,
+                "message too long" for a datagram over the limit.
+
+        Go: UDPConn.Write.
+        """
+        if self._fd.stream:
+            return Conn.write(self, data)
+        try:
+            return _fd_dgram.send(self._fd, data)
+        except OSError as e:
+            raise self._error("write", e) from e
+
+    sendall = write
+
+    def write_to(self, data: bytes | bytearray | memoryview, addr: Any) -> int:
+        """Send data as one datagram to addr; return len(data).
+
+        Raises:
+            TypeError: addr is not an address of this connection's kind.
+            OpError: ErrWriteToConnected on a dialled (connected) conn; AddrError for an
+                unusable address; the kernel's error otherwise.
+
+        Go: UDPConn.WriteTo.
+        """
+        if self._connected:
+            raise op_error("write", self._net, self._laddr_or_none(), addr, ErrWriteToConnected())
+        addr = self._as_addr(addr)
+        try:
+            sa = self._sockaddr(addr)
+        except ValueError as e:  # AddrError: e.g. an IPv6 address for an IPv4 socket
+            raise op_error("write", self._net, self._laddr_or_none(), addr, e) from e
+        try:
+            return _fd_dgram.sendto(self._fd, data, sa)
+        except OSError as e:
+            raise op_error("write", self._net, self._laddr_or_none(), addr, e,
+                           syscall="sendto") from e
+
+    def writev(self, buffers: Iterable[Any]) -> int:
+        """Send the concatenation of buffers as ONE datagram to the connected peer."""
+        if self._fd.stream:
+            return Conn.writev(self, buffers)
+        bufs = byte_views(buffers)
+        if len(bufs) > _writev.IOV_MAX:
+            raise ValueError(f"a datagram takes at most {_writev.IOV_MAX} buffers, got {len(bufs)}")
+        try:
+            return _fd_dgram.sendmsg(self._fd, bufs)
+        except OSError as e:
+            raise self._error("write", e) from e
+
+    def _as_addr(self, addr: Any) -> Any:
+        """Return addr as this conn's address class; TypeError if it is not one. Per type."""
+        raise TypeError(f"{type(self).__name__} cannot send to {addr!r}")
+
+    def _sockaddr(self, addr: Any) -> Any:
+        """Return the socket-module address of an address object; AddrError if unusable."""
+        raise TypeError(f"{type(self).__name__} cannot send to {addr!r}")
+
 
 class Listener:
     """A stream listener. Go: net.Listener."""
@@ -268,6 +526,23 @@ class Listener:
     def fileno(self) -> int:
         """Return the OS file descriptor (-1 once closed)."""
         return self._fd.fileno()
+
+    def dup(self) -> socket.socket:
+        """Return an independent duplicate of the listening socket. Go: TCPListener.File."""
+        try:
+            nfd = _fd_raw.dup(self._fd)
+        except OSError as e:
+            raise op_error("dup", self._net, None, self._laddr, e) from e
+        s = self._fd.sock
+        return socket.socket(s.family, s.type, s.proto, fileno=nfd)
+
+    def file(self) -> io.FileIO:
+        """Return a duplicate of the descriptor as an unbuffered binary file. Go: Listener.File."""
+        try:
+            nfd = _fd_raw.dup(self._fd)
+        except OSError as e:
+            raise op_error("dup", self._net, None, self._laddr, e) from e
+        return io.FileIO(nfd, "r+", closefd=True)
 
     def __enter__(self) -> Listener:
         return self

@@ -2,7 +2,8 @@
 #
 # "unix" is SOCK_STREAM, "unixpacket" SOCK_SEQPACKET, "unixgram" SOCK_DGRAM. A name starting with
 # "@" is in Linux's abstract namespace (no file). A listener created by listen() unlinks its
-# socket file when closed, once; abstract names have no file to unlink.
+# socket file when closed, once; abstract names have no file to unlink. A "unixgram" conn from
+# listen_packet is not a listener and, as in Go, leaves its socket file in place.
 from __future__ import annotations
 
 import os
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gonet._poll import FD
-from gonet.net._net import Conn, Listener
+from gonet.net._net import Listener, PacketConn
 
 __all__ = ["UnixAddr", "UnixConn", "UnixListener", "unix_sockaddr", "unix_addr_of", "UNIX_TYPES"]
 
@@ -59,10 +60,26 @@ def unix_addr_of(net: str) -> Any:
     return conv
 
 
-class UnixConn(Conn):
-    """A Unix domain socket connection. Go: net.UnixConn."""
+class UnixConn(PacketConn):
+    """A Unix domain socket connection: stream, seqpacket or datagram. Go: net.UnixConn.
+
+    read_from/write_to work as for UDPConn; write_to takes a UnixAddr or a path.
+    """
 
     __slots__ = ()
+
+    def _as_addr(self, addr: Any) -> UnixAddr:
+        if isinstance(addr, UnixAddr):
+            return addr
+        if isinstance(addr, (str, bytes)) and addr:
+            ua = unix_addr_of(self._net)(addr)
+            if ua is not None:
+                return ua
+        raise TypeError(f"write_to needs a UnixAddr or a socket path, not {type(addr).__name__} "
+                        f"{addr!r}")
+
+    def _sockaddr(self, addr: UnixAddr) -> Any:
+        return unix_sockaddr(addr.name)
 
 
 class UnixListener(Listener):
@@ -100,6 +117,7 @@ class UnixListener(Listener):
         except BaseException:
             sock.close()
             raise
-        conn = UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net))
+        conn = UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
+                        connected=True)
         nfd.pd.info = conn
         return conn
