@@ -223,6 +223,7 @@ def set_sched_seed(seed: int | None) -> None:
     """
     s = current()
     s.shuffle = None if seed is None else _make_shuffle(s, seed)
+    s.ticks = TICK_LIMIT  # the next scheduling point already goes through the shuffle
 
 
 _env_seed: int | None = None
@@ -259,6 +260,7 @@ def _on_new_scheduler(s: Scheduler) -> None:
     seed = _seed_from_env()
     if seed is not None:
         s.shuffle = _make_shuffle(s, seed)
+        s.ticks = TICK_LIMIT
     sysmon.ensure_started()
     _signals.install_default(s)
     for hook in new_scheduler_hooks:
