@@ -210,7 +210,6 @@ def test_listener_close_fails_a_pending_accept_and_accepted_conns_stay_open() ->
     assert list(ln) == []  # iterating a closed listener just stops
 
 
-@pytest.mark.xfail(strict=True, reason="a stale hand-off marker releases a lock not held: _fd_mutex.py:FdMutex.lock_slow")
 def test_stale_lock_handoff_does_not_release_a_lock_it_does_not_hold(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # W receives the read lock by hand-off and reads without parking again; then it queues for

@@ -74,6 +74,9 @@ class FdMutex(ABC):
         sched = self.sched
         g = sched.running()
         q.append(g)
+        # park() leaves the last wake value in g.wakeval; clear it so that only a hand-off
+        # during THIS wait can mark the lock as ours (see _holds_after_handoff).
+        g.wakeval = None
         try:
             sched.park("semacquire", self)
         except BaseException:
