@@ -16,7 +16,6 @@
 # lock back before raising.
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -30,14 +29,14 @@ if TYPE_CHECKING:
 __all__ = ["FdMutex"]
 
 
-class FdMutex(ABC):
+class FdMutex:
     """Reference count plus FIFO read and write locks of one fd. Go: poll.fdMutex."""
 
-    __slots__ = ("closing", "refs", "rlocked", "wlocked", "rwait", "wwait", "closer", "destroyed")
+    __slots__ = ("closing", "refs", "rlocked", "wlocked", "rwait", "wwait", "closer", "destroyed",
+                 "sched")
 
-    sched: Scheduler
-
-    def __init__(self) -> None:
+    def __init__(self, sched: Scheduler) -> None:
+        self.sched = sched
         self.closing = False
         self.refs = 0
         self.rlocked = False
@@ -149,9 +148,12 @@ class FdMutex(ABC):
             self.closer = None
             self.sched.ready(g)
 
-    @abstractmethod
     def destroy(self) -> None:
-        """Release the OS resource; called exactly once, after close and the last ref."""
+        """Release the OS resource; called exactly once, after close and the last ref.
+
+        FD overrides this; the mutex itself owns nothing to release.
+        """
+        raise TypeError(f"{type(self).__name__} must override destroy()")
 
 
 class _Handoff:

@@ -24,7 +24,7 @@ from typing import Any
 from gonet._poll._fd_mutex import FdMutex
 from gonet.errors import DeadlineExceededError, ErrClosed
 from gonet.runtime._netpoll import PollDesc
-from gonet.runtime._proc import Scheduler, current
+from gonet.runtime._proc import current
 
 __all__ = ["FD", "MAX_RW"]
 
@@ -43,16 +43,15 @@ def _with_written(exc: BaseException, written: int) -> BaseException:
 class FD(FdMutex):
     """A non-blocking socket bound to this thread's netpoller. Go: poll.FD."""
 
-    __slots__ = ("sock", "sysfd", "pd", "sched", "stream", "_recv_into", "_recv", "_send",
-                 "on_destroy", "__weakref__")
+    __slots__ = ("sock", "sysfd", "pd", "stream", "_recv_into", "_recv", "_send", "on_destroy",
+                 "__weakref__")
 
     def __init__(self, sock: socket.socket, info: Any = None, register: bool = True) -> None:
         """Wrap sock (made non-blocking here) and, unless register is False, register it."""
-        super().__init__()
+        super().__init__(current())
         sock.setblocking(False)
         self.sock = sock
         self.sysfd = sock.fileno()
-        self.sched: Scheduler = current()
         self.stream = sock.type == socket.SOCK_STREAM
         self._recv_into = sock.recv_into
         self._recv = sock.recv

@@ -37,6 +37,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError
+from gonet.runtime._proc import IO_WAIT
 
 if TYPE_CHECKING:
     from gonet.runtime._proc import G, Scheduler
@@ -115,7 +116,7 @@ class PollDesc:
             self.rg = sched.cur
             sched.io_waiters += 1
             try:
-                sched.park("IO wait", self)
+                sched.park(IO_WAIT, self)
             finally:
                 sched.io_waiters -= 1
                 self.rg = None
@@ -133,7 +134,7 @@ class PollDesc:
             self.wg = sched.cur
             sched.io_waiters += 1
             try:
-                sched.park("IO wait", self)
+                sched.park(IO_WAIT, self)
             finally:
                 sched.io_waiters -= 1
                 self.wg = None

@@ -45,7 +45,10 @@ from gonet.errors import DeadlockError
 from gonet.runtime._netpoll_epoll import EV_ERR, EV_HUP, EV_READ, EV_WRITE, EpollBackend
 from gonet.runtime._time import TimerHeap
 
-__all__ = ["G", "Scheduler", "current", "RUNNABLE", "RUNNING", "WAITING", "DEAD"]
+__all__ = ["G", "Scheduler", "current", "RUNNABLE", "RUNNING", "WAITING", "DEAD", "IO_WAIT"]
+
+# The netpoller's wait reason; pass this very object to park() (it is compared by identity).
+IO_WAIT = "IO wait"
 
 RUNNABLE = "runnable"
 RUNNING = "running"
@@ -124,7 +127,7 @@ class Scheduler:
         "hub", "closed", "runnext", "runnext_streak", "shuffle", "autojump",
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
         "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
-        "parks_by",
+        "_parks_by",
         "__weakref__",
     )
 
@@ -150,7 +153,7 @@ class Scheduler:
         # of sleeping when no goroutine can run (trio's autojump clock).
         self.shuffle: Callable[[deque[G]], None] | None = None
         self.autojump: Callable[[float], None] | None = None
-        self.parks_by: dict[str, int] = {}
+        self._parks_by: dict[str, int] = {}  # every reason but IO_WAIT, the hot one
         self.closed = False
         self.n_created = 1
         self.n_peak = 1
@@ -251,8 +254,9 @@ class Scheduler:
         g.waitobj = waitobj
         g.waitsince = self.now
         self.n_parks += 1
-        by = self.parks_by
-        by[reason] = by.get(reason, 0) + 1
+        if reason is not IO_WAIT:  # the netpoller's parks are counted as the remainder
+            by = self._parks_by
+            by[reason] = by.get(reason, 0) + 1
         runq = self.runq
         if runq and self.ticks < TICK_LIMIT and runq[0].glet:
             self.ticks += 1
@@ -267,6 +271,15 @@ class Scheduler:
             g.wakeexc = None
             raise exc
         return g.wakeval
+
+    @property
+    def parks_by(self) -> dict[str, int]:
+        """Return how many times goroutines parked, by wait reason."""
+        by = dict(self._parks_by)
+        io = self.n_parks - sum(by.values())
+        if io:
+            by[IO_WAIT] = io
+        return by
 
     def running(self) -> G:
         """Return the goroutine now running on this scheduler.
