@@ -155,8 +155,6 @@ def _fd_target(fd: int) -> str:
         return ""
 
 
-@pytest.mark.xfail(strict=True, reason="connect registers the FD as its own pollDesc info: _fd_unix.py:FD.connect")
-@pytest.mark.allow_leaks
 def test_an_unreachable_dialled_fd_is_closed() -> None:
     with net.listen("tcp", "127.0.0.1:0") as ln:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

@@ -282,7 +282,9 @@ class FD(FdMutex):
         err = sock.connect_ex(sockaddr)
         if err not in (0, _errno.EISCONN) and err not in _CONNECT_PENDING:
             raise OSError(err, _strerror(err))
-        self.init(self)
+        # No info: the pollDesc sits in the scheduler's fd table, so pointing it back at this FD
+        # would keep an unreachable FD alive forever (its finalizer never closes the socket).
+        self.init()
         if err in (0, _errno.EISCONN):
             return
         self.incref()
