@@ -278,6 +278,14 @@ def test_sigquit_off_leaves_python_default() -> None:
     assert "goroutine" not in r.stderr
 
 
+def test_sigquit_ignored_at_start_still_dumps() -> None:
+    # A shell starts background jobs with SIGQUIT ignored; Go's runtime still dumps, so do we.
+    code = "import signal\nsignal.signal(signal.SIGQUIT, signal.SIG_IGN)\n" + _CHILD
+    r = gonet.run_in_thread(_run_child, code)
+    assert r.returncode == 2, r
+    assert r.stderr.startswith("SIGQUIT: quit\n\ngoroutine 1 ["), r.stderr
+
+
 def test_sigquit_handler_of_the_program_is_kept() -> None:
     code = ("import signal, sys\nsignal.signal(signal.SIGQUIT, lambda *a: (print('mine', flush=True),"
             " sys.exit(7)))\n" + _CHILD)

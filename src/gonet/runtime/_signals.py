@@ -7,7 +7,8 @@
 #
 # Invariants:
 # - The handler is installed lazily, by the first scheduler created on the main thread (Python
-#   handles signals only there), and never replaces a handler the program installed itself.
+#   handles signals only there), and never replaces a Python handler the program installed.
+#   An inherited SIG_IGN is replaced, as Go does (background jobs of a shell ignore SIGQUIT).
 # - The handler runs on the main thread between bytecodes, inside whichever greenlet was
 #   running; it only reads scheduler state and writes with os.write, so it cannot deadlock on a
 #   lock the interrupted code holds (sys.stderr's buffer lock, logging's locks).
@@ -104,8 +105,10 @@ def install_default(_sched: Any = None) -> None:
     if _installed or _mode == "off" or not _can_install():
         return
     try:
-        if signal.getsignal(signal.SIGQUIT) not in (signal.SIG_DFL, None):
+        if callable(signal.getsignal(signal.SIGQUIT)):
             return  # the program (or a test runner) handles SIGQUIT itself: leave it
+        # SIG_DFL, or SIG_IGN inherited (a shell starts background jobs with SIGQUIT ignored):
+        # replaced, as Go's runtime does, so that `kill -QUIT` always gets a dump.
         signal.signal(signal.SIGQUIT, _on_sigquit)
         _installed = True
     except (ValueError, OSError):

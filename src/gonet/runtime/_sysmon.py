@@ -195,13 +195,15 @@ class Sysmon:
         """
         self.samples += 1
         busy = False
-        threads = sys._current_frames()
+        threads: dict[int, Any] | None = None
         for s in live_schedulers():
             w = self._watch.get(s)
             if w is None:
                 w = self._watch[s] = _Watch(now)
             g = s.cur
-            if g is None or s.thread_ident not in threads:
+            if g is not None and threads is None:
+                threads = sys._current_frames()  # ~10 us: only when something runs
+            if g is None or threads is None or s.thread_ident not in threads:
                 # The hub runs (idle in epoll_wait, or dispatching): not a stall. Or the thread
                 # has exited and its scheduler awaits collection: nothing runs there.
                 w.sig = None
