@@ -290,7 +290,6 @@ class Dialer:
                 attempt += 1
                 continue
             conn = TCPConn(fd, network, tcp_addr_of(la) if la else None, ra, None, tcp_addr_of)
-            fd.pd.info = conn
             return conn
 
     def _dial_udp(self, network: str, ra: UDPAddr, local: UDPAddr | None,
@@ -306,7 +305,6 @@ class Dialer:
         except Exception as e:
             raise self._error(network, local, ra, e, abort) from e
         conn = UDPConn(fd, network, None, ra, None, udp_addr_of, connected=True)
-        fd.pd.info = conn
         return conn
 
     def _dial_unix(self, network: str, address: str, deadline: float | None,
@@ -320,7 +318,6 @@ class Dialer:
             raise self._error(network, None, ra, e, abort) from e
         la = UnixAddr(self.local_addr, network) if self.local_addr else None
         conn = UnixConn(fd, network, la, ra, None, unix_addr_of(network), connected=True)
-        fd.pd.info = conn
         return conn
 
 

@@ -135,7 +135,6 @@ def _listen_tcp(network: str, address: str, backlog: int, keep_alive: float) -> 
         sock.close()
         raise op_error("listen", network, None, la, e, syscall="listen") from e
     ln = TCPListener(fd, network, bound, keep_alive)
-    fd.pd.info = ln
     return ln
 
 
@@ -148,7 +147,6 @@ def _listen_udp(network: str, address: str) -> UDPConn:
         sock.close()
         raise op_error("listen", network, None, la, e, syscall="getsockname") from e
     conn = UDPConn(fd, network, bound, None, None, udp_addr_of)
-    fd.pd.info = conn
     return conn
 
 
@@ -178,7 +176,6 @@ def _listen_unix(network: str, address: str, backlog: int) -> UnixListener:
         sock.close()
         raise op_error("listen", network, None, la, e, syscall="listen") from e
     ln = UnixListener(fd, network, la)
-    fd.pd.info = ln
     return ln
 
 
@@ -190,5 +187,4 @@ def _listen_unixgram(network: str, address: str) -> UnixConn:
         sock.close()
         raise op_error("listen", network, None, la, e) from e
     conn = UnixConn(fd, network, la, None, None, unix_addr_of(network))
-    fd.pd.info = conn
     return conn

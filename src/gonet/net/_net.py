@@ -6,21 +6,51 @@
 # getsockname per accepted connection would cost a syscall on the churn path) but are pinned
 # before the fd is closed, so error messages after close still name both ends.
 #
-# Invariant: Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure
-# them. Everything else (vectored and zero-copy writes, raw access, datagrams) lives in its own
-# _poll module and is reached through methods off that path.
+# Invariants:
+# - Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them.
+# - The pollDesc (kept by the scheduler's fd table) refers to its conn or listener only weakly
+#   (pd.info, for goroutine dumps), so a conn nobody references is collected and its FD's
+#   finalizer closes the socket, as Go's netFD finalizer does.
+# - Everything else (vectored and zero-copy writes, raw access, datagrams) lives in its own
+#   _poll module and is reached through methods off that path.
 from __future__ import annotations
 
 import errno
 import io
 import socket
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from gonet._poll import FD, _fd_dgram, _fd_raw, _writev
 from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError, op_error
 
-__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "ErrWriteToConnected", "byte_views"]
+__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "ErrWriteToConnected", "byte_views",
+           "ConnInfo", "ListenerInfo"]
+
+
+class ListenerInfo:
+    """What a goroutine dump shows for a listener's fd (pd.info), without keeping it alive."""
+
+    __slots__ = ("_ref",)
+
+    def __init__(self, obj: Any) -> None:
+        self._ref = weakref.ref(obj)
+
+    def __repr__(self) -> str:
+        obj = self._ref()
+        return repr(obj) if obj is not None else "<collected>"
+
+
+class ConnInfo(ListenerInfo):
+    """What a goroutine dump shows for a conn's fd (pd.info), without keeping it alive."""
+
+    __slots__ = ()
+
+    def remote_addr(self) -> Any:
+        """Return the conn's remote address (None once it is gone)."""
+        obj = self._ref()
+        return obj.remote_addr() if obj is not None else None
 
 
 class ErrWriteToConnected(OSError):
@@ -72,7 +102,7 @@ class Conn:
     Go: net.Conn (the methods shared by TCPConn and UnixConn).
     """
 
-    __slots__ = ("_fd", "_net", "_laddr", "_raddr", "_raw_raddr", "_addr_of")
+    __slots__ = ("_fd", "_net", "_laddr", "_raddr", "_raw_raddr", "_addr_of", "__weakref__")
 
     def __init__(self, fd: FD, net: str, laddr: Any = None, raddr: Any = None,
                  raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None) -> None:
@@ -82,6 +112,9 @@ class Conn:
         self._raddr = raddr
         self._raw_raddr = raw_raddr
         self._addr_of = addr_of
+        pd = fd.pd
+        if pd is not None:
+            pd.info = ConnInfo(self)
 
     # -- I/O -----------------------------------------------------------------------------------
 
@@ -480,13 +513,15 @@ class PacketConn(Conn):
 class Listener:
     """A stream listener. Go: net.Listener."""
 
-    __slots__ = ("_fd", "_net", "_laddr", "_addr_of")
+    __slots__ = ("_fd", "_net", "_laddr", "_addr_of", "__weakref__")
 
     def __init__(self, fd: FD, net: str, laddr: Any, addr_of: Callable[[Any], Any]) -> None:
         self._fd = fd
         self._net = net
         self._laddr = laddr
         self._addr_of = addr_of
+        if fd.pd is not None:
+            fd.pd.info = ListenerInfo(self)
 
     def addr(self) -> Any:
         """Return the address the listener is bound to. Go: Listener.Addr."""

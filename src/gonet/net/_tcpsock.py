@@ -97,5 +97,4 @@ class TCPListener(Listener):
             raise
         laddr = self._laddr if self._specific else None
         conn = TCPConn(nfd, self._net, laddr, None, raw, tcp_addr_of)
-        nfd.pd.info = conn
         return conn

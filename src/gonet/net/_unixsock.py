@@ -119,5 +119,4 @@ class UnixListener(Listener):
             raise
         conn = UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
                         connected=True)
-        nfd.pd.info = conn
         return conn
