@@ -294,6 +294,8 @@ def test_close_semantics(server_ctx, client_ctx) -> None:
         assert "use of closed network connection" in str(ei.value)
         with pytest.raises(net.ErrClosed):
             cli.read(bytearray(10))
+        with pytest.raises(net.ErrClosed):
+            cli.write(b"x")
         srv.close()
 
 

@@ -142,6 +142,8 @@ class TLSConn:
 
         Go: Conn.Read.
         """
+        if self._closed:
+            raise ErrClosed()  # even if decrypted bytes are still buffered, as Go
         self.handshake()
         n = len(buf)
         if not n:
@@ -184,6 +186,8 @@ class TLSConn:
 
         Go: Conn.Write.
         """
+        if self._closed:
+            raise ErrClosed()
         self.handshake()
         view = memoryview(data)
         if view.format != "B" or view.ndim != 1:
