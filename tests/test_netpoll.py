@@ -252,9 +252,7 @@ def test_write_loops_over_partial_writes_until_everything_is_sent() -> None:
 
 
 @pytest.mark.parametrize("kind", [
-    pytest.param("array", marks=pytest.mark.xfail(
-        strict=True, reason="write counts len() in items, not bytes: _fd_unix.py:FD.write")),
-    "memoryview-of-ints"])
+    "array", "memoryview-of-ints"])
 def test_write_of_a_non_byte_buffer_sends_every_byte(kind: str) -> None:
     import array
 

@@ -208,7 +208,11 @@ class FD(FdMutex):
             pd = self.pd
             if pd.wd < 0:
                 raise _with_written(DeadlineExceededError(), 0)
-            n = data.nbytes if type(data) is memoryview else len(data)
+            t = type(data)
+            if t is bytes or t is bytearray:
+                n = len(data)
+            else:  # memoryview, array.array, ...: len() counts items, not bytes
+                n = memoryview(data).nbytes
             if not n:
                 return 0
             send = self._send
