@@ -211,7 +211,9 @@ class FD(FdMutex):
             t = type(data)
             if t is bytes or t is bytearray:
                 n = len(data)
-            else:  # memoryview, array.array, ...: len() counts items, not bytes
+            elif t is memoryview:
+                n = data.nbytes
+            else:  # array.array, ...: len() counts items, not bytes
                 n = memoryview(data).nbytes
             if not n:
                 return 0
