@@ -169,20 +169,13 @@ def test_an_unreachable_dialled_fd_is_closed() -> None:
         ln.accept().close()
 
 
-@pytest.mark.xfail(strict=True, reason="pd.info keeps the conn alive through the scheduler's fd "
-                   "table: net/_dial.py, _tcpsock.py, _listen.py (fd.pd.info = conn); Conn has no "
-                   "__weakref__ slot (net/_net.py:Conn)")
-def test_an_unreachable_conn_is_closed() -> None:
-    with net.listen("tcp", "127.0.0.1:0") as ln:
-        c = net.dial("tcp", str(ln.addr()))
-        s = ln.accept()
-        nums = [(c.fileno(), _fd_target(c.fileno())), (s.fileno(), _fd_target(s.fileno()))]
-        del c, s
-        gc.collect()
-        still_open = [n for n, t in nums if _fd_target(n) == t]
-        if still_open:  # close them so that the leak checker does not fail the xfail too
-            for n, _ in nums:
-                for pd in list(gonet.runtime.current().pds.values()):
-                    if pd.fd == n and pd.info is not None:
-                        pd.info.close()
-        assert not still_open, f"dropped conns kept fds {still_open} open"
+def test_an_unreachable_conn_and_listener_are_closed() -> None:
+    ln = net.listen("tcp", "127.0.0.1:0")
+    c = net.dial("tcp", str(ln.addr()))
+    s = ln.accept()
+    nums = [(o.fileno(), _fd_target(o.fileno())) for o in (c, s, ln)]
+    del c, s, ln
+    gc.collect()
+    still_open = [n for n, t in nums if _fd_target(n) == t]
+    assert not still_open, f"dropped conns/listener kept fds {still_open} open"
+    assert all(n not in gonet.runtime.current().pds for n, _ in nums)
