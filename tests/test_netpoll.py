@@ -190,6 +190,54 @@ def test_a_short_read_trusts_the_edge_instead_of_retrying_the_syscall() -> None:
         assert bytes(buf[:4]) == b"defg"
 
 
+def test_an_edge_with_no_waiter_is_latched() -> None:
+    with tcp_pair() as (c, s):
+        calls = _primed(c, s, b"abcd")
+        buf = bytearray(100)
+        c.write(b"ab")
+        wait_until(lambda: _peek(s) == b"ab")
+        assert s.read(buf) == 2  # short: the socket is known empty now
+        pd = s._fd.pd
+        assert pd.rready is False
+        c.write(b"cd")  # nobody waits: the edge must be remembered
+        wait_until(lambda: pd.rready, what="the edge was latched by the netpoller")
+        parks = sched().n_parks
+        assert s.read(buf) == 2 and bytes(buf[:2]) == b"cd"
+        assert sched().n_parks == parks  # no wait: the latched readiness let it read at once
+        assert calls == [2, 2]
+
+
+def test_more_ready_fds_than_one_epoll_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gonet._poll import FD
+
+    batches: list[int] = []
+    real = EpollBackend.poll
+
+    def spy(self: EpollBackend, timeout: float) -> list[tuple[int, int]]:
+        events = real(self, timeout)
+        batches.append(len(events))
+        return events
+
+    pairs = [socket.socketpair() for _ in range(300)]
+    fds = [FD(a) for a, _ in pairs]
+    try:
+        readers = [spawn(fd.recv, 10) for fd in fds]
+        for r in readers:
+            wait_until(parked(r, "IO wait"))
+        monkeypatch.setattr(EpollBackend, "poll", spy)
+        for i, (_, b) in enumerate(pairs):
+            b.send(b"%d" % i)
+        assert [r.result() for r in readers] == [b"%d" % i for i in range(300)]
+        monkeypatch.undo()
+        assert max(batches) <= 128  # one epoll_wait returns at most a batch...
+        assert sum(batches) >= 300  # ...and the rest come in the next ones
+    finally:
+        for fd in fds:
+            fd.close()
+        for _, b in pairs:
+            b.close()
+
+
 def test_a_full_read_tries_the_syscall_again_and_parks_on_eagain() -> None:
     with tcp_pair() as (c, s):
         calls = _primed(c, s, b"abcd")  # a full read: the socket may hold more

@@ -115,6 +115,61 @@ def test_ready_appends_to_the_back_of_the_queue() -> None:
     assert out == ["first", "second", "readied", "first-again"]
 
 
+def test_goroutines_readied_by_netpoll_go_to_the_back_of_the_queue() -> None:
+    out: list[str] = []
+    a, b = socket.socketpair()
+    with a, b:
+        from gonet._poll import FD
+
+        fd = FD(a.dup())
+        try:
+            def reader() -> None:
+                fd.recv(1)
+                out.append("io-readied")
+
+            r = spawn(reader)
+            wait_until(parked(r, "IO wait"))
+            b.send(b"x")  # the edge is pending; the hub collects it before running the queue
+            gonet.go(out.append, "queued-1")
+            gonet.go(out.append, "queued-2")
+            r.result()
+        finally:
+            fd.close()
+    assert out == ["queued-2", "queued-1", "io-readied"]
+
+
+def test_goroutines_that_only_yield_cannot_starve_io() -> None:
+    # No preemption: two goroutines spin on gosched() until I/O sets a flag. The hub must still
+    # poll the network every so many hand-offs, or they would spin forever.
+    a, b = socket.socketpair()
+    with a, b:
+        from gonet._poll import FD
+
+        fd = FD(a.dup())
+        flag: list[bytes] = []
+        spins = [0]
+        try:
+            def reader() -> None:
+                flag.append(fd.recv(10))
+
+            def spinner() -> None:
+                while not flag:
+                    spins[0] += 1
+                    gonet.gosched()
+
+            r = spawn(reader)
+            wait_until(parked(r, "IO wait"))
+            b.send(b"wake")
+            spinners = [spawn(spinner) for _ in range(2)]
+            for f in spinners:
+                f.result()
+            r.result()
+        finally:
+            fd.close()
+    assert flag == [b"wake"]
+    assert spins[0] >= 1
+
+
 # -- timers --------------------------------------------------------------------------------------
 
 def test_sleepers_wake_in_deadline_order() -> None:
