@@ -376,6 +376,32 @@ def test_reused_goroutine_does_not_inherit_a_pending_interrupt() -> None:
     assert f.exception() is None
 
 
+def test_a_goroutine_unwound_by_greenlet_exit_is_not_reused() -> None:
+    # GreenletExit ends the greenlet itself (the test plugin unwinds leaked goroutines this
+    # way); a dead greenlet in gfree would make the next go() a goroutine that never runs.
+    import greenlet
+
+    s = sched()
+    unwound: list[str] = []
+
+    def parker() -> None:
+        try:
+            gonet.sleep(100)
+        finally:
+            unwound.append("finally ran")
+
+    g = gonet.go(parker)  # not spawn(): GreenletExit must reach the goroutine's own loop
+    wait_until(lambda: g.waitreason == "sleep")
+    s.interrupt(g, greenlet.GreenletExit())
+    wait_until(lambda: g.status == _proc.DEAD)
+    assert unwound == ["finally ran"]
+    assert g not in s.gfree
+    out: list[int] = []
+    g2 = gonet.go(out.append, 1)
+    assert g2.glet
+    wait_until(lambda: out == [1], what="a goroutine started after the unwind ran")
+
+
 # -- deadlock ------------------------------------------------------------------------------------
 
 @pytest.mark.main_goroutine  # the behaviour under test is main's own

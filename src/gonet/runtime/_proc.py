@@ -109,7 +109,10 @@ class G:
             try:
                 fn(*args, **kwargs)  # type: ignore[misc]
             except _GreenletExit:
-                sched._goexit(self)
+                # This greenlet ends here: take it back out of gfree, or the next go() would
+                # give a dead greenlet a goroutine that never runs.
+                if sched._goexit(self):
+                    sched.gfree.pop()
                 return
             except BaseException as e:  # noqa: BLE001 - a goroutine's exception is a panic
                 sched._panic(self, e)
