@@ -320,3 +320,5 @@ def test_panic_with_gonet_traceback_all_dumps_every_goroutine() -> None:
     assert r.stderr.startswith("panic: ValueError: boom\n"), r.stderr
     assert re.search(r"^goroutine \d+ \[sleep\]:\n# waiting on: timer due in", r.stderr, re.M), r.stderr
     assert re.search(r"^goroutine 1 \[sleep\]:\n", r.stderr, re.M), r.stderr
+    # The panicking goroutine is shown once, with its traceback, not again as an empty block.
+    assert len(re.findall(r"^goroutine \d+ \[running\]:", r.stderr, re.M)) == 1, r.stderr

@@ -196,6 +196,9 @@ def describe_wait(g: G, obj: Any, now: float) -> str:
             if fn is None:
                 return "thread pool call (done, result on its way back)"
             return f"thread pool call {callable_name(fn)}"
+        if cls == "Sudog":  # a channel/select/sync waiter (gonet._chan): show what it waits on
+            target = getattr(obj, "chan", None)
+            return _short_repr(target) if target is not None else ""
         return _short_repr(obj)
     except Exception as e:  # noqa: BLE001 - racing with the owner thread; keep the dump going
         return f"<{type(obj).__name__}: {e!r}>"
@@ -309,7 +312,15 @@ def stack(all: bool = True) -> str:  # noqa: A002 - Go's parameter name
 
     Go: runtime.Stack(buf, all).
     """
-    return format_dump(snapshot(all))
+    infos = snapshot(all)
+    me = greenlet.getcurrent()
+    if infos and not infos[0].frames and infos[0].status == RUNNING and any(
+            g.glet is me and g.id == infos[0].id for s in live_schedulers() for g in (s.cur,)
+            if g is not None):
+        # Called from the runtime itself (the panic handler, which has just printed this
+        # goroutine's traceback): an empty block would only repeat its header.
+        infos = infos[1:]
+    return format_dump(infos)
 
 
 def group(infos: list[GoroutineInfo]) -> list[tuple[int, GoroutineInfo, list[int]]]:
