@@ -3,11 +3,17 @@
 # Plain blocking code in cheap goroutines (greenlets); underneath, non-blocking sockets on one
 # edge-triggered epoll per thread, and a goroutine that would block is parked and woken by the
 # netpoller. No run() wrapper: the first blocking call starts the scheduler.
-from gonet.errors import DeadlockError, PanicError
+#
+# The concurrency toolkit lives beside it: Chan and select here, and the submodules
+# gonet.sync, gonet.time and gonet.context (imported on use, like Go's packages).
+from gonet._chan import Case, Chan, nil_chan
+from gonet._select import DEFAULT, SelectResult, select
+from gonet.errors import ClosedChannelError, DeadlockError, NilChannelError, PanicError
 from gonet.runtime import G, go, gosched, now, num_goroutine, run_in_thread, sleep
 
 __all__ = [
     "go", "gosched", "sleep", "now", "num_goroutine", "run_in_thread", "G",
-    "DeadlockError", "PanicError",
+    "Chan", "Case", "select", "SelectResult", "DEFAULT", "nil_chan",
+    "DeadlockError", "PanicError", "ClosedChannelError", "NilChannelError",
 ]
 __version__ = "0.1.0"

@@ -244,3 +244,55 @@ def op_error(
     if isinstance(err, OpError):
         err = err.err
     return combined(op, net, source, addr, err, syscall, written)
+
+
+# -- the concurrency toolkit: Go's runtime panics and the context errors ------------------------
+
+__all__ += ["ClosedChannelError", "NilChannelError", "SyncError", "Canceled", "DeadlineExceeded"]
+
+
+class ClosedChannelError(PanicError):
+    """A send on, or a close of, a closed channel.
+
+    Go: panic "send on closed channel" / "close of closed channel".
+    """
+
+
+class NilChannelError(PanicError):
+    """A close of the nil channel. Go: panic "close of nil channel"."""
+
+
+class SyncError(PanicError):
+    """Misuse of a gonet.sync primitive: "sync: negative WaitGroup counter",
+    "sync: unlock of unlocked mutex", "semaphore: released more than held", ...
+
+    Go: the panics and fatal errors of package sync (and x/sync/semaphore).
+    """
+
+
+class Canceled(GonetError):
+    """The context was canceled. Go: context.Canceled ("context canceled")."""
+
+    def __init__(self, msg: str = "context canceled") -> None:
+        super().__init__(msg)
+
+    def timeout(self) -> bool:
+        """Report False: a cancellation is not a timeout."""
+        return False
+
+
+class DeadlineExceeded(GonetError, TimeoutError):
+    """The context's deadline passed. Go: context.DeadlineExceeded ("context deadline exceeded").
+
+    A TimeoutError, so ``except TimeoutError`` catches it too.
+    """
+
+    def __init__(self, msg: str = "context deadline exceeded") -> None:
+        super().__init__(msg)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "context deadline exceeded"
+
+    def timeout(self) -> bool:
+        """Report True: this error is a timeout. Go: DeadlineExceeded.Timeout()."""
+        return True

@@ -1,0 +1,702 @@
+# gonet._chan: channels, and the waiting machinery that gonet.sync shares (Go: runtime/chan.go,
+# sema.go's sudog, proc.go's checkdead).
+#
+# A Chan is a FIFO buffer plus two FIFO queues of waiters (sudogs): blocked receivers and blocked
+# senders. A waiter is a goroutine (parked on its scheduler) or a plain OS thread that runs no
+# scheduler (blocked on a private lock). Every operation completes a waiting partner directly:
+# a sender that finds a receiver hands the value over and readies it; it never goes through the
+# buffer, so values and waiters are both served first-come first-served.
+#
+# Thread mode. Most objects are used by the goroutines of one OS thread only, and greenlets
+# switch only at park points, so no lock is needed. Each shareable object (Chan, sync
+# primitives) therefore carries an owner; operations by the owner thread take no lock:
+#
+#   unowned ──first op──> owned by thread T ──op by another thread──> transit ──> shared
+#   (_owner 0)            (_owner == T: lock-free)                    (_TRANSIT)  (SHARED: lock)
+#
+# The transition makes sure T is not half-way through a lock-free operation: the newcomer
+# publishes _TRANSIT, then inspects T's current Python stack (sys._current_frames) until no
+# frame of a @_critical function is active above a safe point (_enter, _thread_wait,
+# _lock_all: places where the object is consistent). With the GIL, T either read the owner
+# before the store (and is seen in a critical frame) or reads _TRANSIT after it. From then on
+# every thread, T included, takes the object's lock. A goroutine woken from another thread is
+# readied through its scheduler's inject() (the eventfd wakes the hub); a plain thread through
+# its private lock.
+#
+# Deadlock. The hub raises DeadlockError in main when nothing on its thread can run. That is
+# only true if no other thread can still wake us: _park catches it and, while any other live
+# thread (not a gonet worker, not itself blocked in a gonet wait) exists, keeps waiting with
+# Scheduler.external held at +1 by a watcher on the thread pool that returns once all those
+# threads have ended or are blocked in gonet waits; then the hub looks again. So a goroutine
+# waiting for a value from a thread that has not yet touched the channel is not a deadlock,
+# and the counter is released exactly once per watch.
+#
+# Invariants:
+# - A sudog is in at most one queue; whoever dequeues it completes it (for a select, only after
+#   winning its shared claim token) and wakes its waiter exactly once.
+# - Parked waiters that fail (exception) unlink themselves; if a partner completed them first,
+#   the object's _abandon() undoes what they were given (a mutex handed over is passed on).
+# - Buffer non-empty => no waiting receivers; buffer not full => no waiting senders; closed =>
+#   no waiting senders.
+from __future__ import annotations
+
+import sys
+import threading
+import time as _time
+from _thread import LockType, allocate_lock
+from _thread import get_ident as _get_ident
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any, Generic, TypeVar, cast
+
+from gonet.errors import ClosedChannelError, DeadlockError, NilChannelError
+from gonet.runtime import _proc
+from gonet.runtime._proc import WAITING, Scheduler
+from gonet.runtime._threadpool import pool
+
+__all__ = ["Chan", "Case", "nil_chan"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+SHARED = -1
+_TRANSIT = -2
+_CLOSED: Any = type("_Closed", (), {"__repr__": lambda self: "<closed>"})()
+_tls = _proc._tls
+
+# Code objects of functions that mutate shareable objects lock-free, and of safe points.
+_CRITICAL: set[Any] = set()
+_SAFE: set[Any] = set()
+_mode_lock = allocate_lock()
+
+
+def _critical(fn: F) -> F:
+    """Mark fn as mutating shareable state; a mode transition waits while it runs."""
+    _CRITICAL.add(fn.__code__)
+    return fn
+
+
+def _safe(fn: F) -> F:
+    """Mark fn as a point where the caller's shareable objects are consistent."""
+    _SAFE.add(fn.__code__)
+    return fn
+
+
+def _sched() -> Scheduler | None:
+    """Return this thread's scheduler, or None for a plain thread (never creates one)."""
+    return getattr(_tls, "sched", None)
+
+
+def _mid_op(f: Any) -> bool:
+    # The innermost safe point or critical frame decides.
+    while f is not None:
+        code = f.f_code
+        if code in _SAFE:
+            return False
+        if code in _CRITICAL:
+            return True
+        f = f.f_back
+    return False
+
+
+def _wait_quiescent(ident: int) -> None:
+    """Wait until thread ident is not inside a lock-free critical section."""
+    delay = 1e-6
+    while True:
+        f = sys._current_frames().get(ident)
+        if f is None or not _mid_op(f):
+            return
+        del f
+        _time.sleep(delay)
+        delay = min(delay * 2, 1e-3)
+
+
+class _Shareable:
+    """Base of objects usable lock-free by one thread and with a lock by several."""
+
+    __slots__ = ("_owner", "_lock")
+
+    def __init__(self) -> None:
+        self._owner = 0
+        self._lock: LockType | None = None
+
+    @_safe
+    def _enter(self) -> LockType | None:
+        """Gain exclusive access as a non-owner: return the acquired lock, or None if the
+        caller became the owner (lock-free)."""
+        me = _get_ident()
+        while True:
+            owner = self._owner
+            if owner == SHARED:
+                lk = cast(LockType, self._lock)
+                lk.acquire()
+                return lk
+            if owner == me:
+                return None
+            if owner == _TRANSIT:
+                _time.sleep(1e-5)
+                continue
+            with _mode_lock:
+                if self._owner != owner:
+                    continue
+                if owner == 0:
+                    self._owner = me
+                    return None
+                self._lock = allocate_lock()
+                self._owner = _TRANSIT
+            _wait_quiescent(owner)
+            self._owner = SHARED
+
+    @_critical
+    def _unlink(self, q: deque[Sudog], w: Sudog) -> bool:
+        """Remove waiter w from q; return False if a partner had already dequeued it."""
+        lk = None if self._owner == _get_ident() else self._enter()
+        try:
+            q.remove(w)
+            return True
+        except ValueError:
+            return False
+        finally:
+            if lk is not None:
+                lk.release()
+
+    def _abandon(self, w: Sudog) -> None:
+        """Undo what a completed waiter received when its goroutine leaves with an exception."""
+
+    @_critical
+    def _wait(self, q: deque[Sudog], elem: Any, reason: str, lk: LockType | None) -> Any:
+        """Enqueue the caller on q (with elem) and block until a partner completes it.
+
+        Call with exclusive access held (lk, or ownership); it is released here. Returns the
+        value the partner passed; on an exception the waiter is unlinked first.
+        """
+        try:
+            s: Scheduler | None = _tls.sched
+        except AttributeError:
+            s = None
+        if s is None or s.cur is None:
+            w, s = _new_waiter(elem, lk)
+        else:
+            try:
+                w = _free.pop()
+                w.g = s.cur
+                w.elem = elem
+            except IndexError:
+                w = Sudog(s.cur, elem)
+        q.append(w)
+        if lk is not None:
+            lk.release()
+        try:
+            if s is None:
+                _thread_wait(w)
+                return w.elem
+            try:
+                v = s.park(reason, w)
+                if not w.done and len(_free) < 256:
+                    # Completed on this thread: nothing refers to w any more, so reuse it.
+                    w.g = w.elem = None
+                    _free.append(w)
+                return v
+            except DeadlockError:
+                if w.done:
+                    return w.elem
+                if not _others_may_wake(s):
+                    raise
+                return _park(s, reason, w)
+        except BaseException:
+            if not self._unlink(q, w):
+                self._abandon(w)
+            raise
+
+
+# -- waiters ---------------------------------------------------------------------------------
+
+class Sudog:
+    """A waiter in a queue: a parked goroutine or a blocked plain thread. Go: runtime.sudog.
+
+    For a select, each case has a sudog (sel: the shared record, index: the case) and the record
+    is a Sudog too, holding the waiter, the claim token (a one-entry dict whose pop decides the
+    winner atomically across threads), the winning index and the value.
+    """
+
+    __slots__ = ("g", "elem", "sel", "done", "tlock", "index", "chan", "token")
+    # Set only where used: index and chan on select cases (index also on the record, for the
+    # winner), token on a select record.
+    index: int
+    chan: Any
+    token: dict[int, bool]
+
+    def __init__(self, g: Any, elem: Any) -> None:
+        self.g = g
+        self.elem = elem
+        self.sel: Sudog | None = None
+        self.done = False
+        self.tlock: LockType | None = None
+
+    def deliver(self, s: Scheduler) -> None:
+        """Ready the goroutine on its own thread (called by the hub for a cross-thread wake)."""
+        g = self.g
+        if g.status is WAITING and g.waitobj is self:
+            s.ready(g, self.elem)
+
+    def __repr__(self) -> str:
+        ch = getattr(self, "chan", None)
+        return f"<waiter on {ch!r}>" if ch is not None else "<waiter>"
+
+
+def _new_waiter(elem: Any, lk: LockType | None) -> tuple[Sudog, Scheduler | None]:
+    s = _sched()
+    if s is None:
+        w = Sudog(None, elem)
+        tl = w.tlock = allocate_lock()
+        tl.acquire()
+        return w, None
+    g = s.cur
+    if g is None:
+        if lk is not None:
+            lk.release()
+        raise RuntimeError("gonet: cannot block outside a goroutine (e.g. in a timer callback)")
+    return Sudog(g, elem), s
+
+
+def _wake(w: Sudog, v: Any, me: int) -> None:
+    """Complete waiter w with value v (caller has exclusive access to w's queue)."""
+    g = w.g
+    if g is not None:
+        s = g.sched
+        if s.thread_ident == me:
+            s.ready(g, v)
+            return
+        w.elem = v
+        w.done = True
+        s.inject(w)
+        return
+    w.elem = v
+    w.done = True
+    cast(LockType, w.tlock).release()
+
+
+# Recycled plain waiters (Go: the P's sudogcache); list.pop/append are atomic under the GIL.
+_free: list[Sudog] = []
+
+# Plain threads blocked in a gonet wait, by thread ident: such a thread cannot wake anyone.
+_blocked: dict[int, Sudog] = {}
+_wcond = threading.Condition(threading.Lock())
+
+
+@_safe
+def _thread_wait(w: Sudog) -> None:
+    """Block this plain OS thread until w is completed."""
+    ident = _get_ident()
+    _blocked[ident] = w
+    with _wcond:
+        _wcond.notify_all()
+    try:
+        cast(LockType, w.tlock).acquire()
+    finally:
+        _blocked.pop(ident, None)
+
+
+def _park(s: Scheduler, reason: str, w: Sudog) -> Any:
+    """Park the current goroutine on w; ignore a deadlock verdict while another thread may wake us."""
+    while True:
+        try:
+            return s.park(reason, w)
+        except DeadlockError:
+            if w.done:  # a partner on another thread completed us as the detector ran
+                return w.elem
+            if not _others_may_wake(s):
+                raise
+
+
+def _block_forever(reason: str) -> None:
+    """Block the caller forever (nil channel, empty select): only a deadlock verdict ends it."""
+    w = Sudog(None, None)
+    s = _sched()
+    if s is None:
+        tl = w.tlock = allocate_lock()
+        tl.acquire()
+        _thread_wait(w)
+    else:
+        while True:
+            _park(s, reason, w)
+
+
+def _live_threads(me: int) -> list[threading.Thread]:
+    """Return the other threads that might still wake a goroutine of thread me."""
+    dummy = getattr(threading, "_DummyThread", ())
+    out = []
+    for t in threading.enumerate():
+        ident = t.ident
+        if ident is None or ident == me or t.name.startswith("gonet-") or isinstance(t, dummy):
+            continue
+        if _asleep(ident) or not t.is_alive():
+            continue
+        out.append(t)
+    return out
+
+
+def _asleep(ident: int | None) -> bool:
+    w = _blocked.get(ident) if ident is not None else None
+    return w is not None and not w.done
+
+
+def _others_may_wake(s: Scheduler) -> bool:
+    """Decide whether a deadlock verdict on s is premature; if so arrange to be asked again."""
+    if s.inbox:
+        return True  # a wake-up from another thread is already queued
+    live = _live_threads(s.thread_ident)
+    if not live:
+        return False
+    s.external += 1
+    pool.submit(cast(Any, _Watch(s, live)))
+    return True
+
+
+class _Watch:
+    """Runs on the thread pool: returns to the scheduler once the watched threads have ended
+    or are blocked in gonet waits, so the deadlock detector can look again."""
+
+    __slots__ = ("sched", "threads")
+
+    def __init__(self, sched: Scheduler, threads: list[threading.Thread]) -> None:
+        self.sched = sched
+        self.threads = threads
+
+    def run(self) -> None:
+        delay = 0.005
+        with _wcond:
+            while any(t.is_alive() and not _asleep(t.ident) for t in self.threads):
+                # Entering a gonet wait notifies; a thread's end does not, hence the timeout.
+                _wcond.wait(delay)
+                delay = min(delay * 2, 0.25)
+        self.sched.inject(self)
+
+    def deliver(self, s: Scheduler) -> None:
+        s.external -= 1
+
+
+# -- channels --------------------------------------------------------------------------------
+
+class Chan(_Shareable, Generic[T]):
+    """A Go channel: ``Chan()`` is unbuffered (a rendezvous), ``Chan(n)`` buffers n values.
+
+    ``send(v)`` / ``recv()`` block the calling goroutine (or plain thread) as needed;
+    ``recv_ok()`` also reports whether the channel was still open; ``close()`` ends it;
+    ``for v in ch`` receives until closed and drained; ``len(ch)`` counts buffered values and
+    ``ch.cap`` is the capacity. ``ch.recv_case()`` / ``ch.send_case(v)`` build select cases.
+    A channel may be shared between OS threads, with or without schedulers.
+
+    Go: chan T, make(chan T, n).
+    """
+
+    __slots__ = ("_buf", "_cap", "_closed", "_recvq", "_sendq")
+    _nil = False
+
+    def __init__(self, capacity: int = 0) -> None:
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            raise TypeError(f"channel capacity must be an int, not {type(capacity).__name__}")
+        if capacity < 0:
+            raise ValueError("makechan: size out of range")
+        self._owner = 0
+        self._lock = None
+        self._buf: deque[Any] = deque()
+        self._cap = capacity
+        self._closed = False
+        self._recvq: deque[Sudog] = deque()
+        self._sendq: deque[Sudog] = deque()
+
+    @staticmethod
+    def nil() -> Chan[Any]:
+        """Return the nil channel: sends and receives block forever, close panics."""
+        return nil_chan
+
+    @property
+    def cap(self) -> int:
+        """The buffer capacity (0: unbuffered). Go: cap(ch)."""
+        return self._cap
+
+    def __len__(self) -> int:
+        """Return the number of buffered values. Go: len(ch)."""
+        return len(self._buf)
+
+    def __bool__(self) -> bool:
+        # Only the nil channel is falsy (a Go `ch != nil` test); an empty channel is still a channel.
+        return True
+
+    def __repr__(self) -> str:
+        state = " closed" if self._closed else ""
+        return f"<Chan cap={self._cap} len={len(self._buf)}{state} at {id(self):#x}>"
+
+    @_critical
+    def send(self, v: T) -> None:
+        """Send v, blocking until a receiver takes it (unbuffered) or there is buffer room.
+
+        Raises:
+            ClosedChannelError: "send on closed channel" (also if closed while blocked).
+
+        Go: ch <- v.
+        """
+        me = _get_ident()
+        lk = None if self._owner == me else self._enter()
+        if self._closed:
+            if lk is not None:
+                lk.release()
+            raise ClosedChannelError("send on closed channel")
+        q = self._recvq
+        while q:
+            sd = q.popleft()
+            w = sd.sel
+            if w is None:
+                w = sd
+            elif w.token.pop(0, None) is None:
+                continue  # that select already fired on another case
+            else:
+                w.index = sd.index
+            g = w.g
+            if g is not None and (gs := g.sched).thread_ident == me:
+                gs.ready(g, v)
+            else:
+                _wake(w, v, me)
+            if lk is not None:
+                lk.release()
+            return
+        buf = self._buf
+        if len(buf) < self._cap:
+            buf.append(v)
+            if lk is not None:
+                lk.release()
+            return
+        if self._wait(self._sendq, v, "chan send", lk) is _CLOSED:
+            raise ClosedChannelError("send on closed channel")
+
+    @_critical
+    def _recv(self) -> Any:
+        """Receive one value, or _CLOSED once closed and drained. Go: chanrecv."""
+        me = _get_ident()
+        lk = None if self._owner == me else self._enter()
+        q = self._sendq
+        while q:
+            sd = q.popleft()
+            w = sd.sel
+            if w is None:
+                w = sd
+            elif w.token.pop(0, None) is None:
+                continue
+            else:
+                w.index = sd.index
+            buf = self._buf
+            if buf:  # full buffer: take its head, the sender's value joins the tail
+                v = buf.popleft()
+                buf.append(sd.elem)
+            else:
+                v = sd.elem
+            g = w.g
+            if g is not None and (gs := g.sched).thread_ident == me:
+                gs.ready(g, None)
+            else:
+                _wake(w, None, me)
+            if lk is not None:
+                lk.release()
+            return v
+        buf = self._buf
+        if buf:
+            v = buf.popleft()
+            if lk is not None:
+                lk.release()
+            return v
+        if self._closed:
+            if lk is not None:
+                lk.release()
+            return _CLOSED
+        return self._wait(self._recvq, None, "chan receive", lk)
+
+    def recv(self) -> T | None:
+        """Receive a value, blocking until one is available; None once closed and drained.
+
+        Go: v := <-ch.
+        """
+        v = self._recv()
+        return None if v is _CLOSED else cast(T, v)
+
+    def recv_ok(self) -> tuple[T | None, bool]:
+        """Receive a value and whether it came from a send: (None, False) once closed and drained.
+
+        Go: v, ok := <-ch.
+        """
+        v = self._recv()
+        if v is _CLOSED:
+            return None, False
+        return v, True
+
+    def __iter__(self) -> Iterator[T]:
+        return self
+
+    def __next__(self) -> T:
+        """Receive the next value; stop when the channel is closed and drained. Go: for v := range ch."""
+        v = self._recv()
+        if v is _CLOSED:
+            raise StopIteration
+        return cast(T, v)
+
+    @_critical
+    def close(self) -> None:
+        """Close the channel: receivers drain the buffer, then get (None, False); blocked
+        senders panic.
+
+        Raises:
+            ClosedChannelError: "close of closed channel".
+
+        Go: close(ch).
+        """
+        me = _get_ident()
+        lk = None if self._owner == me else self._enter()
+        if self._closed:
+            if lk is not None:
+                lk.release()
+            raise ClosedChannelError("close of closed channel")
+        self._closed = True
+        for q in (self._recvq, self._sendq):
+            while q:
+                sd = q.popleft()
+                w = sd.sel
+                if w is None:
+                    w = sd
+                elif w.token.pop(0, None) is None:
+                    continue
+                else:
+                    w.index = sd.index
+                _wake(w, _CLOSED, me)
+        if lk is not None:
+            lk.release()
+
+    @_critical
+    def _try_send(self, v: Any) -> bool:
+        """Send v if that needs no waiting; False if full or closed. For timer callbacks."""
+        me = _get_ident()
+        lk = None if self._owner == me else self._enter()
+        try:
+            if self._closed:
+                return False
+            return self._nb_send(v, me)
+        finally:
+            if lk is not None:
+                lk.release()
+
+    @_critical
+    def _drain(self) -> bool:
+        """Discard buffered values; return whether there were any (Go 1.23 timer channels)."""
+        lk = None if self._owner == _get_ident() else self._enter()
+        had = bool(self._buf)
+        self._buf.clear()
+        if lk is not None:
+            lk.release()
+        return had
+
+    # Non-blocking halves, for select: the caller holds exclusive access.
+
+    def _nb_send(self, v: Any, me: int) -> bool:
+        q = self._recvq
+        while q:
+            sd = q.popleft()
+            w = sd.sel
+            if w is None:
+                w = sd
+            elif w.token.pop(0, None) is None:
+                continue
+            else:
+                w.index = sd.index
+            _wake(w, v, me)
+            return True
+        buf = self._buf
+        if len(buf) < self._cap:
+            buf.append(v)
+            return True
+        return False
+
+    def _nb_recv(self, me: int) -> Any:
+        """Receive without waiting: a value, _CLOSED, or _EMPTY."""
+        q = self._sendq
+        while q:
+            sd = q.popleft()
+            w = sd.sel
+            if w is None:
+                w = sd
+            elif w.token.pop(0, None) is None:
+                continue
+            else:
+                w.index = sd.index
+            buf = self._buf
+            if buf:
+                v = buf.popleft()
+                buf.append(sd.elem)
+            else:
+                v = sd.elem
+            _wake(w, None, me)
+            return v
+        if self._buf:
+            return self._buf.popleft()
+        if self._closed:
+            return _CLOSED
+        return _EMPTY
+
+    def recv_case(self) -> Case:
+        """Return a select case receiving from this channel. Go: case v, ok := <-ch."""
+        return Case(self, False, None)
+
+    def send_case(self, v: T) -> Case:
+        """Return a select case sending v on this channel. Go: case ch <- v."""
+        return Case(self, True, v)
+
+
+_EMPTY: Any = type("_Empty", (), {"__repr__": lambda self: "<empty>"})()
+
+
+class _NilChan(Chan[Any]):
+    """The nil channel: every send and receive blocks forever; close panics."""
+
+    __slots__ = ()
+    _nil = True
+
+    def send(self, v: Any) -> None:
+        _block_forever("chan send (nil chan)")
+
+    def _recv(self) -> Any:
+        _block_forever("chan receive (nil chan)")
+
+    def close(self) -> None:
+        raise NilChannelError("close of nil channel")
+
+    def _try_send(self, v: Any) -> bool:
+        return False
+
+    def _drain(self) -> bool:
+        return False
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "nil_chan"
+
+
+nil_chan: Chan[Any] = _NilChan()
+
+
+class Case:
+    """One arm of a select: a receive from, or a send of ``value`` on, ``chan``.
+
+    Build with ``ch.recv_case()`` / ``ch.send_case(v)``.
+    """
+
+    __slots__ = ("chan", "send", "value")
+
+    def __init__(self, chan: Chan[Any], send: bool, value: Any) -> None:
+        if not isinstance(chan, Chan):
+            raise TypeError(f"select case needs a Chan, not {type(chan).__name__}")
+        self.chan = chan
+        self.send = send
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<send case {self.chan!r}>" if self.send else f"<recv case {self.chan!r}>"

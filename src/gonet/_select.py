@@ -1,0 +1,219 @@
+# gonet._select: select over channel cases (Go: runtime/select.go).
+#
+# Three passes, as in Go's selectgo:
+#   1. With every involved channel held (owned, or its lock taken in a global order), collect
+#      the ready cases and fire one chosen uniformly at random (a ready send on a closed channel
+#      fires too, and panics). Nothing ready and `default` -> return at once.
+#   2. Otherwise enqueue one sudog per case, all pointing to one shared record (the waiter, a
+#      one-shot claim token, the winning index and value), release the channels, and park once.
+#      A partner that dequeues a case sudog must first win the token (dict.pop, atomic under the
+#      GIL); a sudog whose select already fired is dropped. No polling, no retry loop.
+#   3. Woken: take the channels again and unlink the losing sudogs from their queues.
+#
+# Invariants: exactly one case fires per select; the record is woken at most once; after
+# select returns none of its sudogs remain queued (a long-lived channel does not accumulate
+# stale waiters from repeated selects).
+from __future__ import annotations
+
+import random
+from _thread import LockType
+from _thread import get_ident as _get_ident
+from typing import Any, NamedTuple
+
+from gonet._chan import (
+    _CLOSED,
+    _EMPTY,
+    Case,
+    Sudog,
+    _block_forever,
+    _critical,
+    _new_waiter,
+    _park,
+    _safe,
+    _thread_wait,
+)
+from gonet.errors import ClosedChannelError
+
+__all__ = ["select", "SelectResult", "DEFAULT"]
+
+# Index reported when the default case runs.
+DEFAULT = -1
+
+_rng = random.Random()
+_random = _rng.random
+
+
+class SelectResult(NamedTuple):
+    """Which case fired: ``index`` into the cases (DEFAULT, -1, for the default case), the
+    received ``value`` (None for a send, or for a receive from a closed channel), and ``ok``
+    (False only for a receive from a closed channel, and for the default case)."""
+
+    index: int  # type: ignore[assignment]  # shadows tuple.index, like Go's `chosen`
+    value: Any
+    ok: bool
+
+
+_mk = tuple.__new__
+_DEFAULT_RESULT = _mk(SelectResult, (DEFAULT, None, False))
+
+
+def seed(n: int) -> None:
+    """Seed the generator that picks among ready cases (for reproducible tests)."""
+    _rng.seed(n)
+
+
+@_safe
+def _lock_all(cases: tuple[Case, ...], me: int) -> list[LockType]:
+    """Gain exclusive access to every case's channel; return the locks taken (Go: sellock)."""
+    locks: dict[int, LockType] = {}
+    for c in cases:
+        ch = c.chan
+        if ch._owner == me or ch._nil:
+            continue
+        lk = ch._enter()  # transition if needed; we re-take all locks below in a global order
+        if lk is not None:
+            lk.release()
+            locks[id(lk)] = lk
+    out = [locks[k] for k in sorted(locks)]
+    for lk in out:
+        lk.acquire()
+    return out
+
+
+def _unlock_all(locks: list[LockType]) -> None:
+    for lk in reversed(locks):
+        lk.release()
+
+
+def _live(q: Any) -> bool:
+    """Report whether q holds a waiter that can still be completed, dropping dead selects."""
+    while q:
+        sel = q[0].sel
+        if sel is None or sel.token:
+            return True
+        q.popleft()
+    return False
+
+
+@_critical
+def select(*cases: Case, default: bool = False) -> SelectResult:
+    """Wait until one of the cases can proceed, perform it, and report which.
+
+    Cases are built with ``ch.recv_case()`` and ``ch.send_case(v)``. When several are ready,
+    one is chosen uniformly at random. With ``default=True`` and no case ready, return
+    ``(DEFAULT, None, False)`` at once. With no cases and no default, block forever. Cases on
+    the nil channel are never ready.
+
+    Returns:
+        SelectResult(index, value, ok): unpack as ``i, v, ok = select(...)``.
+
+    Raises:
+        ClosedChannelError: the chosen case sends on a closed channel.
+
+    Go: the select statement (reflect.Select's chosen, recv, recvOK).
+    """
+    if not cases:
+        if default:
+            return _DEFAULT_RESULT
+        _block_forever("select (no cases)")
+    me = _get_ident()
+    locks: list[LockType] | None = None
+    for c in cases:
+        ch = c.chan
+        if ch._owner != me and not ch._nil:
+            locks = _lock_all(cases, me)
+            break
+    try:
+        # Pass 1: the ready cases.
+        ready = None
+        for i, c in enumerate(cases):
+            ch = c.chan
+            if ch._nil:
+                continue
+            if c.send:
+                ok = ch._closed or _live(ch._recvq) or len(ch._buf) < ch._cap
+            else:
+                ok = bool(ch._buf) or _live(ch._sendq) or ch._closed
+            if ok:
+                if ready is None:
+                    ready = [i]
+                else:
+                    ready.append(i)
+        while ready:
+            k = len(ready)
+            i = ready.pop(int(_random() * k)) if k > 1 else ready.pop()
+            c = cases[i]
+            ch = c.chan
+            if c.send:
+                if ch._closed:
+                    raise ClosedChannelError("send on closed channel")
+                if ch._nb_send(c.value, me):
+                    return _mk(SelectResult, (i, None, True))
+            else:
+                v = ch._nb_recv(me)
+                if v is _CLOSED:
+                    return _mk(SelectResult, (i, None, False))
+                if v is not _EMPTY:
+                    return _mk(SelectResult, (i, v, True))
+            # Lost a race with another thread for a waiting select: not ready after all.
+        if default:
+            return _DEFAULT_RESULT
+
+        # Pass 2: enqueue on every channel and park once.
+        w, s = _new_waiter(None, None)
+        w.token = {0: True}
+        sds: list[Sudog] = []
+        for i, c in enumerate(cases):
+            ch = c.chan
+            if ch._nil:
+                continue
+            sd = Sudog(None, c.value)
+            sd.sel = w
+            sd.index = i
+            sd.chan = ch
+            (ch._sendq if c.send else ch._recvq).append(sd)
+            sds.append(sd)
+    finally:
+        if locks:
+            _unlock_all(locks)
+    if not sds:
+        _block_forever("select")  # only nil channels
+    try:
+        if s is None:
+            _thread_wait(w)
+            v = w.elem
+        else:
+            v = _park(s, "select", w)
+    except BaseException:
+        w.token.pop(0, None)  # nobody may complete a case from now on
+        _unlink(sds, cases, me)
+        raise
+    _unlink(sds, cases, me)
+    i = w.index
+    if cases[i].send:
+        if v is _CLOSED:
+            raise ClosedChannelError("send on closed channel")
+        return _mk(SelectResult, (i, None, True))
+    if v is _CLOSED:
+        return _mk(SelectResult, (i, None, False))
+    return _mk(SelectResult, (i, v, True))
+
+
+def _unlink(sds: list[Sudog], cases: tuple[Case, ...], me: int) -> None:
+    """Remove the select's sudogs that are still queued (Go: selectgo's pass 3)."""
+    locks = None
+    for sd in sds:
+        if sd.chan._owner != me:
+            locks = _lock_all(cases, me)
+            break
+    try:
+        for sd in sds:
+            ch = sd.chan
+            q = ch._sendq if cases[sd.index].send else ch._recvq
+            try:
+                q.remove(sd)
+            except ValueError:
+                pass  # dequeued by a partner: the winner, or dropped as stale
+    finally:
+        if locks:
+            _unlock_all(locks)
