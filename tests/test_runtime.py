@@ -10,7 +10,7 @@ import textwrap
 import threading
 
 import pytest
-from _core_util import run_script, sched
+from _core_util import run_script, sched, wait_until
 
 import gonet
 from gonet.runtime import _proc
@@ -150,6 +150,40 @@ def test_systemexit_in_a_goroutine_ends_the_program_through_main() -> None:
     assert p.stderr == ""
 
 
+def test_ctrl_c_while_main_waits_in_epoll_is_raised_in_main() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from _core_util import ROOT, SUB_ENV
+
+    code = textwrap.dedent("""
+        import gonet
+        from gonet import net
+        ln = net.listen("tcp", "127.0.0.1:0")
+        gonet.go(gonet.sleep, 1000)
+        try:
+            print("ready", flush=True)
+            ln.accept()  # no timer of main's own: the hub blocks in epoll_wait
+        except KeyboardInterrupt:
+            print("KeyboardInterrupt in main", flush=True)
+    """)
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=SUB_ENV, cwd=str(ROOT))
+    try:
+        assert p.stdout is not None
+        assert p.stdout.readline() == "ready\n"
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    assert out == "KeyboardInterrupt in main\n"
+    assert err == ""
+    assert p.returncode == 0
+
+
 # -- one epoll per scheduler ----------------------------------------------------------------------
 
 def _fdinfo_flags(fd: int) -> int:
@@ -206,6 +240,37 @@ def test_each_thread_gets_its_own_scheduler_and_epoll_released_when_it_exits() -
         except FileNotFoundError:
             continue
         assert target not in ("anon_inode:[eventpoll]", "anon_inode:[eventfd]"), (fd, target)
+
+
+def test_pool_result_for_a_thread_that_has_ended_is_dropped_quietly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    hook_errors: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda a: hook_errors.append(a.exc_value))
+    release = threading.Event()
+    finished = threading.Event()
+
+    def job() -> str:
+        release.wait(10)
+        finished.set()
+        return "late"
+
+    seen: dict[str, object] = {}
+
+    def thread_main() -> None:
+        s = _proc.current()
+        seen["sched"] = s
+        gonet.go(gonet.run_in_thread, job)  # still outstanding when the thread ends
+        gonet.sleep(0.001)
+
+    t = threading.Thread(target=thread_main)
+    t.start()
+    t.join()
+    assert seen["sched"].closed  # type: ignore[attr-defined]
+    release.set()
+    assert finished.wait(10)
+    wait_until(lambda: gonet.runtime.stats()["thread_pool"]["queued"] == 0)
+    gonet.run_in_thread(lambda: None)  # the pool is still healthy
+    assert hook_errors == []
 
 
 @pytest.mark.main_goroutine
