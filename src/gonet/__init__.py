@@ -6,6 +6,7 @@
 #
 # The concurrency toolkit lives beside it: Chan and select here, and the submodules
 # gonet.sync, gonet.time and gonet.context (imported on use, like Go's packages).
+from gonet import _accel  # noqa: F401 - first: selects compiled or pure-Python hot modules
 from gonet._chan import Case, Chan, nil_chan
 from gonet._select import DEFAULT, SelectResult, select
 from gonet.errors import ClosedChannelError, DeadlockError, NilChannelError, PanicError
