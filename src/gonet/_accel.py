@@ -1,0 +1,103 @@
+# gonet._accel: choose between the compiled and the pure-Python hot modules.
+#
+# The hot modules (scheduler, timers, pollDesc, fd mutex, FD) are plain Python files. When gonet
+# is installed from source with Cython available, the build compiles the same files into
+# extension modules that sit beside them (`_proc.py` and `_proc.cpython-311-*.so`); Python's
+# import system then prefers the extension. This module decides, once, before any of them is
+# imported, whether that preference stands:
+#
+#   GONET_PURE_PYTHON=1      -> import the .py files (debugging, profiling, comparing modes)
+#   extension older than its .py/.pxd -> import the .py file and warn: the build is stale, and
+#                               running code that no longer matches the source is worse than slow
+#   otherwise                -> the extension, if one was built
+#
+# It does so with one meta-path finder that only answers for the module names in ACCELERATED and
+# only by pointing at the .py file beside the package; everything else is untouched.
+#
+# Invariants: installed at most once, when gonet/__init__.py imports this module (its first
+# import), so before any accelerated module loads;
+# `compiled()` tells which implementation each accelerated module actually uses.
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import sys
+import warnings
+from types import ModuleType
+from typing import Any
+
+__all__ = ["ACCELERATED", "pure_python_requested", "compiled", "install"]
+
+ACCELERATED = (
+    "gonet.runtime._time",
+    "gonet.runtime._proc",
+    "gonet.runtime._netpoll",
+    "gonet._poll._fd_mutex",
+    "gonet._poll._fd_unix",
+)
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def pure_python_requested() -> bool:
+    """Return whether GONET_PURE_PYTHON asks for the pure-Python implementation."""
+    return os.environ.get("GONET_PURE_PYTHON", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _paths(name: str) -> tuple[str, list[str]]:
+    rel = name.split(".")[1:]  # drop "gonet"
+    base = os.path.join(_PKG_DIR, *rel)
+    exts = [base + suffix for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+    return base + ".py", [p for p in exts if os.path.exists(p)]
+
+
+def _stale(py: str, exts: list[str]) -> bool:
+    newest_src = max(os.path.getmtime(p) for p in (py, py[:-3] + ".pxd") if os.path.exists(p))
+    return all(os.path.getmtime(e) < newest_src for e in exts)
+
+
+class _PurePythonFinder:
+    """Resolve an accelerated module to its .py source when the extension must not be used."""
+
+    def __init__(self, force: bool) -> None:
+        self.force = force
+        self.stale: list[str] = []
+
+    def find_spec(self, name: str, path: Any = None, target: ModuleType | None = None) -> Any:
+        if name not in ACCELERATED:
+            return None
+        py, exts = _paths(name)
+        if not exts or not os.path.exists(py):
+            return None  # nothing compiled (or no source): the normal import is right
+        if not self.force:
+            if not _stale(py, exts):
+                return None
+            self.stale.append(name)
+            warnings.warn(f"gonet: the compiled {name} is older than its source; using the "
+                          f"pure-Python module (rebuild with `pip install -e .`)", stacklevel=2)
+        return importlib.util.spec_from_file_location(name, py)
+
+
+_installed: _PurePythonFinder | None = None
+
+
+def install() -> None:
+    """Put the finder first on sys.meta_path (idempotent)."""
+    global _installed
+    if _installed is None:
+        _installed = _PurePythonFinder(pure_python_requested())
+        sys.meta_path.insert(0, _installed)
+
+
+def compiled() -> dict[str, bool]:
+    """Return, for each accelerated module already imported, whether it is compiled."""
+    out = {}
+    for name in ACCELERATED:
+        mod = sys.modules.get(name)
+        if mod is not None:
+            out[name] = not (getattr(mod, "__file__", "") or "").endswith(".py")
+    return out
+
+
+install()

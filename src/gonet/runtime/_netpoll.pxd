@@ -1,0 +1,27 @@
+# Cython declarations for _netpoll.py (compiled when gonet is built with its accelerator).
+from gonet.runtime._proc cimport Scheduler
+from gonet.runtime._time cimport Timer
+
+cdef class PollDesc:
+    cdef public int fd
+    cdef public Scheduler sched
+    cdef public bint closing
+    cdef public bint everr
+    cdef public bint rready
+    cdef public bint wready
+    cdef public bint trust
+    cdef public object rg
+    cdef public object wg
+    cdef public double rd
+    cdef public double wd
+    cdef public Timer rt
+    cdef public Timer wt
+    cdef public object info
+
+    cpdef close(self)
+    cpdef evict(self)
+    cpdef wait_read(self)
+    cpdef wait_write(self)
+    cpdef _unblock_read(self)
+    cpdef _unblock_write(self)
+    cpdef set_deadline(self, object when, bint read, bint write)
