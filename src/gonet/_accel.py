@@ -7,12 +7,15 @@
 # imported, whether that preference stands:
 #
 #   GONET_PURE_PYTHON=1      -> import the .py files (debugging, profiling, comparing modes)
-#   extension older than its .py/.pxd -> import the .py file and warn: the build is stale, and
-#                               running code that no longer matches the source is worse than slow
-#   otherwise                -> the extension, if one was built
+#   some extension older than its .py/.pxd, or not all built
+#                            -> import the .py files and warn if stale: running code that no
+#                               longer matches the source is worse than slow
+#   otherwise                -> the extensions
 #
-# It does so with one meta-path finder that only answers for the module names in ACCELERATED and
-# only by pointing at the .py file beside the package; everything else is untouched.
+# The choice is all or nothing: compiled modules use each other's types directly (the FD knows
+# the C layout of PollDesc), so one pure module among compiled ones would be binary-incompatible.
+# It is made with one meta-path finder that only answers for the module names in ACCELERATED,
+# and only by pointing at the .py file beside it; everything else is untouched.
 #
 # Invariants: installed at most once, when gonet/__init__.py imports this module (its first
 # import), so before any accelerated module loads;
@@ -57,25 +60,25 @@ def _stale(py: str, exts: list[str]) -> bool:
     return all(os.path.getmtime(e) < newest_src for e in exts)
 
 
-class _PurePythonFinder:
-    """Resolve an accelerated module to its .py source when the extension must not be used."""
+def _decide(force: bool) -> tuple[bool, list[str]]:
+    """Return (use the .py files?, names of stale extensions)."""
+    found = {name: _paths(name) for name in ACCELERATED}
+    if not all(exts and os.path.exists(py) for py, exts in found.values()):
+        return True, []  # not (fully) built: pure Python is the only coherent choice
+    stale = [name for name, (py, exts) in found.items() if _stale(py, exts)]
+    return force or bool(stale), stale
 
-    def __init__(self, force: bool) -> None:
-        self.force = force
-        self.stale: list[str] = []
+
+class _PurePythonFinder:
+    """Resolve every accelerated module to its .py source when the extensions must not be used."""
+
+    def __init__(self, pure: bool) -> None:
+        self.pure = pure
 
     def find_spec(self, name: str, path: Any = None, target: ModuleType | None = None) -> Any:
-        if name not in ACCELERATED:
+        if not self.pure or name not in ACCELERATED:
             return None
-        py, exts = _paths(name)
-        if not exts or not os.path.exists(py):
-            return None  # nothing compiled (or no source): the normal import is right
-        if not self.force:
-            if not _stale(py, exts):
-                return None
-            self.stale.append(name)
-            warnings.warn(f"gonet: the compiled {name} is older than its source; using the "
-                          f"pure-Python module (rebuild with `pip install -e .`)", stacklevel=2)
+        py, _ = _paths(name)
         return importlib.util.spec_from_file_location(name, py)
 
 
@@ -86,7 +89,11 @@ def install() -> None:
     """Put the finder first on sys.meta_path (idempotent)."""
     global _installed
     if _installed is None:
-        _installed = _PurePythonFinder(pure_python_requested())
+        pure, stale = _decide(pure_python_requested())
+        for name in stale:
+            warnings.warn(f"gonet: the compiled {name} is older than its source; using the "
+                          f"pure-Python modules (rebuild with `pip install -e .`)", stacklevel=3)
+        _installed = _PurePythonFinder(pure)
         sys.meta_path.insert(0, _installed)
 
 
