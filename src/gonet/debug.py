@@ -118,10 +118,9 @@ class DebugServer:
                 except _Stop:
                     pass
         finally:
-            # This thread's scheduler dies with it: close its epoll fd and eventfd now.
-            sched.closed = True
-            sched.poller.shutdown()
-            _proc._tls.__dict__.pop("sched", None)
+            # Close this thread's epoll fd and eventfd before close() returns (the runtime would
+            # also do it when the thread's locals are freed, a moment later).
+            sched.shutdown()
 
     def close(self) -> None:
         """Stop serving: close the listener and open connections, stop sampling. Idempotent.
