@@ -390,7 +390,7 @@ class Chan(_Shareable, Generic[T]):
     Go: chan T, make(chan T, n).
     """
 
-    __slots__ = ("_buf", "_cap", "_closed", "_recvq", "_sendq")
+    __slots__ = ("_buf", "_cap", "_closed", "_recvq", "_sendq", "__weakref__")
     _nil = False
 
     def __init__(self, capacity: int = 0) -> None:
