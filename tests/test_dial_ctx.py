@@ -114,7 +114,7 @@ def test_context_ending_after_the_dial_leaves_the_conn_alone(listener) -> None:
     s = listener.accept()
     try:
         cancel()
-        gonet.sleep(0.01)  # let anything the cancel started run before using the conn
+        gonet.gosched()  # let any goroutine the cancel started run before the conn is used
         c.write(b"still fine")
         assert s.recv(100) == b"still fine"
         s.write(b"both ways")
