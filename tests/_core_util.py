@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import gonet
 from gonet import net
 from gonet.runtime import _proc
@@ -22,6 +24,12 @@ from gonet.runtime import _proc
 ROOT = Path(__file__).resolve().parent.parent
 SUB_ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 SUB_ENV.pop("GONET_TRACEBACK", None)
+
+
+# For tests that assert the scheduler's deterministic run-queue order, which the seeded shuffle
+# mode (GONET_SCHED_SEED) deliberately perturbs.
+fixed_order = pytest.mark.skipif(bool(os.environ.get("GONET_SCHED_SEED", "").strip()),
+                                 reason="asserts run-queue order; GONET_SCHED_SEED shuffles it")
 
 
 def sched() -> _proc.Scheduler:

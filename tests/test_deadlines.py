@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from _core_util import parked, sched, spawn, tcp_pair, unix_pair, wait_until
+from _core_util import fixed_order, parked, sched, spawn, tcp_pair, unix_pair, wait_until
 
 import gonet
 from gonet import net
@@ -220,6 +220,7 @@ def test_an_op_parked_when_close_runs_fails_with_closed_not_timeout() -> None:
         assert isinstance(e, net.ErrClosed) and not isinstance(e, TimeoutError)
 
 
+@fixed_order
 def test_closed_wins_over_a_timeout_that_fired_just_before() -> None:
     with tcp_pair() as (c, s):
         r = spawn(s.recv, 10)
