@@ -428,6 +428,35 @@ def test_connect_in_progress_completes_through_the_poller(monkeypatch: pytest.Mo
             assert s.recv(2) == b"ok"
 
 
+@pytest.mark.parametrize("first_result", ["EINTR", "EISCONN"])
+def test_connect_eintr_waits_and_eisconn_succeeds(first_result: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    real = socket.socket.connect_ex
+    seen: list[int] = []
+
+    def connect_ex(self: socket.socket, addr: Any) -> int:
+        r = real(self, addr)
+        assert r == errno.EINPROGRESS
+        if first_result == "EINTR":
+            r = errno.EINTR  # interrupted: the kernel carries on connecting
+        else:
+            select.select([], [self], [], 10)  # wait for the handshake, then connect again:
+            real(self, addr)  # completes it (0)...
+            r = real(self, addr)  # ...and once more is EISCONN
+        seen.append(r)
+        return r
+
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+        c = net.dial("tcp", str(ln.addr()))
+        monkeypatch.undo()
+        s = ln.accept()
+        with c, s:
+            assert seen == [getattr(errno, first_result)]
+            c.write(b"connected")
+            assert s.recv(100) == b"connected"
+
+
 def test_connect_refused_is_reported_from_so_error() -> None:
     holder, port = socket.socket(), 0
     with holder:
