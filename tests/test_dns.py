@@ -87,8 +87,8 @@ def test_unknown_host_is_a_not_found_dns_error(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(net.DNSError) as ei:
         net.dial("tcp", "no-such-host.invalid:80")
     e = ei.value
-    assert isinstance(e.err, net.DNSError)  # type: ignore[attr-defined]
-    assert e.err.is_not_found and not e.err.is_timeout  # type: ignore[attr-defined]
+    assert isinstance(e.err, net.DNSError)
+    assert e.err.is_not_found and not e.err.is_timeout
     assert str(e) == "dial tcp: lookup no-such-host.invalid: no such host"
 
 

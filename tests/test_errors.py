@@ -122,7 +122,7 @@ def test_wrong_argument_types_are_type_errors() -> None:
         with pytest.raises(ValueError, match="-1"):
             c.recv(-1)
         with pytest.raises(TypeError):
-            c.recv(1.5)  # type: ignore[arg-type]
+            c.recv(1.5)
         with pytest.raises(ValueError, match="-5"):
             c.set_read_buffer(-5)
 

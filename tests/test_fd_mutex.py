@@ -262,7 +262,7 @@ def test_interrupted_lock_waiter_leaves_the_queue_and_passes_a_handed_off_lock_o
 
         def holder_then_interrupt() -> bytes:
             data = s.recv(1)  # its unlock hands the lock to `handed`...
-            s_.interrupt(handed.g, KeyError("given up after the hand-off"))  # ...which gives up
+            s_.interrupt(handed.g, KeyError("given up after the hand-off"))  # type: ignore[arg-type]
             return data
 
         h2 = spawn(holder_then_interrupt)

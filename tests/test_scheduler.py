@@ -242,7 +242,7 @@ def test_far_timer_does_not_break_the_poll(seconds: float) -> None:
     with a, b:
         far = spawn(gonet.sleep, seconds)
         got: list[bytes] = []
-        writer = threading.Thread(target=lambda: (time.sleep(0.05), b.send(b"x")))
+        writer = threading.Timer(0.05, b.send, (b"x",))
 
         def reader() -> None:
             from gonet._poll import FD
@@ -442,7 +442,7 @@ def test_no_deadlock_while_a_goroutine_waits_on_network_io() -> None:
         wait_until(parked(r, "IO wait"))
         assert sched().timers.active == 0
         # Nothing runnable, no timer: only I/O can wake anyone. Another OS thread writes later.
-        writer = threading.Thread(target=lambda: (time.sleep(0.1), b.send(b"data")))
+        writer = threading.Timer(0.1, b.send, (b"data",))
         writer.start()
         try:
             r.done.wait()  # main parks without a timer; no DeadlockError

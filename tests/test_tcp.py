@@ -19,7 +19,7 @@ from gonet._poll import FD
 
 
 def _opt(o: Any, level: int, opt: int) -> int:
-    return o._fd.getsockopt(level, opt)  # type: ignore[no-any-return]
+    return o._fd.getsockopt(level, opt)
 
 
 def _somaxconn() -> int:
@@ -33,7 +33,7 @@ def _listen_backlog(ln: Any) -> int:
     raw = ln._fd.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
     state = raw[0]
     assert state == 10, f"not listening: tcp state {state}"  # TCP_LISTEN
-    return struct.unpack_from("I", raw, 28)[0]  # type: ignore[no-any-return]
+    return struct.unpack_from("I", raw, 28)[0]
 
 
 def test_tcp_nodelay_on_dialled_and_accepted_conns() -> None:
