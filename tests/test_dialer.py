@@ -291,12 +291,19 @@ def test_local_addr_family_filters_candidates() -> None:
 
 
 def test_explicit_local_port_self_connect_is_kept_as_go_does() -> None:
-    s, port = held_closed_port()
-    s.close()
-    try:
-        c = net.Dialer(local_addr=f"127.0.0.1:{port}").dial("tcp", f"127.0.0.1:{port}")
-    except ConnectionRefusedError:
-        pytest.skip("this kernel does not complete a TCP simultaneous open to itself")
+    for _ in range(5):
+        s, port = held_closed_port()
+        s.close()  # free again: another process may grab it before us, hence the retries
+        try:
+            c = net.Dialer(local_addr=f"127.0.0.1:{port}").dial("tcp", f"127.0.0.1:{port}")
+            break
+        except ConnectionRefusedError:
+            pytest.skip("this kernel does not complete a TCP simultaneous open to itself")
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE:
+                raise
+    else:
+        pytest.fail("no free port for the self-connect in 5 tries")
     with c:
         assert c.local_addr() == c.remote_addr()
         c.write(b"echo of myself")
