@@ -1,5 +1,5 @@
 # Cython declarations for _netpoll.py (compiled when gonet is built with its accelerator).
-from gonet.runtime._proc cimport Scheduler
+from gonet.runtime._proc cimport G, Scheduler
 from gonet.runtime._time cimport Timer
 
 cdef class PollDesc:
@@ -10,8 +10,8 @@ cdef class PollDesc:
     cdef public bint rready
     cdef public bint wready
     cdef public bint trust
-    cdef public object rg
-    cdef public object wg
+    cdef public G rg
+    cdef public G wg
     cdef public double rd
     cdef public double wd
     cdef public Timer rt

@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError
-from gonet.runtime._proc import IO_WAIT
+from gonet.runtime._waitreason import IO_WAIT
 
 if TYPE_CHECKING:
     from gonet.runtime._proc import G, Scheduler

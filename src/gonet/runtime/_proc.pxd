@@ -1,4 +1,7 @@
 # Cython declarations for _proc.py (compiled when gonet is built with its accelerator).
+cimport cython
+
+from gonet.runtime._netpoll cimport PollDesc
 from gonet.runtime._time cimport TimerHeap
 
 cdef class G:
@@ -63,4 +66,5 @@ cdef class Scheduler:
     cpdef _switch_away(self)
     cpdef _drain_inbox(self)
     cpdef _hub_loop(self)
+    @cython.locals(pd=PollDesc, g=G, ev=long, woken=long)
     cpdef _netpoll(self, double timeout)

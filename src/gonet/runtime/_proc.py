@@ -44,11 +44,9 @@ import greenlet
 from gonet.errors import DeadlockError
 from gonet.runtime._netpoll_epoll import EV_ERR, EV_HUP, EV_READ, EV_WRITE, EpollBackend
 from gonet.runtime._time import TimerHeap
+from gonet.runtime._waitreason import IO_WAIT
 
 __all__ = ["G", "Scheduler", "current", "RUNNABLE", "RUNNING", "WAITING", "DEAD", "IO_WAIT"]
-
-# The netpoller's wait reason; pass this very object to park() (it is compared by identity).
-IO_WAIT = "IO wait"
 
 RUNNABLE = "runnable"
 RUNNING = "running"
@@ -61,6 +59,9 @@ TICK_LIMIT = 61
 GFREE_MAX = 4096
 
 _goids = itertools.count(1)
+# Called with each new Scheduler at the end of its construction (the watchdog and the SIGQUIT
+# handler start this way). Append to it; hooks run on the new scheduler's thread.
+on_new_scheduler: list[Callable[[Scheduler], None]] = []
 _schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
 _getcurrent = greenlet.getcurrent
 _GreenletExit = greenlet.GreenletExit
@@ -116,6 +117,9 @@ class G:
                 return
             except BaseException as e:  # noqa: BLE001 - a goroutine's exception is a panic
                 sched._panic(self, e)
+            # Drop the finished body's references now: on the free list they would keep its
+            # arguments (a conn, and so its fd) alive until this G is reused.
+            del fn, args, kwargs
             if not sched._goexit(self):
                 return
             sched._switch_away()
@@ -172,6 +176,8 @@ class Scheduler:
         self.gs: dict[int, G] = {main.id: main}
         self.hub = greenlet.greenlet(self._hub_run, parent=main.glet)
         _schedulers.add(self)
+        for hook in on_new_scheduler:
+            hook(self)
 
     # -- goroutine lifecycle -------------------------------------------------------------------
 
@@ -326,9 +332,10 @@ class Scheduler:
         g = self.cur
         if g is None:
             return  # called from the hub (a timer callback): nothing to yield
-        self.ticks += 1
-        if not self.runq and self.ticks < TICK_LIMIT:
-            return  # nobody else to run; every TICK_LIMIT yields the hub polls timers and I/O
+        if not self.runq:
+            self.ticks += 1  # (a hand-off counts its own tick in _switch_away)
+            if self.ticks < TICK_LIMIT:
+                return  # nobody else to run; every TICK_LIMIT yields the hub polls timers and I/O
         g.status = RUNNABLE
         self.runq.append(g)
         self._switch_away()
@@ -398,12 +405,11 @@ class Scheduler:
     def _hub_loop(self) -> None:
         runq = self.runq
         timers = self.timers
-        clock = self.clock
         polled = False  # did the previous round just poll? then don't poll again before running
         while True:
             self.ticks = 0
             self.runnext_streak = 0
-            now = self.now = clock()
+            now = self.now = self.clock()  # not bound once: a virtual clock may be installed later
             if timers.active:
                 timers.fire(now)
             if self.inbox:
