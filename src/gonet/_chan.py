@@ -23,13 +23,14 @@
 # readied through its scheduler's inject() (the eventfd wakes the hub); a plain thread through
 # its private lock.
 #
-# Deadlock. The hub raises DeadlockError in main when nothing on its thread can run. That is
-# only true if no other thread can still wake us: _park catches it and, while any other live
-# thread (not a gonet worker, not itself blocked in a gonet wait) exists, keeps waiting with
-# Scheduler.external held at +1 by a watcher on the thread pool that returns once all those
-# threads have ended or are blocked in gonet waits; then the hub looks again. So a goroutine
-# waiting for a value from a thread that has not yet touched the channel is not a deadlock,
-# and the counter is released exactly once per watch.
+# Deadlock. The hub declares a deadlock when nothing on its thread can run, but another OS
+# thread may still wake us. So while a goroutine waits on a shared object, a watcher on the
+# thread pool holds Scheduler.external at +1 for as long as some other thread is awake (alive,
+# not a runtime worker, not itself blocked in a gonet wait — judged at one instant); it hands
+# the count back exactly once, and the detector looks again. A goroutine that parked before the
+# other thread first touched the object gets a verdict instead: its park site (_park) checks
+# the same thing and, if another thread is awake, starts a watch and keeps waiting. Where the
+# runtime offers deadlock vetoes, that check runs before any verdict is given.
 #
 # Invariants:
 # - A sudog is in at most one queue; whoever dequeues it completes it (for a select, only after
@@ -43,6 +44,7 @@ from __future__ import annotations
 import sys
 import threading
 import time as _time
+import weakref
 from _thread import LockType, allocate_lock
 from _thread import get_ident as _get_ident
 from collections import deque
@@ -186,6 +188,8 @@ class _Shareable:
         q.append(w)
         if lk is not None:
             lk.release()
+            if s is not None:
+                _ensure_watch(s)  # shared: another thread may be the one to wake us
         try:
             if s is None:
                 _thread_wait(w)
@@ -272,6 +276,7 @@ def _wake(w: Sudog, v: Any, me: int) -> None:
         s.inject(w)
         return
     w.elem = v
+    _wakes[0] += 1  # before done: a snapshot that saw this thread asleep is retaken
     w.done = True
     cast(LockType, w.tlock).release()
 
@@ -279,8 +284,10 @@ def _wake(w: Sudog, v: Any, me: int) -> None:
 # Recycled plain waiters (Go: the P's sudogcache); list.pop/append are atomic under the GIL.
 _free: list[Sudog] = []
 
-# Plain threads blocked in a gonet wait, by thread ident: such a thread cannot wake anyone.
+# Plain threads blocked in a gonet wait, by thread ident: such a thread cannot wake anyone
+# until completed; _wakes[0] changes whenever one is completed (a consistent-snapshot check).
 _blocked: dict[int, Sudog] = {}
+_wakes = [0]
 _wcond = threading.Condition(threading.Lock())
 
 
@@ -322,18 +329,25 @@ def _block_forever(reason: str) -> None:
             _park(s, reason, w)
 
 
-def _live_threads(me: int) -> list[threading.Thread]:
-    """Return the other threads that might still wake a goroutine of thread me."""
+# The runtime's own threads: idle pool workers wake nobody (a busy one holds its scheduler's
+# external count), nor does the watchdog.
+_RUNTIME_THREADS = ("gonet-pool-", "gonet-sysmon")
+
+
+def _awake_threads(me: int) -> bool:
+    """Report whether some other thread may still wake a goroutine of thread me: a live
+    thread (not a gonet worker) that is not blocked in a gonet wait, judged at one instant."""
     dummy = getattr(threading, "_DummyThread", ())
-    out = []
-    for t in threading.enumerate():
-        ident = t.ident
-        if ident is None or ident == me or t.name.startswith("gonet-") or isinstance(t, dummy):
-            continue
-        if _asleep(ident) or not t.is_alive():
-            continue
-        out.append(t)
-    return out
+    while True:
+        seq = _wakes[0]
+        for t in threading.enumerate():
+            ident = t.ident
+            if ident is None or ident == me or t.name.startswith(_RUNTIME_THREADS) or isinstance(t, dummy):
+                continue
+            if t.is_alive() and not _asleep(ident):
+                return True
+        if _wakes[0] == seq:  # nobody was woken while we looked: a consistent snapshot
+            return False
 
 
 def _asleep(ident: int | None) -> bool:
@@ -345,35 +359,68 @@ def _others_may_wake(s: Scheduler) -> bool:
     """Decide whether a deadlock verdict on s is premature; if so arrange to be asked again."""
     if s.inbox:
         return True  # a wake-up from another thread is already queued
-    live = _live_threads(s.thread_ident)
-    if not live:
+    return _ensure_watch(s)
+
+
+# The active watch of each scheduler; read and written only on that scheduler's thread.
+_watches: weakref.WeakKeyDictionary[Scheduler, _Watch] = weakref.WeakKeyDictionary()
+
+
+def _ensure_watch(s: Scheduler) -> bool:
+    """Hold s.external while another thread that may wake s's goroutines is awake.
+
+    Called when a goroutine of s is about to wait on a shared object (cheap once a watch is
+    running) and when a deadlock verdict needs checking. Returns whether a watch is running.
+    """
+    w = _watches.get(s)
+    if w is not None and not w.finished:
+        return True
+    if not _awake_threads(s.thread_ident):
         return False
-    s.external += 1
-    pool.submit(cast(Any, _Watch(s, live)))
+    w = _watches[s] = _Watch(s)
+    s.external += 1  # released by this watch's deliver(), exactly once
+    pool.submit(cast(Any, w))
     return True
 
 
 class _Watch:
-    """Runs on the thread pool: returns to the scheduler once the watched threads have ended
-    or are blocked in gonet waits, so the deadlock detector can look again."""
+    """Runs on the thread pool until no other thread is awake (all have ended or are blocked
+    in gonet waits), then hands back to the scheduler so its deadlock detector looks again."""
 
-    __slots__ = ("sched", "threads")
+    __slots__ = ("sched", "finished")
 
-    def __init__(self, sched: Scheduler, threads: list[threading.Thread]) -> None:
+    def __init__(self, sched: Scheduler) -> None:
         self.sched = sched
-        self.threads = threads
+        self.finished = False  # set before the hand-back: a goroutine parking meanwhile
+        #                        must start a new watch rather than count on this one
 
     def run(self) -> None:
         delay = 0.005
+        me = self.sched.thread_ident
         with _wcond:
-            while any(t.is_alive() and not _asleep(t.ident) for t in self.threads):
+            while _awake_threads(me):
                 # Entering a gonet wait notifies; a thread's end does not, hence the timeout.
                 _wcond.wait(delay)
                 delay = min(delay * 2, 0.25)
+        self.finished = True
         self.sched.inject(self)
 
     def deliver(self, s: Scheduler) -> None:
         s.external -= 1
+        if _watches.get(s) is self:
+            del _watches[s]
+
+
+def _veto(s: Scheduler) -> bool:
+    """The runtime's deadlock veto, where the runtime offers one: never a false verdict."""
+    return _others_may_wake(s)
+
+
+# A runtime that consults vetoes before declaring a deadlock (Scheduler._deadlock) needs no
+# interception at park sites; register where supported.
+_vetoes = getattr(_proc, "deadlock_vetoes", None)
+if isinstance(_vetoes, list) and _veto not in _vetoes:
+    _vetoes.append(_veto)
 
 
 # -- channels --------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from gonet._chan import (
     Sudog,
     _block_forever,
     _critical,
+    _ensure_watch,
     _new_waiter,
     _park,
     _safe,
@@ -178,6 +179,8 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
             _unlock_all(locks)
     if not sds:
         _block_forever("select")  # only nil channels
+    if locks and s is not None:
+        _ensure_watch(s)  # a shared channel: another thread may be the one to wake us
     try:
         if s is None:
             _thread_wait(w)

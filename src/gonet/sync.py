@@ -18,7 +18,17 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gonet._chan import Sudog, _block_forever, _critical, _new_waiter, _park, _Shareable, _thread_wait, _wake
+from gonet._chan import (
+    Sudog,
+    _block_forever,
+    _critical,
+    _ensure_watch,
+    _new_waiter,
+    _park,
+    _Shareable,
+    _thread_wait,
+    _wake,
+)
 from gonet.errors import SyncError
 from gonet.runtime import go as _go
 
@@ -473,6 +483,8 @@ class Cond(_Shareable):
         self._waitq.append(w)
         if lk is not None:
             lk.release()
+            if s is not None:
+                _ensure_watch(s)
         return w, s
 
     def _await(self, w: Sudog, s: Any) -> None:
@@ -569,6 +581,8 @@ class Semaphore(_Shareable):
         self._waitq.append(w)
         if lk is not None:
             lk.release()
+            if s is not None:
+                _ensure_watch(s)
         stop = after_func(ctx, lambda: self._cancel_waiter(w))
         try:
             if s is None:
