@@ -92,8 +92,6 @@ def test_unknown_host_is_a_not_found_dns_error(monkeypatch: pytest.MonkeyPatch) 
     assert str(e) == "dial tcp: lookup no-such-host.invalid: no such host"
 
 
-@pytest.mark.xfail(strict=True, reason="OpError[DNSError] is a DNSError without DNSError's "
-                   "attributes (is_timeout, is_not_found, name): errors.py:op_error")
 def test_a_caught_dns_error_has_its_attributes(slow: SlowResolver,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     try:

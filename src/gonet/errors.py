@@ -9,6 +9,7 @@
 #   "use of closed network connection", "all goroutines are asleep - deadlock!").
 from __future__ import annotations
 
+import errno as _errno
 import os
 from typing import Any
 
@@ -23,6 +24,9 @@ __all__ = [
     "UnknownNetworkError",
     "InvalidAddrError",
     "DNSError",
+    "DNSTimeoutError",
+    "ErrWriteToConnected",
+    "ErrClosedPipe",
     "NotPollableError",
     "op_error",
 ]
@@ -144,6 +148,30 @@ class DNSError(OSError):
         return self.is_timeout
 
 
+class DNSTimeoutError(DNSError, TimeoutError):
+    """A lookup that timed out: a DNSError with is_timeout set that is also a TimeoutError."""
+
+
+class ErrWriteToConnected(OSError):
+    """write_to on a connected (dialled) datagram socket. Go: net.ErrWriteToConnected."""
+
+    def __init__(self, msg: str = "use of WriteTo with pre-connected connection") -> None:
+        super().__init__(_errno.EISCONN, msg)
+
+    def __str__(self) -> str:
+        return "use of WriteTo with pre-connected connection"
+
+
+class ErrClosedPipe(OSError):
+    """Read or write on a closed pipe. Go: io.ErrClosedPipe."""
+
+    def __init__(self, msg: str = "io: read/write on closed pipe") -> None:
+        super().__init__(_errno.EPIPE, msg)
+
+    def __str__(self) -> str:
+        return "io: read/write on closed pipe"
+
+
 def _errno_text(err: BaseException, syscall: str | None) -> str:
     """Format a cause as Go would: "connect: connection refused" for syscall errors."""
     if isinstance(err, OSError) and type(err).__str__ is OSError.__str__ and err.errno:
@@ -243,7 +271,16 @@ def op_error(
         _combined[cls] = combined
     if isinstance(err, OpError):
         err = err.err
-    return combined(op, net, source, addr, err, syscall, written)
+    e = combined(op, net, source, addr, err, syscall, written)
+    # The result is also a `cls`: give it the cause's own attributes (a DNSError's name and
+    # is_timeout...), except where OpError's fields of the same name take precedence.
+    for k, v in getattr(err, "__dict__", {}).items():
+        if k not in _OP_FIELDS:
+            setattr(e, k, v)
+    return e
+
+
+_OP_FIELDS = frozenset({"op", "net", "source", "addr", "err", "syscall", "written"})
 
 
 # -- the concurrency toolkit: Go's runtime panics and the context errors ------------------------

@@ -17,7 +17,7 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from gonet.errors import AddrError, DeadlineExceededError, DNSError, UnknownNetworkError
+from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
 from gonet.net._ctx import Abort, context_deadline, link_context
 from gonet.net._ipsock import parse_ip
 from gonet.runtime import current, now, run_in_thread
@@ -31,13 +31,6 @@ __all__ = [
 _getaddrinfo = socket.getaddrinfo
 
 _NOT_FOUND = {getattr(socket, n) for n in ("EAI_NONAME", "EAI_NODATA") if hasattr(socket, n)}
-
-
-class DNSTimeoutError(DNSError, TimeoutError):
-    """A lookup that timed out: a DNSError(is_timeout=True) that is also a TimeoutError.
-
-    (Belongs in gonet.errors; defined here until that module gains it.)
-    """
 
 
 class _Aborted(Exception):

@@ -15,7 +15,6 @@
 #   _poll module and is reached through methods off that path.
 from __future__ import annotations
 
-import errno
 import io
 import socket
 import weakref
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from gonet._poll import FD, _fd_dgram, _fd_raw, _writev
-from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError, op_error
+from gonet.errors import DeadlineExceededError, ErrClosed, ErrWriteToConnected, NotPollableError, op_error
 
 __all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "ErrWriteToConnected", "byte_views",
            "ConnInfo", "ListenerInfo"]
@@ -51,19 +50,6 @@ class ConnInfo(ListenerInfo):
         """Return the conn's remote address (None once it is gone)."""
         obj = self._ref()
         return obj.remote_addr() if obj is not None else None
-
-
-class ErrWriteToConnected(OSError):
-    """write_to on a connected (dialled) datagram socket. Go: net.ErrWriteToConnected.
-
-    (Belongs in gonet.errors; defined here until that module gains it.)
-    """
-
-    def __init__(self, msg: str = "use of WriteTo with pre-connected connection") -> None:
-        super().__init__(errno.EISCONN, msg)
-
-    def __str__(self) -> str:
-        return "use of WriteTo with pre-connected connection"
 
 
 # What the fd layer itself raises around a raw fn call; anything else came from fn and passes.

@@ -20,29 +20,15 @@
 # Invariant: a pipe belongs to the scheduler (OS thread) that created it.
 from __future__ import annotations
 
-import errno
 from collections import deque
 from typing import Any
 
-from gonet.errors import DeadlineExceededError, op_error
+from gonet.errors import DeadlineExceededError, ErrClosedPipe, op_error
 from gonet.net._mutex import FifoLock
 from gonet.net._net import check_deadline
 from gonet.runtime import current
 
 __all__ = ["pipe", "PipeConn", "PipeAddr", "ErrClosedPipe"]
-
-
-class ErrClosedPipe(OSError):
-    """Read or write on a closed pipe. Go: io.ErrClosedPipe.
-
-    (Belongs in gonet.errors; defined here until that module gains it.)
-    """
-
-    def __init__(self, msg: str = "io: read/write on closed pipe") -> None:
-        super().__init__(errno.EPIPE, msg)
-
-    def __str__(self) -> str:
-        return "io: read/write on closed pipe"
 
 
 class PipeAddr:
