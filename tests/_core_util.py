@@ -22,7 +22,11 @@ from gonet import net
 from gonet.runtime import _proc
 
 ROOT = Path(__file__).resolve().parent.parent
-SUB_ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+# Subprocesses import the very gonet this process runs (the source tree, an installed or a
+# compiled build), whatever PYTHONPATH pointed at.
+SRC = Path(gonet.__file__).resolve().parent.parent
+SUB_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
+    [str(SRC)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
 SUB_ENV.pop("GONET_TRACEBACK", None)
 
 
