@@ -179,3 +179,20 @@ def test_an_unreachable_conn_and_listener_are_closed() -> None:
     still_open = [n for n, t in nums if _fd_target(n) == t]
     assert not still_open, f"dropped conns/listener kept fds {still_open} open"
     assert all(n not in gonet.runtime.current().pds for n, _ in nums)
+
+
+def test_an_unreachable_conn_does_not_leave_its_deadline_timer_armed() -> None:
+    # The deadlock detector relies on the count of live timers being exact: a dropped conn's
+    # deadline must not keep a timer (and its pollDesc) alive until it would have fired.
+    s_ = gonet.runtime.current()
+    with net.listen("tcp", "127.0.0.1:0") as ln:
+        c = net.dial("tcp", str(ln.addr()))
+        s = ln.accept()
+        before = s_.timers.active
+        c.set_deadline(gonet.now() + 3600)
+        assert s_.timers.active == before + 2  # read and write deadline timers
+        del c
+        gc.collect()
+        assert s_.timers.active == before
+        assert s.recv(1) == b""  # and the dropped conn was closed
+        s.close()

@@ -104,6 +104,12 @@ class FD(FdMutex):
             self.closing = True
             self.destroyed = True
             try:
+                pd = self.pd
+                if pd is not None:
+                    # Stop the deadline timers: armed, they would stay counted as live (the
+                    # deadlock detector trusts that count) and keep the pollDesc alive until
+                    # they fired. No goroutine waits on an unreachable FD, so nobody is woken.
+                    pd.evict()
                 self.destroy()
             except Exception:  # noqa: BLE001 - nothing to report to in a finalizer
                 pass
