@@ -336,18 +336,21 @@ _RUNTIME_THREADS = ("gonet-pool-", "gonet-sysmon")
 
 def _awake_threads(me: int) -> bool:
     """Report whether some other thread may still wake a goroutine of thread me: a live
-    thread (not a gonet worker) that is not blocked in a gonet wait, judged at one instant."""
-    dummy = getattr(threading, "_DummyThread", ())
+    thread (not a runtime worker) that is not blocked in a gonet wait, judged at one instant."""
+    dummy = _DummyThread
     while True:
         seq = _wakes[0]
-        for t in threading.enumerate():
+        for t in threading.enumerate():  # started and not yet ended
             ident = t.ident
-            if ident is None or ident == me or t.name.startswith(_RUNTIME_THREADS) or isinstance(t, dummy):
+            if ident == me or ident is None or _asleep(ident):
                 continue
-            if t.is_alive() and not _asleep(ident):
+            if not t.name.startswith(_RUNTIME_THREADS) and not isinstance(t, dummy):
                 return True
         if _wakes[0] == seq:  # nobody was woken while we looked: a consistent snapshot
             return False
+
+
+_DummyThread: Any = getattr(threading, "_DummyThread", ())
 
 
 def _asleep(ident: int | None) -> bool:
@@ -359,25 +362,40 @@ def _others_may_wake(s: Scheduler) -> bool:
     """Decide whether a deadlock verdict on s is premature; if so arrange to be asked again."""
     if s.inbox:
         return True  # a wake-up from another thread is already queued
-    return _ensure_watch(s)
+    return _ensure_watch(s, sure=True)
 
 
-# The active watch of each scheduler; read and written only on that scheduler's thread.
-_watches: weakref.WeakKeyDictionary[Scheduler, _Watch] = weakref.WeakKeyDictionary()
+# The active watch of each scheduler, by id(scheduler) (the watch checks it is the same one);
+# read and written only on that scheduler's thread.
+_watches: dict[int, _Watch] = {}
 
 
-def _ensure_watch(s: Scheduler) -> bool:
+_threads_active: Any = getattr(threading, "_active", None)  # CPython's registry: len() is cheap
+_nobody_awake: tuple[int, int, int] | None = None  # (thread, thread count, _wakes) last seen
+
+
+def _ensure_watch(s: Scheduler, sure: bool = False) -> bool:
     """Hold s.external while another thread that may wake s's goroutines is awake.
 
     Called when a goroutine of s is about to wait on a shared object (cheap once a watch is
-    running) and when a deadlock verdict needs checking. Returns whether a watch is running.
+    running, or while the threads are as they were when nobody else was awake) and, with
+    sure=True (no shortcut), when a deadlock verdict needs checking. Returns whether a watch
+    is running.
     """
-    w = _watches.get(s)
-    if w is not None and not w.finished:
+    global _nobody_awake
+    w = _watches.get(id(s))
+    if w is not None and not w.finished and w.sched() is s:
         return True
-    if not _awake_threads(s.thread_ident):
+    me = s.thread_ident
+    n = len(_threads_active) if _threads_active is not None else threading.active_count()
+    key = (me, n, _wakes[0])
+    if not sure and key == _nobody_awake:
+        # A thread that started since would still be caught by the deadlock verdict's check.
         return False
-    w = _watches[s] = _Watch(s)
+    if not _awake_threads(me):
+        _nobody_awake = key
+        return False
+    w = _watches[id(s)] = _Watch(s)
     s.external += 1  # released by this watch's deliver(), exactly once
     pool.submit(cast(Any, w))
     return True
@@ -387,28 +405,30 @@ class _Watch:
     """Runs on the thread pool until no other thread is awake (all have ended or are blocked
     in gonet waits), then hands back to the scheduler so its deadlock detector looks again."""
 
-    __slots__ = ("sched", "finished")
+    __slots__ = ("sched", "me", "finished")
 
     def __init__(self, sched: Scheduler) -> None:
-        self.sched = sched
+        self.sched = weakref.ref(sched)
+        self.me = sched.thread_ident
         self.finished = False  # set before the hand-back: a goroutine parking meanwhile
         #                        must start a new watch rather than count on this one
 
     def run(self) -> None:
         delay = 0.005
-        me = self.sched.thread_ident
         with _wcond:
-            while _awake_threads(me):
+            while _awake_threads(self.me) and self.sched() is not None:
                 # Entering a gonet wait notifies; a thread's end does not, hence the timeout.
                 _wcond.wait(delay)
                 delay = min(delay * 2, 0.25)
         self.finished = True
-        self.sched.inject(self)
+        s = self.sched()
+        if s is not None:
+            s.inject(self)
 
     def deliver(self, s: Scheduler) -> None:
         s.external -= 1
-        if _watches.get(s) is self:
-            del _watches[s]
+        if _watches.get(id(s)) is self:
+            del _watches[id(s)]
 
 
 def _veto(s: Scheduler) -> bool:
