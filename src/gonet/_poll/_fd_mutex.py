@@ -41,8 +41,10 @@ class FdMutex:
         self.refs = 0
         self.rlocked = False
         self.wlocked = False
-        self.rwait: deque[G] = deque()
-        self.wwait: deque[G] = deque()
+        # Created on first contention: an empty deque is ~760 bytes, and an idle server holds
+        # one fd per connection whose lock queues are almost always empty.
+        self.rwait: deque[G] | None = None
+        self.wwait: deque[G] | None = None
         self.closer: G | None = None
         self.destroyed = False
 
@@ -70,6 +72,12 @@ class FdMutex:
             self.refs += 1
             return
         q = self.rwait if read else self.wwait
+        if q is None:
+            q = deque()
+            if read:
+                self.rwait = q
+            else:
+                self.wwait = q
         sched = self.sched
         g = sched.running()
         q.append(g)
