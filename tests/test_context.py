@@ -269,11 +269,17 @@ def test_with_value_rejects_a_none_key() -> None:
         ctxmod.with_value(background(), None, 1)
 
 
-def test_a_deep_chain_needs_no_recursion() -> None:
-    c: ctxmod.Context = background()
-    for i in range(5000):
+def test_a_deep_chain_needs_no_recursion(virtual_clock: Any) -> None:
+    root, cancel = ctxmod.with_timeout(background(), 100.0)
+    c: ctxmod.Context = root
+    for i in range(3000):  # deeper than Python's recursion limit
         c = ctxmod.with_value(c, i, i)
+        c, _ = ctxmod.with_cancel(c)
     assert c.value(0) == 0 and c.value("missing") is None
+    assert c.deadline() == root.deadline()
+    assert c.err() is None and not is_done(c)
+    cancel()
+    assert isinstance(c.err(), Canceled) and is_done(c)
 
 
 # -- after_func -----------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ class _CancelCtx(Context):
         self._children: dict[_CancelCtx, None] | None = {}
 
     def deadline(self) -> float | None:
-        return self._parent.deadline()
+        return _deadline(self._parent)
 
     def done(self) -> Chan[Any]:
         d = self._done
@@ -138,24 +138,33 @@ class _CancelCtx(Context):
         return _value(self._parent, key)
 
     def _cancel(self, remove: bool, err: BaseException) -> None:
-        """Mark done with err, close done(), cancel the children; detach from the parent."""
-        with self._mu:
-            if self._err is not None:
-                return
-            self._err = err
-            d = self._done
-            if d is None:
-                self._done = _closedchan
-            children = self._children
-            self._children = None
-        if d is not None:
-            d.close()
-        if children:
-            for child in children:
-                child._cancel(False, _fresh(err))
-        if remove:
-            _remove_child(self._parent, self)
-        self._stop_timer()
+        """Mark done with err, close done(), cancel the descendants; detach from the parent.
+
+        Iterative, so a deep chain of contexts costs no recursion depth.
+        """
+        todo: list[tuple[_CancelCtx, bool, BaseException]] = [(self, remove, err)]
+        while todo:
+            c, rm, e = todo.pop()
+            with c._mu:
+                if c._err is not None:
+                    continue
+                c._err = e
+                d = c._done
+                if d is None:
+                    c._done = _closedchan
+                children = c._children
+                c._children = None
+            if d is not None:
+                d.close()
+            if rm:
+                _remove_child(c._parent, c)
+            c._stop_timer()
+            c._on_done()
+            if children:
+                todo.extend((child, False, _fresh(e)) for child in reversed(children))
+
+    def _on_done(self) -> None:
+        pass
 
     def _stop_timer(self) -> None:
         pass
@@ -223,19 +232,39 @@ class _ValueCtx(Context):
         self._val = val
 
     def deadline(self) -> float | None:
-        return self._parent.deadline()
+        return _deadline(self._parent)
 
     def done(self) -> Chan[Any]:
-        return self._parent.done()
+        return _below_values(self._parent).done()
 
     def err(self) -> BaseException | None:
-        return self._parent.err()
+        return _below_values(self._parent).err()
 
     def value(self, key: Any) -> Any:
         return _value(self, key)
 
     def __repr__(self) -> str:
         return f"{self._parent!r}.WithValue({self._key!r}, {self._val!r})"
+
+
+def _below_values(c: Context) -> Context:
+    """The nearest context up the chain that is not a value context."""
+    while type(c) is _ValueCtx:
+        c = c._parent
+    return c
+
+
+def _deadline(c: Context) -> float | None:
+    """The deadline of c, found without recursion up value and cancel contexts."""
+    while True:
+        if isinstance(c, _TimerCtx):
+            return c._deadline
+        if type(c) is _ValueCtx or type(c) is _CancelCtx:
+            c = c._parent
+        elif isinstance(c, _EmptyCtx):
+            return None
+        else:
+            return c.deadline()
 
 
 def _value(c: Context, key: Any) -> Any:
@@ -370,11 +399,10 @@ class _AfterFunc(_CancelCtx):
         self._home = home
         self._state = 0
 
-    def _cancel(self, remove: bool, err: BaseException) -> None:
-        super()._cancel(remove, err)
+    def _on_done(self) -> None:
         with self._mu:
             if self._state != 0:
-                return
+                return  # stopped: detaching marked us done, but f must not run
             self._state = 1
         s = self._home
         if s.thread_ident == _get_ident():
@@ -387,7 +415,7 @@ class _AfterFunc(_CancelCtx):
             if self._state != 0:
                 return False
             self._state = 2
-        super()._cancel(True, Canceled())  # detach from the parent
+        self._cancel(True, Canceled())  # detach from the parent
         return True
 
     def __repr__(self) -> str:
