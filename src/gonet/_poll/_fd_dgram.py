@@ -28,38 +28,26 @@ def recvfrom_into(fd: FD, buf: Any) -> tuple[int, Any]:
 
     Go: FD.ReadFrom.
     """
-    fd.lock_slow(True)
-    try:
-        pd = fd.pd
-        if pd.rd < 0:
-            raise DeadlineExceededError()
-        call = fd.sock.recvfrom_into
-        while True:
-            if not pd.rready:
-                pd.wait_read()
-            try:
-                return call(buf)  # type: ignore[no-any-return,unused-ignore]
-            except BlockingIOError:
-                pd.rready = False
-            except InterruptedError:
-                pass
-    finally:
-        fd.unlock_slow(True)
+    return _recv_loop(fd, fd.sock.recvfrom_into, buf)  # type: ignore[no-any-return,unused-ignore]
 
 
 def recvfrom(fd: FD, size: int) -> tuple[bytes, Any]:
     """Receive one datagram of at most size bytes; return (data, sender address)."""
+    return _recv_loop(fd, fd.sock.recvfrom, size)  # type: ignore[no-any-return,unused-ignore]
+
+
+def _recv_loop(fd: FD, call: Any, arg: Any) -> Any:
+    # No short-read inference here: one recvfrom is one datagram, whatever its size.
     fd.lock_slow(True)
     try:
         pd = fd.pd
         if pd.rd < 0:
             raise DeadlineExceededError()
-        call = fd.sock.recvfrom
         while True:
             if not pd.rready:
                 pd.wait_read()
             try:
-                return call(size)  # type: ignore[no-any-return,unused-ignore]
+                return call(arg)
             except BlockingIOError:
                 pd.rready = False
             except InterruptedError:

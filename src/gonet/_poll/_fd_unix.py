@@ -26,7 +26,7 @@ from gonet.errors import DeadlineExceededError, ErrClosed
 from gonet.runtime._netpoll import PollDesc
 from gonet.runtime._proc import current
 
-__all__ = ["FD", "MAX_RW"]
+__all__ = ["FD", "MAX_RW", "with_written"]
 
 # Cap one read/write syscall, as Go does (maxRW): very large sends are split.
 MAX_RW = 1 << 30
@@ -35,7 +35,8 @@ _CONNECT_PENDING = (_errno.EINPROGRESS, _errno.EALREADY, _errno.EINTR)
 _NOT_CONNECTED = (_errno.ENOTCONN, _errno.EINVAL)
 
 
-def _with_written(exc: BaseException, written: int) -> BaseException:
+def with_written(exc: BaseException, written: int) -> BaseException:
+    """Record on exc how many bytes a failed write had already sent (read by the net layer)."""
     exc.written = written  # type: ignore[attr-defined]
     return exc
 
@@ -213,7 +214,7 @@ class FD(FdMutex):
         try:
             pd = self.pd
             if pd.wd < 0:
-                raise _with_written(DeadlineExceededError(), 0)
+                raise with_written(DeadlineExceededError(), 0)
             t = type(data)
             if t is bytes or t is bytearray:
                 n = len(data)
@@ -231,7 +232,7 @@ class FD(FdMutex):
                     try:
                         pd.wait_write()
                     except OSError as e:
-                        raise _with_written(e, written) from None
+                        raise with_written(e, written) from None
                 try:
                     if not written and n <= MAX_RW:
                         k = send(data)
@@ -245,7 +246,7 @@ class FD(FdMutex):
                 except InterruptedError:
                     continue
                 except OSError as e:
-                    raise _with_written(e, written) from None
+                    raise with_written(e, written) from None
                 written += k
                 if written >= n:
                     return n

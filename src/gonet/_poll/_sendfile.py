@@ -15,7 +15,7 @@ from __future__ import annotations
 import errno
 import os
 
-from gonet._poll._fd_unix import FD
+from gonet._poll._fd_unix import FD, with_written
 from gonet.errors import DeadlineExceededError
 
 __all__ = ["sendfile", "MAX_SENDFILE"]
@@ -26,10 +26,6 @@ MAX_SENDFILE = 4 << 20
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ESPIPE,
                 errno.EBADF, errno.EXDEV, errno.ENOTSOCK}
 
-
-def _with_written(exc: BaseException, written: int) -> BaseException:
-    exc.written = written  # type: ignore[attr-defined]
-    return exc
 
 
 def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, bool]:
@@ -48,7 +44,7 @@ def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, boo
     try:
         pd = fd.pd
         if pd.wd < 0:
-            raise _with_written(DeadlineExceededError(), 0)
+            raise with_written(DeadlineExceededError(), 0)
         out = fd.sysfd
         written = 0
         while count is None or written < count:
@@ -57,7 +53,7 @@ def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, boo
                 try:
                     pd.wait_write()
                 except OSError as e:
-                    raise _with_written(e, written) from None
+                    raise with_written(e, written) from None
             try:
                 k = os.sendfile(out, src, offset + written, n)
             except BlockingIOError:
@@ -68,7 +64,7 @@ def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, boo
             except OSError as e:
                 if not written and e.errno in _UNSUPPORTED:
                     return 0, False
-                raise _with_written(e, written) from None
+                raise with_written(e, written) from None
             if k == 0:
                 break  # end of file
             written += k

@@ -10,7 +10,7 @@
 # fail with EAGAIN — the same inference as FD.write.
 from __future__ import annotations
 
-from gonet._poll._fd_unix import FD, MAX_RW
+from gonet._poll._fd_unix import FD, MAX_RW, with_written
 from gonet.errors import DeadlineExceededError
 
 __all__ = ["writev", "IOV_MAX"]
@@ -18,10 +18,6 @@ __all__ = ["writev", "IOV_MAX"]
 # Linux's UIO_MAXIOV; Go caps each writev at the same number (maxVec).
 IOV_MAX = 1024
 
-
-def _with_written(exc: BaseException, written: int) -> BaseException:
-    exc.written = written  # type: ignore[attr-defined]
-    return exc
 
 
 def writev(fd: FD, bufs: list[memoryview]) -> int:
@@ -40,7 +36,7 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
     try:
         pd = fd.pd
         if pd.wd < 0:
-            raise _with_written(DeadlineExceededError(), 0)
+            raise with_written(DeadlineExceededError(), 0)
         sendmsg = fd.sock.sendmsg
         written = 0
         i = 0
@@ -50,7 +46,7 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
                 try:
                     pd.wait_write()
                 except OSError as e:
-                    raise _with_written(e, written) from None
+                    raise with_written(e, written) from None
             chunk = []
             offered = 0
             for b in bufs[i:i + IOV_MAX]:
@@ -66,7 +62,7 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
             except InterruptedError:
                 continue
             except OSError as e:
-                raise _with_written(e, written) from None
+                raise with_written(e, written) from None
             written += k
             if k < offered and pd.trust:
                 pd.wready = False  # a short send filled the buffer: wait for EPOLLOUT
