@@ -55,6 +55,7 @@ from gonet.errors import ClosedChannelError, DeadlockError, NilChannelError
 from gonet.runtime import _proc
 from gonet.runtime._proc import WAITING, Scheduler
 from gonet.runtime._threadpool import pool
+from gonet.runtime._waitreason import CHAN_RECEIVE, CHAN_SEND
 
 __all__ = ["Chan", "Case", "nil_chan"]
 
@@ -534,7 +535,7 @@ class Chan(_Shareable, Generic[T]):
             if lk is not None:
                 lk.release()
             return
-        if self._wait(self._sendq, v, "chan send", lk) is _CLOSED:
+        if self._wait(self._sendq, v, CHAN_SEND, lk) is _CLOSED:
             raise ClosedChannelError("send on closed channel")
 
     @_critical
@@ -576,7 +577,7 @@ class Chan(_Shareable, Generic[T]):
             if lk is not None:
                 lk.release()
             return _CLOSED
-        return self._wait(self._recvq, None, "chan receive", lk)
+        return self._wait(self._recvq, None, CHAN_RECEIVE, lk)
 
     def recv(self) -> T | None:
         """Receive a value, blocking until one is available; None once closed and drained.

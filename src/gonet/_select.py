@@ -34,6 +34,7 @@ from gonet._chan import (
     _thread_wait,
 )
 from gonet.errors import ClosedChannelError
+from gonet.runtime._waitreason import SELECT, SELECT_NO_CASES
 
 __all__ = ["select", "SelectResult", "DEFAULT"]
 
@@ -116,7 +117,7 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
     if not cases:
         if default:
             return _DEFAULT_RESULT
-        _block_forever("select (no cases)")
+        _block_forever(SELECT_NO_CASES)
     me = _get_ident()
     locks: list[LockType] | None = None
     for c in cases:
@@ -178,7 +179,7 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
         if locks:
             _unlock_all(locks)
     if not sds:
-        _block_forever("select")  # only nil channels
+        _block_forever(SELECT)  # only nil channels
     if locks and s is not None:
         _ensure_watch(s)  # a shared channel: another thread may be the one to wake us
     try:
@@ -186,7 +187,7 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
             _thread_wait(w)
             v = w.elem
         else:
-            v = _park(s, "select", w)
+            v = _park(s, SELECT, w)
     except BaseException:
         w.token.pop(0, None)  # nobody may complete a case from now on
         _unlink(sds, cases, me)

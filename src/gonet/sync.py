@@ -31,6 +31,7 @@ from gonet._chan import (
 )
 from gonet.errors import SyncError
 from gonet.runtime import go as _go
+from gonet.runtime._waitreason import SEMACQUIRE
 
 if TYPE_CHECKING:
     from gonet.context import Context
@@ -565,12 +566,12 @@ class Semaphore(_Shareable):
             if lk is not None:
                 lk.release()
             if ctx is None:
-                _block_forever("semacquire")
+                _block_forever(SEMACQUIRE)
             else:
                 ctx.done().recv()
                 raise ctx.err()  # type: ignore[misc]
         if ctx is None:
-            self._wait(self._waitq, n, "semacquire", lk)
+            self._wait(self._waitq, n, SEMACQUIRE, lk)
             return
         self._acquire_ctx(n, ctx, lk)
 
@@ -589,7 +590,7 @@ class Semaphore(_Shareable):
                 _thread_wait(w)
                 v = w.elem
             else:
-                v = _park(s, "semacquire", w)
+                v = _park(s, SEMACQUIRE, w)
         except BaseException:
             stop()
             if not self._unlink(self._waitq, w):
