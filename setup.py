@@ -14,6 +14,7 @@ HOT = [
     "gonet.runtime._netpoll",
     "gonet._poll._fd_mutex",
     "gonet._poll._fd_unix",
+    "gonet.net._net",
 ]
 
 

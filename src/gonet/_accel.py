@@ -38,6 +38,7 @@ ACCELERATED = (
     "gonet.runtime._netpoll",
     "gonet._poll._fd_mutex",
     "gonet._poll._fd_unix",
+    "gonet.net._net",
 )
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))

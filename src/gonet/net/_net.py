@@ -19,10 +19,13 @@ import io
 import socket
 import weakref
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gonet._poll import FD, _fd_dgram, _fd_raw, _writev
+from gonet._poll import _fd_dgram, _fd_raw, _writev
 from gonet.errors import DeadlineExceededError, ErrClosed, ErrWriteToConnected, NotPollableError, op_error
+
+if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _net.pxd, hence the alias
+    from gonet._poll import FD as _FD
 
 __all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "ErrWriteToConnected", "byte_views",
            "ConnInfo", "ListenerInfo"]
@@ -90,7 +93,7 @@ class Conn:
 
     __slots__ = ("_fd", "_net", "_laddr", "_raddr", "_raw_raddr", "_addr_of", "__weakref__")
 
-    def __init__(self, fd: FD, net: str, laddr: Any = None, raddr: Any = None,
+    def __init__(self, fd: _FD, net: str, laddr: Any = None, raddr: Any = None,
                  raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None) -> None:
         self._fd = fd
         self._net = net
@@ -389,7 +392,7 @@ class PacketConn(Conn):
 
     __slots__ = ("_connected", "_last_raw", "_last_addr")
 
-    def __init__(self, fd: FD, net: str, laddr: Any = None, raddr: Any = None,
+    def __init__(self, fd: _FD, net: str, laddr: Any = None, raddr: Any = None,
                  raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None,
                  connected: bool = False) -> None:
         super().__init__(fd, net, laddr, raddr, raw_raddr, addr_of)
@@ -501,7 +504,7 @@ class Listener:
 
     __slots__ = ("_fd", "_net", "_laddr", "_addr_of", "__weakref__")
 
-    def __init__(self, fd: FD, net: str, laddr: Any, addr_of: Callable[[Any], Any]) -> None:
+    def __init__(self, fd: _FD, net: str, laddr: Any, addr_of: Callable[[Any], Any]) -> None:
         self._fd = fd
         self._net = net
         self._laddr = laddr
