@@ -424,8 +424,9 @@ def test_a_thread_blocked_in_a_gonet_wait_cannot_wake_us() -> None:
     join(t)
 
 
-@pytest.mark.main_goroutine  # two verdicts in a row: both must reach this body's wait
 def test_a_thread_that_finishes_without_sending_ends_in_a_deadlock_report() -> None:
+    # Runs as a goroutine under the plugin: the runtime's deadlock veto (not a park-site
+    # interception) defers the verdict while t lives, so exactly one verdict arrives, here.
     ch: Chan[int] = Chan()
     go_ahead = threading.Event()
     t = start(lambda: go_ahead.wait(BOUND))

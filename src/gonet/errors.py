@@ -16,6 +16,7 @@ from typing import Any
 __all__ = [
     "GonetError",
     "DeadlockError",
+    "WrongThreadError",
     "PanicError",
     "ErrClosed",
     "DeadlineExceededError",
@@ -43,6 +44,19 @@ class DeadlockError(GonetError, RuntimeError):
     """
 
     def __init__(self, msg: str = "all goroutines are asleep - deadlock!") -> None:
+        super().__init__(msg)
+
+
+class WrongThreadError(GonetError, RuntimeError):
+    """A goroutine blocked on an object owned by another OS thread's scheduler, or code tried to
+    block where no goroutine runs (a timer callback)."""
+
+    def __init__(self, in_hub: bool = False) -> None:
+        if in_hub:
+            msg = "gonet: cannot block outside a goroutine (e.g. in a timer callback)"
+        else:
+            msg = ("gonet: a goroutine may only block on objects of its own thread's scheduler "
+                   "(this conn/channel belongs to another OS thread)")
         super().__init__(msg)
 
 

@@ -16,17 +16,20 @@
 # lock back before raising.
 from __future__ import annotations
 
+import threading
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
 from greenlet import getcurrent as _getcurrent
 
-from gonet.errors import ErrClosed
+from gonet.errors import ErrClosed, WrongThreadError
 
 if TYPE_CHECKING:
     from gonet.runtime._proc import G, Scheduler
 
 __all__ = ["FdMutex"]
+
+_get_ident = threading.get_ident
 
 
 class FdMutex:
@@ -71,6 +74,9 @@ class FdMutex:
                 self.wlocked = True
             self.refs += 1
             return
+        sched = self.sched
+        if sched.thread_ident != _get_ident():
+            raise WrongThreadError()  # before touching the owning thread's lock state
         q = self.rwait if read else self.wwait
         if q is None:
             q = deque()
@@ -78,7 +84,6 @@ class FdMutex:
                 self.rwait = q
             else:
                 self.wwait = q
-        sched = self.sched
         g = sched.running()
         q.append(g)
         # park() leaves the last wake value in g.wakeval; clear it so that only a hand-off

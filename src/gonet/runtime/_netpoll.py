@@ -34,10 +34,13 @@
 # - evict() (close) wakes both waiters; close() unregisters from epoll before the fd is closed.
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any
 
-from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError
+from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError, WrongThreadError
 from gonet.runtime._waitreason import IO_WAIT
+
+_get_ident = threading.get_ident
 
 if TYPE_CHECKING:
     from gonet.runtime._proc import G, Scheduler
@@ -104,6 +107,8 @@ class PollDesc:
             ErrClosed, DeadlineExceededError, NotPollableError.
         """
         sched = self.sched
+        if sched.thread_ident != _get_ident():
+            raise WrongThreadError()  # before touching the owner's state
         while True:
             if self.closing:
                 raise ErrClosed()
@@ -124,6 +129,8 @@ class PollDesc:
     def wait_write(self) -> None:
         """Park until the fd may be writable. Go: poll_runtime_pollWait(pd, 'w')."""
         sched = self.sched
+        if sched.thread_ident != _get_ident():
+            raise WrongThreadError()
         while True:
             if self.closing:
                 raise ErrClosed()

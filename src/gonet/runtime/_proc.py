@@ -41,7 +41,7 @@ from typing import Any
 
 import greenlet
 
-from gonet.errors import DeadlockError
+from gonet.errors import DeadlockError, WrongThreadError
 from gonet.runtime._netpoll_epoll import EV_ERR, EV_HUP, EV_READ, EV_WRITE, EpollBackend
 from gonet.runtime._time import TimerHeap
 from gonet.runtime._waitreason import IO_WAIT
@@ -59,6 +59,10 @@ TICK_LIMIT = 61
 GFREE_MAX = 4096
 
 _goids = itertools.count(1)
+# Consulted before a deadlock is declared: a veto returning True says a wake-up may still come
+# from another OS thread, and has queued work or raised Scheduler.external so the hub waits
+# for it (the channels register one for objects shared between threads).
+deadlock_vetoes: list[Callable[[Scheduler], bool]] = []
 # Called with each new Scheduler at the end of its construction (the watchdog and the SIGQUIT
 # handler start this way). Append to it; hooks run on the new scheduler's thread.
 on_new_scheduler: list[Callable[[Scheduler], None]] = []
@@ -254,10 +258,7 @@ class Scheduler:
         """
         g = self.cur
         if g is None or _getcurrent() is not g.glet:
-            raise RuntimeError(
-                "gonet: a goroutine may only block on objects of its own thread's scheduler "
-                "(this conn/channel belongs to another OS thread)"
-            )
+            raise WrongThreadError(in_hub=g is None)
         g.status = WAITING
         g.waitreason = reason
         g.waitobj = waitobj
@@ -294,11 +295,12 @@ class Scheduler:
         """Return the goroutine now running on this scheduler.
 
         Raises:
-            RuntimeError: called from the hub (a timer callback), where no goroutine runs.
+            WrongThreadError (a RuntimeError): called from the hub (a timer callback), where no
+                goroutine runs.
         """
         g = self.cur
         if g is None:
-            raise RuntimeError("gonet: cannot block outside a goroutine (e.g. in a timer callback)")
+            raise WrongThreadError(in_hub=True)
         return g
 
     def ready(self, g: G, value: Any = None) -> None:
@@ -489,6 +491,12 @@ class Scheduler:
         if main.status is not WAITING:
             # Cannot happen while main is alive; fail loudly rather than spin.
             raise RuntimeError("gonet: scheduler idle but main goroutine is not parked")
+        for veto in deadlock_vetoes:
+            # A veto that says "not yet" must have given the hub something to wait for (an inbox
+            # item, an external count); one that did not is ignored rather than spun on.
+            if veto(self) and (self.inbox or self.external or self.runq or self.timers.active):
+                self.n_deadlocks -= 1
+                return
         self.ready_exc(main, DeadlockError())
 
 
