@@ -11,41 +11,11 @@ from typing import Any
 
 import greenlet
 import pytest
+from _toolkit_util import Task, settle
 
 import gonet
 from gonet import Chan, ClosedChannelError, NilChannelError, PanicError, nil_chan
 from gonet.runtime import _proc
-
-
-def settle() -> None:
-    """Yield until every other goroutine of this thread is parked or finished."""
-    s = _proc.current()
-    while s.runq:
-        gonet.gosched()
-
-
-class Task:
-    """A goroutine whose result or exception is recorded (an escaping one would be a panic)."""
-
-    def __init__(self, fn: Any, *args: Any) -> None:
-        self.finished = False
-        self.result: Any = None
-        self.exc: BaseException | None = None
-        self.g = gonet.go(self._run, fn, args)
-
-    def _run(self, fn: Any, args: tuple[Any, ...]) -> None:
-        try:
-            self.result = fn(*args)
-        except BaseException as e:  # noqa: BLE001 - inspected by the test
-            self.exc = e
-        finally:
-            self.finished = True
-
-    def reason(self) -> str:
-        assert not self.finished, "goroutine already finished"
-        assert self.g.status == _proc.WAITING
-        return self.g.waitreason
-
 
 # -- unbuffered: a rendezvous ---------------------------------------------------------------------
 

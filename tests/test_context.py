@@ -4,10 +4,10 @@ cancels at once, errors and their messages. Deadline logic runs on the virtual c
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _toolkit_util import no_timer_left, settle  # noqa: F401 - no_timer_left is a fixture
 
 import gonet
 from gonet import DEFAULT, Chan, nil_chan, select
@@ -16,20 +16,8 @@ from gonet.context import Canceled, DeadlineExceeded, background, todo
 from gonet.errors import GonetError
 from gonet.runtime import _proc
 
-
-def settle() -> None:
-    s = _proc.current()
-    while s.runq:
-        gonet.gosched()
-
-
-@pytest.fixture(autouse=True)
-def no_timer_left() -> Iterator[None]:
-    """Every test cancels what it made: a deadline timer left armed is a leak."""
-    timers = _proc.current().timers
-    base = timers.active
-    yield
-    assert timers.active == base, "test left a deadline timer armed"
+# Every test disarms what it armed: a leftover timer would delay later deadlock verdicts.
+pytestmark = pytest.mark.usefixtures("no_timer_left")
 
 
 def is_done(ctx: ctxmod.Context) -> bool:

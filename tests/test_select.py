@@ -8,37 +8,12 @@ from typing import Any
 
 import greenlet
 import pytest
+from _toolkit_util import Task, settle
 
 import gonet
 from gonet import DEFAULT, Chan, ClosedChannelError, nil_chan, select
 from gonet import _select as select_mod
 from gonet.runtime import _proc
-
-
-def settle() -> None:
-    s = _proc.current()
-    while s.runq:
-        gonet.gosched()
-
-
-class Task:
-    def __init__(self, fn: Any, *args: Any) -> None:
-        self.finished = False
-        self.result: Any = None
-        self.exc: BaseException | None = None
-        self.g = gonet.go(self._run, fn, args)
-
-    def _run(self, fn: Any, args: tuple[Any, ...]) -> None:
-        try:
-            self.result = fn(*args)
-        except BaseException as e:  # noqa: BLE001 - inspected by the test
-            self.exc = e
-        finally:
-            self.finished = True
-
-    def reason(self) -> str:
-        assert not self.finished and self.g.status == _proc.WAITING
-        return self.g.waitreason
 
 
 def no_waiters(*chans: Chan[Any]) -> bool:

@@ -6,30 +6,18 @@ timer when every goroutine is blocked, so the times asserted are exact and nothi
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _toolkit_util import no_timer_left, settle  # noqa: F401 - no_timer_left is a fixture
 
 import gonet
 from gonet import DEFAULT, Chan, nil_chan, select
 from gonet import time as gtime
 from gonet.runtime import _proc
 
-
-def settle() -> None:
-    s = _proc.current()
-    while s.runq:
-        gonet.gosched()
-
-
-@pytest.fixture(autouse=True)
-def no_timer_left() -> Iterator[None]:
-    """Every test disarms what it armed: a leftover timer would delay later deadlock checks."""
-    timers = _proc.current().timers
-    base = timers.active
-    yield
-    assert timers.active == base, "test left a timer armed"
+# Every test disarms what it armed: a leftover timer would delay later deadlock verdicts.
+pytestmark = pytest.mark.usefixtures("no_timer_left")
 
 
 def empty(c: Chan[Any]) -> bool:
