@@ -44,6 +44,11 @@ def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> G:
     The new goroutine runs when the caller next blocks or yields; an exception escaping it is a
     panic that ends the program with status 2.
 
+    The handle describes the goroutine while it lives (``.id``, ``.status``, ``.waitreason``).
+    Once it has finished, the object is recycled for a later goroutine (Go reuses its g structs
+    the same way), so it must not be kept to identify a finished goroutine: wait for one with a
+    channel or ``gonet.sync.WaitGroup``.
+
     Go: the go statement.
     """
     if not callable(fn):
