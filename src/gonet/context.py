@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from _thread import allocate_lock
 from _thread import get_ident as _get_ident
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -37,26 +38,26 @@ __all__ = ["Context", "CancelFunc", "background", "todo", "with_cancel", "with_t
 CancelFunc = Callable[[], None]
 
 
-class Context:
+class Context(ABC):
     """What every context offers. Subclass it to write your own. Go: context.Context."""
 
     __slots__ = ()
 
+    @abstractmethod
     def deadline(self) -> float | None:
         """Return when the context will be done by deadline (gonet.now() clock), or None."""
-        raise NotImplementedError
 
+    @abstractmethod
     def done(self) -> Chan[Any]:
         """Return a channel closed when the context is done (the nil channel: never)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def err(self) -> BaseException | None:
         """Return None while not done; then Canceled or DeadlineExceeded."""
-        raise NotImplementedError
 
+    @abstractmethod
     def value(self, key: Any) -> Any:
         """Return the value bound to key by with_value in this context's chain, or None."""
-        raise NotImplementedError
 
 
 class _EmptyCtx(Context):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from _thread import LockType
 from _thread import get_ident as _get_ident
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -42,16 +43,18 @@ __all__ = ["WaitGroup", "Mutex", "RWMutex", "Once", "Cond", "Semaphore", "Locker
 T = TypeVar("T")
 
 
-class Locker:
+class Locker(ABC):
     """Anything with lock() and unlock() (Mutex, RWMutex, RWMutex.rlocker()). Go: sync.Locker."""
 
     __slots__ = ()
 
+    @abstractmethod
     def lock(self) -> None:
-        raise NotImplementedError
+        """Acquire the lock, parking until it is free."""
 
+    @abstractmethod
     def unlock(self) -> None:
-        raise NotImplementedError
+        """Release the lock."""
 
 
 class WaitGroup(_Shareable):

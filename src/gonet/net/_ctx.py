@@ -89,7 +89,7 @@ def link_context(ctx: Any, abort: Abort) -> Callable[[], bool] | None:
         abort.cancel(err)
         return None
     if not ctx.done():  # background()/todo(): the nil channel, which is falsy
-        return None  # Background / TODO: never done
+        return None  # background() and todo(): never done
     # Imported lazily: net must not need gonet.context to import.
     after_func = importlib.import_module("gonet.context").after_func
 
