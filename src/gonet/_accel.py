@@ -32,6 +32,8 @@ from typing import Any
 
 __all__ = ["ACCELERATED", "pure_python_requested", "compiled", "install"]
 
+# Not gonet._chan / gonet.sync: their thread-mode switch finds in-flight operations by their
+# Python frames, which compiled functions do not have.
 ACCELERATED = (
     "gonet.runtime._time",
     "gonet.runtime._proc",

@@ -19,7 +19,9 @@
 # frame of a @_critical function is active above a safe point (_enter, _thread_wait,
 # _lock_all: places where the object is consistent). With the GIL, T either read the owner
 # before the store (and is seen in a critical frame) or reads _TRANSIT after it. From then on
-# every thread, T included, takes the object's lock. A goroutine woken from another thread is
+# every thread, T included, takes the object's lock. (So this module must stay interpreted: a
+# compiled _critical function would have no Python frame to be seen in. It is deliberately not
+# in gonet._accel.ACCELERATED.) A goroutine woken from another thread is
 # readied through its scheduler's inject() (the eventfd wakes the hub); a plain thread through
 # its private lock.
 #
