@@ -116,3 +116,18 @@ def test_pure_python_requested_parses_the_usual_spellings(monkeypatch: pytest.Mo
                         ("no", False), ("false", False)]:
         monkeypatch.setenv("GONET_PURE_PYTHON", value)
         assert _accel.pure_python_requested() is want, value
+
+
+def test_an_installed_package_without_pxd_files_is_not_judged_by_mtimes(tmp_path: Path) -> None:
+    # pip extracts a wheel's files with fresh mtimes in any order: a .so may look older than
+    # its .py. Without .pxd files (a wheel ships none) the extensions must still be used.
+    shutil.copytree(SRC / "gonet", tmp_path / "gonet",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.c", "*.pxd"))
+    for p in (tmp_path / "gonet").rglob("*.so"):
+        os.utime(p, (1_000_000_000, 1_000_000_000))  # every extension "older" than its source
+    out = _run({}, pythonpath=tmp_path)
+    assert out.returncode == 0, out.stderr
+    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    all_built = all(_built(name) for name in _accel.ACCELERATED)
+    assert modes == {name: all_built for name in _accel.ACCELERATED}
+    assert "older than its source" not in out.stderr

@@ -7,7 +7,7 @@
 # imported, whether that preference stands:
 #
 #   GONET_PURE_PYTHON=1      -> import the .py files (debugging, profiling, comparing modes)
-#   some extension older than its .py/.pxd, or not all built
+#   some extension older than its .py/.pxd (in a source tree), or not all built
 #                            -> import the .py files and warn if stale: running code that no
 #                               longer matches the source is worse than slow
 #   otherwise                -> the extensions
@@ -59,7 +59,13 @@ def _paths(name: str) -> tuple[str, list[str]]:
 
 
 def _stale(py: str, exts: list[str]) -> bool:
-    newest_src = max(os.path.getmtime(p) for p in (py, py[:-3] + ".pxd") if os.path.exists(p))
+    # Only a source tree (where the .pxd files live) can be edited after a build. An installed
+    # wheel ships no .pxd, and pip gives its files fresh mtimes in whatever order it extracts
+    # them, so there mtimes say nothing about staleness.
+    pxd = py[:-3] + ".pxd"
+    if not os.path.exists(pxd):
+        return False
+    newest_src = max(os.path.getmtime(py), os.path.getmtime(pxd))
     return all(os.path.getmtime(e) < newest_src for e in exts)
 
 
