@@ -94,14 +94,16 @@ def test_default_mode_uses_every_extension_that_was_built() -> None:
 
 
 def test_an_extension_older_than_its_source_is_ignored_with_a_warning(tmp_path: Path) -> None:
-    shutil.copytree(SRC / "gonet", tmp_path / "gonet",
+    # A source checkout: src/gonet beside setup.py.
+    shutil.copytree(SRC / "gonet", tmp_path / "src" / "gonet",
                     ignore=shutil.ignore_patterns("__pycache__", "*.c"))
+    (tmp_path / "setup.py").write_text("")
     name = "gonet.runtime._netpoll"
-    py = tmp_path / "gonet" / "runtime" / "_netpoll.py"
-    for p in (tmp_path / "gonet" / "runtime").iterdir():
+    py = tmp_path / "src" / "gonet" / "runtime" / "_netpoll.py"
+    for p in (tmp_path / "src" / "gonet" / "runtime").iterdir():
         os.utime(p, (1_000_000_000, 1_000_000_000))  # everything old ...
     os.utime(py, None)  # ... but this source: edited after the build
-    out = _run({}, pythonpath=tmp_path)
+    out = _run({}, pythonpath=tmp_path / "src")
     assert out.returncode == 0, out.stderr
     modes = json.loads(out.stdout.strip().splitlines()[-1])
     assert not any(modes.values()), "all or nothing: compiled modules share C types"
@@ -118,14 +120,15 @@ def test_pure_python_requested_parses_the_usual_spellings(monkeypatch: pytest.Mo
         assert _accel.pure_python_requested() is want, value
 
 
-def test_an_installed_package_without_pxd_files_is_not_judged_by_mtimes(tmp_path: Path) -> None:
+def test_an_installed_package_is_not_judged_by_mtimes(tmp_path: Path) -> None:
     # pip extracts a wheel's files with fresh mtimes in any order: a .so may look older than
-    # its .py. Without .pxd files (a wheel ships none) the extensions must still be used.
-    shutil.copytree(SRC / "gonet", tmp_path / "gonet",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.c", "*.pxd"))
-    for p in (tmp_path / "gonet").rglob("*.so"):
+    # its .py. Outside a source checkout (no setup.py above src/) the extensions must be used.
+    site = tmp_path / "site-packages"
+    shutil.copytree(SRC / "gonet", site / "gonet",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.c"))
+    for p in (site / "gonet").rglob("*.so"):
         os.utime(p, (1_000_000_000, 1_000_000_000))  # every extension "older" than its source
-    out = _run({}, pythonpath=tmp_path)
+    out = _run({}, pythonpath=site)
     assert out.returncode == 0, out.stderr
     modes = json.loads(out.stdout.strip().splitlines()[-1])
     all_built = all(_built(name) for name in _accel.ACCELERATED)

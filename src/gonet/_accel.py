@@ -44,6 +44,7 @@ ACCELERATED = (
 )
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+_IN_SOURCE_TREE = os.path.exists(os.path.join(_PKG_DIR, os.pardir, os.pardir, "setup.py"))
 
 
 def pure_python_requested() -> bool:
@@ -59,13 +60,13 @@ def _paths(name: str) -> tuple[str, list[str]]:
 
 
 def _stale(py: str, exts: list[str]) -> bool:
-    # Only a source tree (where the .pxd files live) can be edited after a build. An installed
-    # wheel ships no .pxd, and pip gives its files fresh mtimes in whatever order it extracts
-    # them, so there mtimes say nothing about staleness.
-    pxd = py[:-3] + ".pxd"
-    if not os.path.exists(pxd):
+    # Only a source checkout (src/gonet beside setup.py, e.g. an editable install) can be edited
+    # after a build. pip extracts an installed wheel with fresh mtimes in whatever order, so
+    # there mtimes say nothing about staleness.
+    if not _IN_SOURCE_TREE:
         return False
-    newest_src = max(os.path.getmtime(py), os.path.getmtime(pxd))
+    pxd = py[:-3] + ".pxd"
+    newest_src = max(os.path.getmtime(p) for p in (py, pxd) if os.path.exists(p))
     return all(os.path.getmtime(e) < newest_src for e in exts)
 
 
