@@ -17,9 +17,9 @@ def handle(conn: net.TCPConn) -> None:
                 if not data:
                     return
                 conn.write(data)
-        except ConnectionError:
-            # A client that closes with an echo unread resets the conn; Go's
-            # handler returns on that error, so this one does too.
+        except OSError:
+            # A reset, a keep-alive timeout, ...: Go's handler returns on any read or
+            # write error, so this one does too (an escaping error would end the server).
             return
 
 
