@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -201,3 +202,25 @@ def ipv6_loopback() -> bool:
         return True
     except OSError:
         return False
+
+
+@contextmanager
+def blackhole(family: int = socket.AF_INET, host: str = "127.0.0.1",
+              port: int = 0) -> Iterator[int]:
+    """A listener whose accept queue is full: further connects hang (SYNs are dropped)."""
+    ln = socket.socket(family, socket.SOCK_STREAM)
+    fillers = []
+    try:
+        ln.bind((host, port))
+        ln.listen(0)
+        for _ in range(2):
+            f = socket.socket(family, socket.SOCK_STREAM)
+            f.setblocking(False)
+            f.connect_ex(ln.getsockname()[:2])
+            fillers.append(f)
+        time.sleep(0.05)  # let the kernel queue the fillers' handshakes (setup, not an assertion)
+        yield ln.getsockname()[1]
+    finally:
+        for f in fillers:
+            f.close()
+        ln.close()

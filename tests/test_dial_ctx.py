@@ -1,13 +1,12 @@
 """Contexts on the net side: dial(ctx=...) aborts, deadlines, and the cancel/success race."""
 from __future__ import annotations
 
-import contextlib
 import socket
 import threading
 import time
 
 import pytest
-from _core_util import ipv6_loopback, parked, spawn, wait_until
+from _core_util import blackhole, ipv6_loopback, parked, spawn, wait_until
 
 import gonet
 from gonet import net
@@ -16,27 +15,6 @@ from gonet.net import _sock_posix
 context = pytest.importorskip("gonet.context", reason="gonet.context has not landed yet")
 
 HAS_V6 = ipv6_loopback()  # checked once: is ::1 usable on this machine's lo?
-
-
-@contextlib.contextmanager
-def blackhole(family: int = socket.AF_INET, host: str = "127.0.0.1", port: int = 0):
-    """A listener whose accept queue is full: further connects hang until aborted."""
-    ln = socket.socket(family, socket.SOCK_STREAM)
-    fillers = []
-    try:
-        ln.bind((host, port))
-        ln.listen(0)
-        for _ in range(2):
-            f = socket.socket(family, socket.SOCK_STREAM)
-            f.setblocking(False)
-            f.connect_ex(ln.getsockname()[:2])
-            fillers.append(f)
-        time.sleep(0.05)  # let the kernel queue the fillers' handshakes (setup, not an assertion)
-        yield ln.getsockname()[1]
-    finally:
-        for f in fillers:
-            f.close()
-        ln.close()
 
 
 @pytest.fixture

@@ -1,14 +1,13 @@
 """net.Dialer: timeouts covering DNS, several addresses, Happy Eyeballs, self-connect, options."""
 from __future__ import annotations
 
-import contextlib
 import errno
 import socket
 import threading
 import time
 
 import pytest
-from _core_util import held_closed_port, ipv6_loopback
+from _core_util import blackhole, held_closed_port, ipv6_loopback
 
 import gonet
 from gonet import net
@@ -35,27 +34,6 @@ def fake_resolver(table: dict[str, list[str]], gate: threading.Event | None = No
         return out
 
     return net.Resolver(getaddrinfo=gai)
-
-
-@contextlib.contextmanager
-def blackhole(family: int, host: str, port: int = 0):
-    """A listener whose accept queue is full: further connects hang (SYNs are dropped)."""
-    ln = socket.socket(family, socket.SOCK_STREAM)
-    fillers = []
-    try:
-        ln.bind((host, port))
-        ln.listen(0)
-        for _ in range(2):
-            f = socket.socket(family, socket.SOCK_STREAM)
-            f.setblocking(False)
-            f.connect_ex(ln.getsockname()[:2])
-            fillers.append(f)
-        time.sleep(0.05)  # let the kernel queue the fillers' handshakes (setup, not an assertion)
-        yield ln.getsockname()[1]
-    finally:
-        for f in fillers:
-            f.close()
-        ln.close()
 
 
 def v4_and_v6_on_one_port():
