@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,66 +53,67 @@ def _loadgen_util(run: dict[str, Any]) -> str:
     return f"{lg['loadgen_cpu_s'] / lg['duration_s'] * 100:.0f}%" if lg.get("duration_s") else "–"
 
 
-def _timed_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
-    """Render a ping-pong/churn table; ratios are gonet / peer for throughput and efficiency."""
+def _table(rows: dict[str, dict[str, Any]], order: list[str], header: str, aligns: str,
+           render: Callable[[dict[str, Any], dict[str, Any]], str]) -> list[str]:
+    """Render one markdown table: a row per server in order, failed runs shown as such."""
     ref = rows.get(REF, {})
-    out = ["| server | req/s | req per server-CPU-s | server CPU | loadgen CPU | p50 µs | p99 µs "
-           "| p99.9 µs | errors | gonet / peer req/s | gonet / peer req/CPU-s |",
-           "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    cols = header.count("|") - 1
+    out = [header, "|---|" + aligns]
     for name in order:
         r = rows.get(name)
         if r is None:
             continue
         if not r.get("ok"):
-            out.append(f"| {name} | failed: {r.get('error', '?')} ||||||||||")
+            out.append(f"| {name} | failed: {r.get('error', '?')} " + "|" * (cols - 1))
             continue
-        lat = r["lat_us"]
-        out.append(
-            f"| {name} | {_num(r['rps'])} | {_num(r['req_per_cpu_s'])} "
+        out.append(f"| {name} | {render(r, ref)} |")
+    return out
+
+
+def _timed_row(r: dict[str, Any], ref: dict[str, Any]) -> str:
+    lat = r["lat_us"]
+    return (f"{_num(r['rps'])} | {_num(r['req_per_cpu_s'])} "
             f"| {r['server_cpu_util'] * 100:.0f}% | {_loadgen_util(r)} | {_num(lat['p50'], '{:,.1f}')} "
             f"| {_num(lat['p99'], '{:,.1f}')} | {_num(lat['p999'], '{:,.1f}')} | {r['errors']} "
             f"| {_ratio(ref.get('rps'), r['rps'])} "
-            f"| {_ratio(ref.get('req_per_cpu_s'), r['req_per_cpu_s'])} |")
-    return out
+            f"| {_ratio(ref.get('req_per_cpu_s'), r['req_per_cpu_s'])}")
+
+
+def _timed_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
+    """Render a ping-pong/churn table; ratios are gonet / peer for throughput and efficiency."""
+    return _table(rows, order,
+                  "| server | req/s | req per server-CPU-s | server CPU | loadgen CPU | p50 µs | p99 µs "
+                  "| p99.9 µs | errors | gonet / peer req/s | gonet / peer req/CPU-s |",
+                  "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|", _timed_row)
+
+
+def _idle_row(r: dict[str, Any], ref: dict[str, Any]) -> str:
+    return (f"{r['rss_before_kib'] / 1024:,.1f} | {r['rss_held_kib'] / 1024:,.1f} "
+            f"| {r['held']:,} | {_num(r['kib_per_conn'], '{:,.1f}')} "
+            f"| {r['loadgen']['setup_s']:.2f} | {r['errors']} "
+            f"| {_ratio(ref.get('kib_per_conn'), r['kib_per_conn'])}")
 
 
 def _idle_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
     """Render the held-connections memory table; the ratio is gonet / peer KiB per conn."""
-    ref = rows.get(REF, {})
-    out = ["| server | RSS before MiB | RSS holding MiB | held conns | KiB per conn | setup s | errors "
-           "| gonet / peer KiB/conn |", "|---|--:|--:|--:|--:|--:|--:|--:|"]
-    for name in order:
-        r = rows.get(name)
-        if r is None:
-            continue
-        if not r.get("ok"):
-            out.append(f"| {name} | failed: {r.get('error', '?')} |||||||")
-            continue
-        out.append(
-            f"| {name} | {r['rss_before_kib'] / 1024:,.1f} | {r['rss_held_kib'] / 1024:,.1f} "
-            f"| {r['held']:,} | {_num(r['kib_per_conn'], '{:,.1f}')} "
-            f"| {r['loadgen']['setup_s']:.2f} | {r['errors']} "
-            f"| {_ratio(ref.get('kib_per_conn'), r['kib_per_conn'])} |")
-    return out
+    return _table(rows, order,
+                  "| server | RSS before MiB | RSS holding MiB | held conns | KiB per conn | setup s "
+                  "| errors | gonet / peer KiB/conn |",
+                  "--:|--:|--:|--:|--:|--:|--:|", _idle_row)
+
+
+def _spawn_row(r: dict[str, Any], ref: dict[str, Any]) -> str:
+    return (f"{r['batch_us']:.2f} | {r['serial_us']:.2f} | {r['n']:,} × {r['rounds']} "
+            f"| {_ratio(ref.get('batch_us'), r['batch_us'])} "
+            f"| {_ratio(ref.get('serial_us'), r['serial_us'])}")
 
 
 def _spawn_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
     """Render the spawn table; ratios are gonet / peer µs per goroutine (lower is better)."""
-    ref = rows.get(REF, {})
-    out = ["| implementation | batch µs/goroutine | serial µs/goroutine | n × rounds "
-           "| gonet / peer batch | gonet / peer serial |", "|---|--:|--:|--:|--:|--:|"]
-    for name in order:
-        r = rows.get(name)
-        if r is None:
-            continue
-        if not r.get("ok"):
-            out.append(f"| {name} | failed: {r.get('error', '?')} |||||")
-            continue
-        out.append(
-            f"| {name} | {r['batch_us']:.2f} | {r['serial_us']:.2f} | {r['n']:,} × {r['rounds']} "
-            f"| {_ratio(ref.get('batch_us'), r['batch_us'])} "
-            f"| {_ratio(ref.get('serial_us'), r['serial_us'])} |")
-    return out
+    return _table(rows, order,
+                  "| implementation | batch µs/goroutine | serial µs/goroutine | n × rounds "
+                  "| gonet / peer batch | gonet / peer serial |",
+                  "--:|--:|--:|--:|--:|", _spawn_row)
 
 
 def _summary(table: dict[str, dict[str, dict[str, Any]]], order: list[str]) -> list[str]:
