@@ -1,4 +1,4 @@
-"""Channels (issue 4): rendezvous, buffering, FIFO order of values and of blocked goroutines,
+"""Channels: rendezvous, buffering, FIFO order of values and of blocked goroutines,
 close semantics, the nil channel, Go's panic messages and wait reasons.
 
 Goroutines are driven deterministically: a goroutine started with go() runs when the test body

@@ -1,4 +1,4 @@
-"""gonet.context (issue 4): background/todo, with_cancel, with_timeout/with_deadline,
+"""gonet.context: background/todo, with_cancel, with_timeout/with_deadline,
 with_value, after_func — propagation down (never up), the earlier deadline wins, a past deadline
 cancels at once, errors and their messages. Deadline logic runs on the virtual clock."""
 from __future__ import annotations

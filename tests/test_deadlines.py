@@ -1,5 +1,5 @@
-"""Deadlines: absolute, per direction, checked before the syscall (issue 2, point 7; section 2
-of the reference). Real clock; short deadlines; only order and outcome are asserted, never how
+"""Deadlines: absolute, per direction, checked before the syscall. Real clock; short deadlines;
+only order and outcome are asserted, never how
 long something took beyond "not earlier than the deadline"."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Name resolution for dial: getaddrinfo on the thread pool while the goroutine parks, the
-scheduler serving others meanwhile, a dial timeout that covers the lookup (issue 2, point 8)."""
+scheduler serving others meanwhile, a dial timeout that covers the lookup."""
 from __future__ import annotations
 
 import socket

@@ -1,6 +1,6 @@
 """Every failure is an OpError (an OSError) with Go's fields and message shape, and is also an
 instance of the natural Python class of its cause; bad arguments get Go's texts or
-TypeError/ValueError (issue 2, "errors")."""
+TypeError/ValueError."""
 from __future__ import annotations
 
 import errno

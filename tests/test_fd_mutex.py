@@ -1,5 +1,5 @@
 """The fd mutex and close: serialised readers and writers, full duplex, close waking every
-blocked goroutine, close(2) once after the last operation (issue 2, point 6)."""
+blocked goroutine, close(2) once after the last operation."""
 from __future__ import annotations
 
 import os

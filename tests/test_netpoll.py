@@ -1,6 +1,5 @@
 """The netpoller and the fd layer's syscall loops: registration once, edge-triggered, with the
-right mask; syscall first, park on EAGAIN; trusting the edge; accept and connect edge cases
-(issue 2, points 2 and 3)."""
+right mask; syscall first, park on EAGAIN; trusting the edge; accept and connect edge cases."""
 from __future__ import annotations
 
 import errno

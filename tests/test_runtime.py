@@ -1,6 +1,5 @@
 """Whole-program behaviour of the runtime, in fresh interpreters: no run() wrapper, quiet exit
-without waiting for other goroutines, panics; one epoll instance per scheduler thread
-(issue 2, points 1, 2 and 5)."""
+without waiting for other goroutines, panics; one epoll instance per scheduler thread."""
 from __future__ import annotations
 
 import fcntl

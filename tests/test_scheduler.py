@@ -1,5 +1,5 @@
 """The per-thread scheduler: run queue order, runnext, timers, idle epoll_wait, the cross-thread
-eventfd, goroutine reuse, deadlock detection (issue 2, point 4)."""
+eventfd, goroutine reuse, deadlock detection."""
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,4 @@
-"""select (issue 4): which case fires and what it returns, default, the empty select, uniform
+"""select: which case fires and what it returns, default, the empty select, uniform
 choice among ready cases, a ready send on a closed channel, nil-channel cases, and that a
 blocked select leaves no waiter behind on the channels that did not fire."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""gonet.sync (issue 4): WaitGroup, Mutex, RWMutex, Once, Cond, Semaphore — mutual exclusion,
+"""gonet.sync: WaitGroup, Mutex, RWMutex, Once, Cond, Semaphore — mutual exclusion,
 FIFO hand-off, Go's panic messages and wait reasons."""
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """TCP conns and listeners: socket options (TCP_NODELAY, SO_REUSEADDR, backlog), dual-stack
-wildcard, big writes to a slow reader, half-close, unreachable conns (issue 2, points 3 and 9)."""
+wildcard, big writes to a slow reader, half-close, unreachable conns."""
 from __future__ import annotations
 
 import errno

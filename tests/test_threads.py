@@ -1,4 +1,4 @@
-"""Threads (issue 4): run_in_thread, channels and sync shared with plain OS threads and with
+"""Threads: run_in_thread, channels and sync shared with plain OS threads and with
 other threads' schedulers, the deadlock detector's cross-thread accounting, and the refusal to
 block on another thread's conn.
 

@@ -1,4 +1,4 @@
-"""gonet.time (issue 4): sleep, after, tick, Timer and Ticker with Go 1.23 channel semantics
+"""gonet.time: sleep, after, tick, Timer and Ticker with Go 1.23 channel semantics
 (no stale value after stop/reset), dropped ticks for a slow receiver, after_func.
 
 Timer logic runs on the virtual clock (gonet.testing's `virtual_clock`): time jumps to the next

@@ -1,5 +1,5 @@
 """Unix domain sockets: unlink on close (not for abstract names), unixpacket message boundaries,
-stream EOF, Go's error texts (issue 2, point 9)."""
+stream EOF, Go's error texts."""
 from __future__ import annotations
 
 import errno
