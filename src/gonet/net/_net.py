@@ -340,13 +340,30 @@ class Conn:
         s = self._fd.sock
         return socket.socket(s.family, s.type, s.proto, fileno=nfd)
 
-    def file(self) -> io.FileIO:
-        """Return a duplicate of the descriptor as an unbuffered binary file. Go: TCPConn.File."""
-        try:
-            nfd = _fd_raw.dup(self._fd)
-        except OSError as e:
-            raise self._error("dup", e) from e
-        return io.FileIO(nfd, "r+", closefd=True)
+    def file(self) -> io.RawIOBase:
+        """Return a duplicate of the descriptor as an unbuffered binary file ("rb+").
+
+        Its reads park on the netpoller like the conn's (a plain FileIO over the shared
+        non-blocking description would return None, which io.BufferedReader takes for EOF).
+        Closing either one leaves the other open.
+
+        Go: TCPConn.File.
+        """
+        from gonet.net._makefile import dup_file
+
+        return dup_file(self)
+
+    def makefile(self, mode: str = "r", buffering: int | None = None, *, encoding: str | None = None,
+                 errors: str | None = None, newline: str | None = None) -> Any:
+        """Return a file object over the conn, as socket.makefile does; reads park, b"" is EOF.
+
+        Closing the file does not close the conn.
+
+        Python: socket.makefile.
+        """
+        from gonet.net._makefile import makefile
+
+        return makefile(self, mode, buffering, encoding=encoding, errors=errors, newline=newline)
 
     def syscall_conn(self) -> Any:
         """Return a RawConn for raw access to the socket. Go: TCPConn.SyscallConn."""
