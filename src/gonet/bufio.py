@@ -70,15 +70,17 @@ class ErrNegativeRead(ValueError):
         super().__init__(msg)
 
 
+# Every accepted spelling of a one-byte delimiter -> its value: one dict lookup per call.
+_DELIMS: dict[Any, int] = {**{i: i for i in range(256)}, **{bytes([i]): i for i in range(256)},
+                           **{chr(i): i for i in range(128)}}
+
+
 def _delim(delim: Any) -> int:
-    if isinstance(delim, int) and not isinstance(delim, bool) and 0 <= delim < 256:
-        return delim
-    if isinstance(delim, (bytes, bytearray)) and len(delim) == 1:
-        return delim[0]
-    if isinstance(delim, str) and len(delim) == 1 and ord(delim) < 128:
-        return ord(delim)
-    raise TypeError(f"delimiter must be one byte (int 0-255, 1-byte bytes or ASCII char), "
-                    f"not {delim!r}")
+    d = _DELIMS.get(delim) if not isinstance(delim, (bool, bytearray, memoryview)) else None
+    if d is None:
+        raise TypeError(f"delimiter must be one byte (int 0-255, 1-byte bytes or ASCII char), "
+                        f"not {delim!r}")
+    return d
 
 
 def _decode(b: bytes) -> str:
@@ -232,10 +234,10 @@ class Reader:
                 ended = True
                 break
         if n > size:
-            raise ErrBufferFull(data=bytes(self._mv[self._r:self._w]))
+            raise ErrBufferFull(data=self._mv[self._r:self._w].tobytes())
         if ended:
-            raise EOF(data=bytes(self._mv[self._r:self._w]))
-        return bytes(self._mv[self._r:self._r + n])
+            raise EOF(data=self._mv[self._r:self._w].tobytes())
+        return self._mv[self._r:self._r + n].tobytes()
 
     def discard(self, n: int) -> int:
         """Skip the next n bytes; return n.
@@ -304,12 +306,19 @@ class Reader:
 
         Go: Reader.ReadSlice.
         """
-        r, w, st = self._slice(_delim(delim))
+        d = _delim(delim)
+        r = self._r
+        i = self._buf.find(d, r, self._w)
+        if i >= 0:  # the common case, inline: the record is buffered already
+            self._r = i + 1
+            self._last_byte = d
+            return self._mv[r:i + 1]
+        r, w, st = self._slice(d)
         if st == _FOUND:
             return self._mv[r:w]
         if st == _FULL:
-            raise ErrBufferFull(data=bytes(self._mv[r:w]))
-        raise EOF(data=bytes(self._mv[r:w]))
+            raise ErrBufferFull(data=self._mv[r:w].tobytes())
+        raise EOF(data=self._mv[r:w].tobytes())
 
     def read_line(self) -> tuple[bytes, bool]:
         """Read one line without its "\\n" or "\\r\\n"; return (line, is_prefix).
@@ -322,32 +331,46 @@ class Reader:
 
         Go: Reader.ReadLine.
         """
-        r, w, st = self._slice(_NL)
         buf = self._buf
+        r = self._r
+        i = buf.find(_NL, r, self._w)
+        if i >= 0:  # the common case, inline: the line is buffered already
+            self._r = i + 1
+            self._last_byte = _NL
+            if i > r and buf[i - 1] == _CR:
+                i -= 1
+            return self._mv[r:i].tobytes(), False
+        r, w, st = self._slice(_NL)
         if st == _FOUND:
             end = w - 1
             if end > r and buf[end - 1] == _CR:
                 end -= 1
-            return bytes(self._mv[r:end]), False
+            return self._mv[r:end].tobytes(), False
         if st == _FULL:
             if buf[w - 1] == _CR:
                 # "\r\n" may straddle the buffer's end: keep the '\r' for the next call.
                 self._r -= 1
                 w -= 1
-            return bytes(self._mv[r:w]), True
+            return self._mv[r:w].tobytes(), True
         if w == r:
             raise EOF()
-        return bytes(self._mv[r:w]), False
+        return self._mv[r:w].tobytes(), False
 
     def _collect(self, delim: int) -> tuple[bytes, bool]:
         """Read through delim across buffer refills; return (data, found)."""
+        r = self._r
+        i = self._buf.find(delim, r, self._w)
+        if i >= 0:  # the common case, inline: the record is buffered already
+            self._r = i + 1
+            self._last_byte = delim
+            return self._mv[r:i + 1].tobytes(), True
         r, w, st = self._slice(delim)
         if st == _FOUND:
-            return bytes(self._mv[r:w]), True
-        parts = [bytes(self._mv[r:w])]
+            return self._mv[r:w].tobytes(), True
+        parts = [self._mv[r:w].tobytes()]
         while st == _FULL:
             r, w, st = self._slice(delim)
-            parts.append(bytes(self._mv[r:w]))
+            parts.append(self._mv[r:w].tobytes())
         return b"".join(parts), st == _FOUND
 
     def read_bytes(self, delim: Any) -> bytes:
