@@ -268,15 +268,28 @@ def test_copy_from_a_datagram_conn_is_not_read_from() -> None:
 
 def test_copy_error_from_splice_is_an_op_error() -> None:
     with tcp_pair() as (c1, s1), tcp_pair() as (c2, s2):
-        s2.close()
-        c1.write(b"x" * 100_000)
-        c1.close_write()
-        gonet.sleep(0.05)  # let the RST of the closed s2 arrive at c2
+        s2.close()  # c2's first bytes draw a reset, its later writes fail
+        w = spawn(c1.write, b"x" * (4 << 20))
         with pytest.raises(OSError) as ei:
             io.copy(c2, s1)
         e = ei.value
         assert isinstance(e, net.OpError) and e.op == "readfrom"
         assert isinstance(e, (BrokenPipeError, ConnectionResetError))
+        s1.close()  # the writer, no longer read, fails too
+        assert isinstance(w.exception(), OSError)
+
+
+def test_copy_splice_honours_the_source_deadline() -> None:
+    with tcp_pair() as (c1, s1), tcp_pair() as (c2, s2):
+        c1.write(b"early")
+        s1.set_read_deadline(gonet.now() + 0.05)
+        with pytest.raises(TimeoutError) as ei:
+            io.copy(c2, s1)
+        e = ei.value
+        assert isinstance(e, net.OpError) and e.op == "readfrom" and e.written == 5
+        assert str(e) == f"readfrom tcp {c2.local_addr()}->{c2.remote_addr()}: i/o timeout"
+        got = bytearray(5)
+        assert io.read_full(s2, got) == 5 and got == b"early"
 
 
 # -- file objects over a conn ------------------------------------------------------------------

@@ -504,6 +504,8 @@ class Writer:
         """
         if self._err is not None:
             raise self._err
+        if type(data) is not bytes and type(data) is not bytearray:
+            data = memoryview(data).cast("B")
         size = len(self._buf)
         n = self._n
         ln = len(data)
@@ -511,9 +513,8 @@ class Writer:
             self._buf[n:n + ln] = data
             self._n = n + ln
             return ln
-        mv = memoryview(data).cast("B") if not isinstance(data, memoryview) or data.format != "B" \
-            else data
-        total = len(mv)
+        mv = data if isinstance(data, memoryview) else memoryview(data)
+        total = ln
         while len(mv) > size - self._n:
             if self._n == 0:
                 try:

@@ -357,9 +357,13 @@ def _regular_file(x: Any) -> bool:
 def _splice(dst: Any, src: Any, limit: int | None) -> int:
     """Move bytes socket -> pipe -> socket with splice(2), parking on both conns' pollers.
 
+    Raises:
+        OpError: op "readfrom" on dst, as Go's TCPConn.ReadFrom reports any failure of the copy
+            (reading src included); ``.written`` = bytes delivered to dst.
+
     Go: net/splice_linux.go (spliceDrain, splicePump).
     """
-    from gonet.errors import op_error
+    from gonet.errors import OpError, op_error
 
     pr, pw = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
     total = 0
@@ -373,9 +377,6 @@ def _splice(dst: Any, src: Any, limit: int | None) -> int:
             n = os.splice(fd, pw, want, flags=_SPLICE_FLAGS)
         except BlockingIOError:
             return False
-        except OSError as e:
-            raise op_error("read", src._net, src.local_addr(), src.remote_addr(), e,
-                           syscall="splice") from e
         eof = n == 0
         inpipe = n
         return True
@@ -387,9 +388,6 @@ def _splice(dst: Any, src: Any, limit: int | None) -> int:
                 n = os.splice(pr, fd, inpipe, flags=_SPLICE_FLAGS)
             except BlockingIOError:
                 return False
-            except OSError as e:
-                raise op_error("readfrom", dst._net, dst.local_addr(), dst.remote_addr(), e,
-                               syscall="splice", written=total) from e
             inpipe -= n
             total += n
         return True
@@ -401,6 +399,10 @@ def _splice(dst: Any, src: Any, limit: int | None) -> int:
                 break
             dst.raw_write(pump)
         return total
+    except OSError as e:
+        cause = e.err if isinstance(e, OpError) and isinstance(e.err, BaseException) else e
+        raise op_error("readfrom", dst._net, dst.local_addr(), dst.remote_addr(), cause,
+                       syscall="splice", written=total) from e
     finally:
         os.close(pr)
         os.close(pw)
