@@ -54,6 +54,18 @@ def payload(n: int) -> bytes:
     return os.urandom(n)
 
 
+def test_protocols_match_conns_and_bufio() -> None:
+    from gonet import bufio
+
+    a, b = net.pipe()
+    with tcp_pair() as (c, s), a, b:
+        for conn in (c, a):
+            assert isinstance(conn, io.Reader) and isinstance(conn, io.Writer)
+        assert isinstance(bufio.Reader(c), io.WriterTo)
+        assert isinstance(bufio.Writer(c), io.ReaderFrom)
+        assert not isinstance(b"bytes", io.Reader)
+
+
 # -- read_full, read_at_least, read_all -------------------------------------------------------------
 
 def test_read_full_collects_across_short_reads() -> None:

@@ -346,8 +346,9 @@ def _conn_copy(dst: Any, src: Any) -> int | None:
 
 def _regular_file(x: Any) -> bool:
     fileno = getattr(x, "fileno", None)
-    if fileno is None or not hasattr(x, "tell") or getattr(x, "mode", "b").find("b") < 0:
-        return False
+    mode = getattr(x, "mode", "b")
+    if fileno is None or not hasattr(x, "tell") or not isinstance(mode, str) or "b" not in mode:
+        return False  # a text file's position is not a byte offset
     try:
         return stat.S_ISREG(os.fstat(fileno()).st_mode)
     except (OSError, ValueError):
