@@ -368,3 +368,20 @@ def test_makefile_after_conn_close_raises_err_closed() -> None:
         with pytest.raises(net.ErrClosed):
             f.read(1)
         f.close()
+
+
+def test_an_unclosed_file_is_finalized_without_closing_the_conn_itself() -> None:
+    import gc
+
+    with tcp_pair() as (c, s):
+        f = s.makefile("rb")
+        d = s.file()
+        dup_fd = d.fileno()
+        del f, d
+        gc.collect()
+        assert not s.closed
+        with pytest.raises(OSError):
+            os.fstat(dup_fd)  # the duplicate's socket was closed by its finalizer
+        c.write(b"still")
+        assert s.recv(5) == b"still"
+

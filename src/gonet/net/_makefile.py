@@ -81,6 +81,12 @@ class ConnIO(io.RawIOBase):
         fd: int = self._conn.fileno()
         return fd
 
+    def __del__(self) -> None:
+        # A finalizer must not park (a conn's close may wait for in-flight operations): an
+        # owned conn is left to its FD's own finalizer, which closes the socket.
+        self._owns = False
+        super().__del__()
+
     def close(self) -> None:
         """Close the file; the conn too if this file owns it (file()'s duplicate)."""
         if self.closed:
