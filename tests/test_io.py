@@ -165,6 +165,15 @@ def test_copy_buffer_loop_between_plain_objects() -> None:
     assert all(len(w) <= 32 * 1024 for w in sink.writes)
 
 
+def test_copy_short_write_without_error() -> None:
+    class Short:
+        def write(self, data: Any) -> int:
+            return len(data) // 2
+
+    with pytest.raises(io.ErrShortWrite, match="^short write$"):
+        io.copy(Short(), Chunks(b"abcd"))
+
+
 def test_copy_buffer_uses_the_given_buffer() -> None:
     sink = Sink()
     assert io.copy_buffer(sink, Chunks(b"abcdefg"), bytearray(3)) == 7

@@ -278,6 +278,8 @@ def delegate_copy(dst: Any, src: Any) -> int | None:
     """Copy src to dst without a user-space buffer if dst knows how; None if it does not.
 
     dst.read_from(src) (Go's ReaderFrom), else sendfile(2)/splice(2) into a stream conn.
+
+    Go: the ReaderFrom step of io.copyBuffer.
     """
     rf = getattr(dst, "read_from", None)
     if rf is not None and not _is_datagram_conn(dst):
@@ -306,7 +308,9 @@ def _copy(dst: Writer, src: Reader, buf: bytearray | memoryview | None) -> int:
         n = read(mv)
         if n == 0:
             return written
-        write(mv[:n])
+        nw = write(mv[:n])
+        if nw is not None and nw != n:  # a writer that stopped short without raising
+            raise ErrShortWrite()
         written += n
 
 
