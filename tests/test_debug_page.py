@@ -141,7 +141,10 @@ def test_serve_reports_a_bad_address() -> None:
 # -- in a browser --------------------------------------------------------------------------------
 
 
-def _chromium() -> str:
+@pytest.fixture
+def chromium() -> str:
+    """Return the browser's path, or skip before the test starts any goroutine (a skip later
+    would leave them to the leak checker)."""
     exe = shutil.which("chromium") or shutil.which("chromium-browser")
     if exe is None:
         if os.environ.get("CI"):
@@ -150,8 +153,8 @@ def _chromium() -> str:
     return exe
 
 
-def _dump_dom(url: str, profile: Path) -> str:
-    cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+def _dump_dom(exe: str, url: str, profile: Path) -> str:
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
            "--no-first-run", "--disable-background-networking", "--disable-component-update",
            "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", url]
     r: subprocess.CompletedProcess[str] = gonet.run_in_thread(
@@ -160,12 +163,12 @@ def _dump_dom(url: str, profile: Path) -> str:
     return r.stdout
 
 
-def test_browser_draws_the_charts(tmp_path: Path) -> None:
+def test_browser_draws_the_charts(chromium: str, tmp_path: Path) -> None:
     gs = [go(sleeper) for _ in range(4)]
     with debug.serve("127.0.0.1:0", sample_interval=0.05) as srv:
         while len(srv.samples) < 6:
             sleep(0.05)
-        dom = _dump_dom(srv.url, tmp_path / "profile")
+        dom = _dump_dom(chromium, srv.url, tmp_path / "profile")
     _release(gs)
     # The script ran: it marked the body with the number of samples it drew...
     m = re.search(r'<body data-rendered="(\d+)">', dom)
@@ -187,11 +190,11 @@ def test_browser_draws_the_charts(tmp_path: Path) -> None:
     assert re.search(r'<td id="stat-goroutines">\d+</td>', dom)
 
 
-def test_browser_shows_goroutines_grouped(tmp_path: Path) -> None:
+def test_browser_shows_goroutines_grouped(chromium: str, tmp_path: Path) -> None:
     gs = [go(sleeper) for _ in range(5)]
     sleep(0.01)
     with debug.serve("127.0.0.1:0") as srv:
-        dom = _dump_dom(_base(srv) + "/debug/goroutines?format=html", tmp_path / "profile")
+        dom = _dump_dom(chromium, _base(srv) + "/debug/goroutines?format=html", tmp_path / "profile")
     _release(gs)
     m = re.search(r'<section class="group" data-count="5" data-reason="sleep">'
                   r'<h2><span class="count">5</span> × <span class="reason">\[sleep\]</span></h2>'
