@@ -37,7 +37,7 @@ __all__ = ["Frame", "GoroutineInfo", "WaitObject", "snapshot", "stack", "format_
 
 # Modules whose frames a dump hides: the scheduler's own switching frames, and the dumping code.
 _RUNTIME_MODULES = frozenset({"gonet.runtime._proc"})
-_DUMPER_MODULES = frozenset({"gonet.runtime._traceback", "gonet.runtime._signals",
+_DUMPER_MODULES = frozenset({"gonet.runtime._traceback", "gonet.runtime._signals", "gonet.runtime._panic",
                              "gonet.runtime._sysmon"})
 _MAX_FRAMES = 100
 
