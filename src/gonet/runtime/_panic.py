@@ -67,6 +67,13 @@ def flush_before_exit() -> None:
     passes its buffer on to its target). atexit handlers are not run.
     """
     try:
+        # The exiting goroutine holds its thread while it waits: that is no stall to report.
+        from gonet.runtime._sysmon import sysmon
+
+        sysmon.threshold = None
+    except Exception:  # noqa: BLE001 - as below
+        pass
+    try:
         _drain_log_queues(time.monotonic() + _DRAIN_SECONDS)
     except Exception:  # noqa: BLE001 - the process is ending; a broken queue must not stop it
         pass

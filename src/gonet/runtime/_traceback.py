@@ -399,12 +399,13 @@ def fatal_dump(tb: TracebackType | None) -> str:
         reason = g.waitreason or RUNNING
         me = GoroutineInfo(g.id, WAITING if g.waitreason else RUNNING, reason, 0.0,
                            describe_wait(g, g.waitobj, now) if g.waitreason else "",
-                           frames_of_traceback(tb))
+                           frames_of_traceback(tb), thread=threading.current_thread().name)
         me.created_by, me.created_at = creator_of(g) if g is not s.main else ("", "")
         me.parent_id = g.parent_id if me.created_by else 0
         infos.insert(0, me)
     else:
-        infos.insert(0, GoroutineInfo(0, RUNNING, RUNNING, 0.0, "", frames_of_traceback(tb)))
+        infos.insert(0, GoroutineInfo(0, RUNNING, RUNNING, 0.0, "", frames_of_traceback(tb),
+                                      thread=threading.current_thread().name))
     return format_dump(infos)
 
 
