@@ -2,6 +2,7 @@
 # exit (logging, the standard streams) and what does not (other goroutines, atexit), the status.
 from __future__ import annotations
 
+import html
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 import gonet
+from gonet.debug import _goroutines_page
 from gonet.runtime import _proc
 from gonet.runtime._traceback import GoroutineInfo, creator_of, format_dump, format_groups
 
@@ -202,6 +204,8 @@ def test_created_by_names_the_go_statements_function_and_line() -> None:
     rec = GoroutineInfo(7, _proc.WAITING, "sleep", 0.0, "", [], func, where, 3)
     assert format_dump([rec]) == f"goroutine 7 [sleep]:\ncreated by {func} in goroutine 3\n\t{where}\n"
     assert format_groups([rec]).endswith(f"# created by {func}\t{where}\n")
+    page = _goroutines_page([rec])
+    assert f'<p class="created">created by {func} <span class="where">{html.escape(where)}</span></p>' in page
 
 
 _CREATED_BY = """

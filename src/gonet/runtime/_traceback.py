@@ -417,7 +417,7 @@ def group(infos: list[GoroutineInfo]) -> list[tuple[int, GoroutineInfo, list[int
     """
     groups: dict[tuple[Any, ...], list[GoroutineInfo]] = {}
     for r in infos:
-        groups.setdefault((r.reason, tuple(r.frames), r.created_by), []).append(r)
+        groups.setdefault((r.reason, tuple(r.frames), r.created_by, r.created_at), []).append(r)
     out = [(len(rs), rs[0], [r.id for r in rs]) for rs in groups.values()]
     out.sort(key=lambda t: (-t[0], t[1].id))
     return out
