@@ -112,6 +112,10 @@ def test_panic_flushes_stdout_and_skips_atexit_and_other_goroutines() -> None:
     assert r.returncode == 2, r
     assert r.stdout == "buffered output", r
     assert r.stderr.startswith("panic: KeyError: 'k'\n\ngoroutine 3 [running]:\nTraceback"), r.stderr
+    # As in Go, the report ends with who started the goroutine (the go statement's function
+    # and line are checked in test_created_by_in_a_dump_is_the_go_statement).
+    assert re.search(r"\nKeyError: 'k'\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z",
+                     r.stderr), r.stderr
 
 
 # -- fatal errors ---------------------------------------------------------------------------------
@@ -221,6 +225,12 @@ _CREATED_BY = """
     go(spawner)
     sleep(0.01)
     print(stack(), flush=True)
+
+    def boom():
+        raise ValueError("boom")
+
+    go(boom)
+    sleep(1)
 """
 
 
@@ -228,6 +238,9 @@ _CREATED_BY = """
                    reason="needs go() to record the go statement's function and line")
 def test_created_by_in_a_dump_is_the_go_statement() -> None:
     r = run(_CREATED_BY)
-    assert r.returncode == 0, r
+    assert r.returncode == 2, r
     assert re.search(r"^__main__\.idle\(\.\.\.\)\n\t<string>:6\n"
                      r"created by __main__\.spawner in goroutine \d+\n\t<string>:9\n", r.stdout, re.M), r.stdout
+    # The panic report names the go statement too.
+    assert r.stderr.endswith("ValueError: boom\ncreated by __main__.<module> in goroutine 1\n\t<string>:18\n"), \
+        r.stderr

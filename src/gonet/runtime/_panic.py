@@ -104,6 +104,8 @@ def _write_and_exit(text: str) -> None:
 def default_panic(g: G, exc: BaseException) -> None:
     """Print the panic and end the process with status 2, as Go does.
 
+    The report: ``panic: <exception>``, a blank line, ``goroutine N [running]:``, the
+    traceback, and Go's ``created by F in goroutine M`` with the go statement's file:line.
     Logging is flushed first (see flush_before_exit); other goroutines' finally blocks and
     atexit handlers do not run.
 
@@ -111,12 +113,16 @@ def default_panic(g: G, exc: BaseException) -> None:
     """
     try:
         flush_before_exit()
+        from gonet.runtime._traceback import creator_of, stack
+
         msg = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
         tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         text = f"panic: {msg}\n\ngoroutine {g.id} [running]:\n{tb}"
+        func, where = creator_of(g)
+        if func:
+            origin = f" in goroutine {g.parent_id}" if g.parent_id else ""
+            text += f"created by {func}{origin}\n" + (f"\t{where}\n" if where else "")
         if os.environ.get("GONET_TRACEBACK", "") in ("all", "system", "crash"):
-            from gonet.runtime._traceback import stack
-
             text += "\n" + stack(all=True)
     except BaseException as e:  # noqa: BLE001 - never return from a panic
         text = f"panic: {exc!r}\n(report failed: {e!r})\n"

@@ -9,9 +9,16 @@
 # saved frame (`glet.gr_frame`); a running one's are the live frames of its OS thread
 # (`sys._current_frames()`), or of the caller when it is the one asking.
 #
+# What a parked goroutine waits on is said by its wait object itself (the WaitObject protocol:
+# `describe_wait(g, now)`, a small method on PollDesc, Timer, FD, Job, Sudog, FifoLock,
+# PipeConn); anything else is shown by its repr. "created by" is Go's: the function that ran the
+# go statement (G.created_by, a code object) and the statement's line (G.created_line).
+# fatal_dump() serves an uncaught DeadlockError (gonet.runtime._panic), whose main goroutine has
+# unwound by then: its block is rebuilt from the exception's traceback.
+#
 # Invariants:
 # - Nothing here runs on the hot path; the runtime stores only what it already had (reason,
-#   waitsince, waitobj, parent id, function) and this module interprets it.
+#   waitsince, waitobj, parent id, creator) and this module interprets it.
 # - A dump may run on another thread, or inside a signal handler, while the scheduler keeps
 #   switching: every read tolerates a goroutine that changes state meanwhile, and never raises.
 # - Frames of gonet.runtime._proc (park, the goroutine loop) are hidden, as Go hides gopark,
@@ -61,8 +68,8 @@ class GoroutineInfo:
     wait_seconds: float              # how long it has been parked (0 unless waiting)
     waiting_on: str                  # what it waits on ("fd 7 read, <TCPConn ...>"), or ""
     frames: list[Frame] = field(default_factory=list)  # innermost first, as Go prints
-    created_by: str = ""             # the function passed to go(); "" for a thread's main
-    created_at: str = ""             # where that function is defined ("file:line")
+    created_by: str = ""             # the function that ran the go statement; "" for a main
+    created_at: str = ""             # the go statement ("file:line")
     parent_id: int = 0               # the goroutine that called go(); 0 for main / the hub
     thread: str = ""                 # name of the OS thread whose scheduler owns it
 
