@@ -232,13 +232,33 @@ def test_select_wait_lists_its_cases() -> None:
     sleep(0.01)
 
 
-def test_nil_channel_wait_says_nothing_can_wake_it() -> None:
-    g = go(_swallow, gonet.nil_chan.recv)
+def test_waits_nothing_can_end_say_so() -> None:
+    gs = {"chan receive (nil chan)": go(_swallow, gonet.nil_chan.recv),
+          "chan send (nil chan)": go(_swallow, gonet.nil_chan.send, 1),
+          "select (no cases)": go(_swallow, gonet.select)}
     _settle()
     text = stack()
-    assert _block(text, g.id).startswith(f"goroutine {g.id} [chan receive (nil chan)]:\n"
-                                         "# waiting on: nothing can wake it: blocked forever\n")
-    _proc.current().interrupt(g, gonet.ClosedChannelError("unblock"))
+    for reason, g in gs.items():
+        assert _block(text, g.id).startswith(f"goroutine {g.id} [{reason}]:\n"
+                                             "# waiting on: nothing can wake it: blocked forever\n"), text
+        _proc.current().interrupt(g, gonet.ClosedChannelError("unblock"))
+    sleep(0.01)
+
+
+def test_dial_race_wait_says_how_far_it_got() -> None:
+    from gonet.net._dial import _Race
+
+    race: list[Any] = []
+
+    def dialer() -> None:
+        race.append(_Race())
+        race[0].wait()
+
+    g = go(dialer)
+    _settle()
+    assert _block(stack(), g.id).startswith(
+        f"goroutine {g.id} [select]:\n# waiting on: dial race (Happy Eyeballs), 0 attempt(s) reported\n")
+    race[0].timer_fired()
     sleep(0.01)
 
 
