@@ -172,6 +172,20 @@ def test_deadlock_error_stays_catchable() -> None:
     assert (r.returncode, r.stdout, r.stderr) == (0, "caught: all goroutines are asleep - deadlock!\n", "")
 
 
+def _run_interactive(code: str) -> subprocess.CompletedProcess[str]:
+    src = os.path.dirname(os.path.dirname(gonet.__file__))
+    env = dict(os.environ, PYTHONPATH=src, PYTHONWARNINGS="ignore")
+    return subprocess.run([sys.executable, "-i", "-c", code], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, env=env, timeout=30)
+
+
+def test_interactive_session_survives_a_deadlock_report() -> None:
+    r = gonet.run_in_thread(_run_interactive, "from gonet import Chan, go\n"
+                            "go(print, 'started')\nChan().recv()")
+    assert r.returncode == 0, r  # the session went on, to the end of its (empty) input
+    assert "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\n" in r.stderr, r
+
+
 def test_other_exceptions_keep_pythons_traceback_and_status_1() -> None:
     r = run("""
         import gonet

@@ -151,7 +151,7 @@ def _excepthook(etype: type[BaseException], exc: BaseException, tb: TracebackTyp
         _previous(etype, exc, tb)
         sys.stderr.write(f"(gonet: fatal error report failed: {e!r})\n")
         return
-    if hasattr(sys, "ps1"):  # the interactive interpreter: report, but keep the session
+    if hasattr(sys, "ps1") or sys.flags.interactive:  # report, but keep the session
         sys.stderr.write(text)
         return
     flush_before_exit()
