@@ -260,9 +260,11 @@ def creator_of(g: Any) -> tuple[str, str]:
     """Return Go's "created by" of goroutine g: the function that ran the go statement, and
     the statement's file:line. ("", "") for a thread's main goroutine.
 
-    ``g.created_by`` is that function's code object and ``g.created_line`` the line. An older
-    record holding the started function instead is shown as that function and where it is
-    defined.
+    ``g.created_by`` is that function's code object and ``g.created_line`` the line. A record
+    holding a function instead (the pytest plugin names a test's goroutine after the test) is
+    shown as that function and where it is defined.
+
+    Go: the "created by" lines of runtime.traceback (gp.gopc, gp.parentGoid).
     """
     creator = g.created_by
     if creator is None:
