@@ -108,7 +108,8 @@ def test_an_exception_escaping_a_goroutine_is_a_panic_with_exit_status_2() -> No
     assert f"goroutine {gid} [running]:" in err
     assert "Traceback (most recent call last):" in err
     assert re.search(r'line \d+, in boom', err) and re.search(r'line \d+, in inner', err)
-    assert err.rstrip().endswith("ValueError: kaboom")
+    # Go's last lines: who started the goroutine, and where (the go statement).
+    assert re.search(r"\nValueError: kaboom\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z", err), err
 
 
 def test_panic_in_a_goroutine_woken_by_io_also_exits_2() -> None:

@@ -188,6 +188,7 @@ class _Shareable:
                 w.elem = elem
             except IndexError:
                 w = Sudog(s.cur, elem)
+        w.chan = self  # what a goroutine dump shows this waiter waits on
         q.append(w)
         if lk is not None:
             lk.release()
@@ -201,7 +202,7 @@ class _Shareable:
                 v = s.park(reason, w)
                 if not w.done and len(_free) < 256:
                     # Completed on this thread: nothing refers to w any more, so reuse it.
-                    w.g = w.elem = None
+                    w.g = w.elem = w.chan = None
                     _free.append(w)
                 return v
             except DeadlockError:
@@ -227,8 +228,10 @@ class Sudog:
     """
 
     __slots__ = ("g", "elem", "sel", "done", "tlock", "index", "chan", "token")
-    # Set only where used: index and chan on select cases (index also on the record, for the
-    # winner), token on a select record.
+    # Set only where used: index on select cases and on the record (for the winner), token on a
+    # select record. chan: the channel of a select case; on a waiter, the object it waits on
+    # (a channel, a sync primitive) or, on a select record, the select's cases: a goroutine
+    # dump shows it.
     index: int
     chan: Any
     token: dict[int, bool]
@@ -249,6 +252,16 @@ class Sudog:
     def __repr__(self) -> str:
         ch = getattr(self, "chan", None)
         return f"<waiter on {ch!r}>" if ch is not None else "<waiter>"
+
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say what the parked goroutine waits on, for a goroutine dump (the runtime's WaitObject)."""
+        on = getattr(self, "chan", None)
+        if on is None:
+            return "nothing can wake it: blocked forever" if self.g is None else ""
+        if isinstance(on, tuple):  # a select record: its cases
+            return "select on " + ", ".join(
+                f"{'send' if c.send else 'recv'} {c.chan!r}" for c in on)
+        return repr(on)
 
 
 def _new_waiter(elem: Any, lk: LockType | None) -> tuple[Sudog, Scheduler | None]:

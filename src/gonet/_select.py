@@ -164,6 +164,7 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
         # Pass 2: enqueue on every channel and park once.
         w, s = _new_waiter(None, None)
         w.token = {0: True}
+        w.chan = cases  # for a goroutine dump
         sds: list[Sudog] = []
         for i, c in enumerate(cases):
             ch = c.chan

@@ -328,7 +328,9 @@ def _goroutines_page(infos: list[Any]) -> str:
     parts = []
     for count, r, ids in group(infos):
         frames = "\n".join(f"{html.escape(f.func)}\n    {html.escape(f.file)}:{f.line}" for f in r.frames)
-        created = (f"<p class=\"created\">created by {html.escape(r.created_by)}</p>"
+        # Go's "created by": the function that ran the go statement, and the statement's line.
+        where = f" <span class=\"where\">{html.escape(r.created_at)}</span>" if r.created_at else ""
+        created = (f"<p class=\"created\">created by {html.escape(r.created_by)}{where}</p>"
                    if r.created_by else "")
         shown = ", ".join(str(i) for i in ids[:50]) + (", …" if len(ids) > 50 else "")
         parts.append(

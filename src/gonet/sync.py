@@ -470,6 +470,9 @@ class Cond(_Shareable):
         self.L = L
         self._waitq: deque[Sudog] = deque()
 
+    def __repr__(self) -> str:
+        return f"<Cond waiters={len(self._waitq)}>"
+
     def wait(self) -> None:
         """Unlock L, wait for signal() or broadcast(), then lock L again. Go: Cond.Wait."""
         # Enqueue before unlocking L, so a signal sent right after the unlock is not missed.
@@ -484,6 +487,7 @@ class Cond(_Shareable):
     def _enqueue(self) -> tuple[Sudog, Any]:
         lk = None if self._owner == _get_ident() else self._enter()
         w, s = _new_waiter(None, lk)
+        w.chan = self  # for a goroutine dump
         self._waitq.append(w)
         if lk is not None:
             lk.release()
@@ -582,6 +586,7 @@ class Semaphore(_Shareable):
         from gonet.context import after_func
 
         w, s = _new_waiter(n, lk)
+        w.chan = self  # for a goroutine dump
         self._waitq.append(w)
         if lk is not None:
             lk.release()

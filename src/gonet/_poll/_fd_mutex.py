@@ -102,6 +102,18 @@ class FdMutex:
             self.unlock_slow(read)
             raise ErrClosed()
 
+    def lock_wait(self, g: Any) -> str:
+        """Say which of this fd's locks g is queued on, for a goroutine dump."""
+        if self.closer is g:
+            return "close, waiting for in-flight operations to leave"
+        # The queues exist only once contended: a writer may queue while rwait is still None.
+        rq, wq = self.rwait, self.wwait
+        if rq is not None and g in rq:
+            return "read lock"
+        if wq is not None and g in wq:
+            return "write lock"
+        return "lock"
+
     def _holds_after_handoff(self, g: G) -> bool:
         # Interrupted after a hand-off was queued: we own the lock (wakeval marks the hand-off).
         return g.wakeval is _HANDOFF

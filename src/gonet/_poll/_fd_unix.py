@@ -67,6 +67,10 @@ class FD(FdMutex):
         pd = self.pd = PollDesc.open(self.sched, self.sysfd, info)
         pd.trust = self.stream
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say which lock of this fd g waits for, for a goroutine dump (the runtime's WaitObject)."""
+        return f"fd {self.sysfd} {self.lock_wait(g)}"
+
     def fileno(self) -> int:
         """Return the OS file descriptor (-1 once closed)."""
         return -1 if self.destroyed else self.sysfd

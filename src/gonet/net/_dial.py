@@ -353,6 +353,11 @@ class _Race:
             self.parked = False
             self.sched.ready(self.g)
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say how far the race has got, for a goroutine dump (the runtime's WaitObject)."""
+        late = ", fallback family due" if self.fallback_due else ""
+        return f"dial race (Happy Eyeballs), {len(self.results)} attempt(s) reported{late}"
+
     def wait(self) -> None:
         """Park the dialer until a racer reports or the fallback timer fires."""
         self.parked = True

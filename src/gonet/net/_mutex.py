@@ -76,6 +76,14 @@ class FifoLock:
         for g in list(self.waiters):
             self.sched.ready(g)
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say who holds the lock g queues for, for a goroutine dump (the runtime's WaitObject)."""
+        owner = self.owner
+        waiters = list(self.waiters)
+        held = f"held by goroutine {owner.id}" if owner is not None else "free"
+        place = f", {waiters.index(g) + 1} of {len(waiters)} in line" if g in waiters else ""
+        return f"lock {held}{place}"
+
     def __enter__(self) -> FifoLock:
         self.acquire()
         return self

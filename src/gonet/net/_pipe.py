@@ -238,6 +238,20 @@ class PipeConn:
     def __repr__(self) -> str:
         return f"<PipeConn{' closed' if self._closed else ''}>"
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say which side of the pipe g waits on, for a goroutine dump (the runtime's WaitObject)."""
+        from gonet.runtime._traceback import deadline_text
+
+        offer = self._tx.offer
+        if g in self._rx.readers:
+            what, dl = "read, waiting for the other end to write", deadline_text(self._rd, now)
+        elif self._tx.writer is g and offer is not None:
+            what = f"write, {offer.nbytes} byte(s) not yet read by the other end"
+            dl = deadline_text(self._wd, now)
+        else:
+            what, dl = "woken", ""
+        return ", ".join(p for p in (f"pipe {what}", repr(self), dl) if p)
+
     # -- addresses and deadlines ---------------------------------------------------------------
 
     def local_addr(self) -> PipeAddr:

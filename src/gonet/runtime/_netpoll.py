@@ -146,6 +146,26 @@ class PollDesc:
                 sched.io_waiters -= 1
                 self.wg = None
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say what g waits for on this fd, for a goroutine dump (gonet.runtime's WaitObject)."""
+        from gonet.runtime._traceback import deadline_text
+
+        info = self.info
+        if self.rg is g:
+            # A listener's info has no remote address: its read side is accept().
+            op = "read" if info is None or hasattr(info, "remote_addr") else "accept"
+            dl = deadline_text(self.rd, now)
+        elif self.wg is g:
+            op, dl = "write", deadline_text(self.wd, now)
+        else:
+            op, dl = "woken", ""  # readied, not yet running
+        parts = [f"fd {self.fd} {op}"]
+        if info is not None:
+            parts.append(repr(info))
+        if dl:
+            parts.append(dl)
+        return ", ".join(parts)
+
     def _unblock_read(self) -> None:
         g = self.rg
         if g is not None:

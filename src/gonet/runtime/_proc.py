@@ -30,10 +30,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 import threading
 import time
-import traceback
 import weakref
 from collections import deque
 from collections.abc import Callable
@@ -43,6 +41,7 @@ import greenlet
 
 from gonet.errors import DeadlockError, WrongThreadError
 from gonet.runtime._netpoll_epoll import EV_ERR, EV_HUP, EV_READ, EV_WRITE, EpollBackend
+from gonet.runtime._panic import default_panic
 from gonet.runtime._time import TimerHeap
 from gonet.runtime._waitreason import IO_WAIT
 
@@ -500,28 +499,8 @@ class Scheduler:
         self.ready_exc(main, DeadlockError())
 
 
-def _default_panic(g: G, exc: BaseException) -> None:
-    """Print the panic and end the process with status 2, as Go does."""
-    try:
-        sys.stdout.flush()
-    except Exception:  # noqa: BLE001 - stdout may be closed; the panic must still print
-        pass
-    msg = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
-    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    text = f"panic: {msg}\n\ngoroutine {g.id} [running]:\n{tb}"
-    if os.environ.get("GONET_TRACEBACK", "") in ("all", "system", "crash"):
-        from gonet.runtime._traceback import stack  # type: ignore[import-not-found,unused-ignore]
-
-        text += "\n" + stack(all=True)
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    finally:
-        os._exit(2)
-
-
 # The action taken for a panic; replaceable (the pytest plugin turns panics into test failures).
-panic_handler: Callable[[G, BaseException], None] = _default_panic
+panic_handler: Callable[[G, BaseException], None] = default_panic
 
 _tls = threading.local()
 

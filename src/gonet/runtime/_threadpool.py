@@ -66,6 +66,15 @@ class Job:
         else:
             sched.ready(self.g, self.result)
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Name the call g waits for, for a goroutine dump (the runtime's WaitObject)."""
+        from gonet.runtime._traceback import callable_name
+
+        fn = self.fn  # cleared by the worker when the call has returned
+        if fn is None:
+            return "thread pool call (done, result on its way back)"
+        return f"thread pool call {callable_name(fn)}"
+
     def expire(self, _arg: Any = None) -> None:
         """Timer callback: give up waiting; the worker's result will be dropped."""
         if not self.delivered and not self.cancelled:

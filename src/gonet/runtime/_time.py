@@ -43,6 +43,10 @@ class Timer:
         """Disarm the timer; return whether it was pending (had not fired)."""
         return self.heap.stop(self)
 
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Say when the timer g sleeps on is due, for a goroutine dump (the runtime's WaitObject)."""
+        return f"timer due in {self.when - now:.3f}s" if self.pending else "timer (stopped)"
+
 
 class TimerHeap:
     """The timers of one scheduler, ordered by deadline."""

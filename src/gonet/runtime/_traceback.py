@@ -9,9 +9,16 @@
 # saved frame (`glet.gr_frame`); a running one's are the live frames of its OS thread
 # (`sys._current_frames()`), or of the caller when it is the one asking.
 #
+# What a parked goroutine waits on is said by its wait object itself (the WaitObject protocol:
+# `describe_wait(g, now)`, a small method on PollDesc, Timer, FD, Job, Sudog, FifoLock,
+# PipeConn); anything else is shown by its repr. "created by" is Go's: the function that ran the
+# go statement (G.created_by, a code object) and the statement's line (G.created_line).
+# fatal_dump() serves an uncaught DeadlockError (gonet.runtime._panic), whose main goroutine has
+# unwound by then: its block is rebuilt from the exception's traceback.
+#
 # Invariants:
 # - Nothing here runs on the hot path; the runtime stores only what it already had (reason,
-#   waitsince, waitobj, parent id, function) and this module interprets it.
+#   waitsince, waitobj, parent id, creator) and this module interprets it.
 # - A dump may run on another thread, or inside a signal handler, while the scheduler keeps
 #   switching: every read tolerates a goroutine that changes state meanwhile, and never raises.
 # - Frames of gonet.runtime._proc (park, the goroutine loop) are hidden, as Go hides gopark,
@@ -22,20 +29,22 @@ import os
 import sys
 import threading
 from dataclasses import dataclass, field
-from types import FrameType
-from typing import Any
+from types import CodeType, FrameType, TracebackType
+from typing import Any, Protocol, runtime_checkable
 
 import greenlet
 
+from gonet.runtime import _proc
 from gonet.runtime._proc import RUNNABLE, RUNNING, WAITING, G, Scheduler
 from gonet.runtime._sysmon import live_schedulers
 
-__all__ = ["Frame", "GoroutineInfo", "snapshot", "stack", "format_dump", "format_groups", "group",
-           "frames_of", "format_frames", "describe_wait", "callable_name"]
+__all__ = ["Frame", "GoroutineInfo", "WaitObject", "snapshot", "stack", "format_dump", "format_groups",
+           "group", "frames_of", "frames_of_traceback", "format_frames", "describe_wait", "callable_name",
+           "creator_of", "module_of_code", "fatal_dump"]
 
 # Modules whose frames a dump hides: the scheduler's own switching frames, and the dumping code.
 _RUNTIME_MODULES = frozenset({"gonet.runtime._proc"})
-_DUMPER_MODULES = frozenset({"gonet.runtime._traceback", "gonet.runtime._signals",
+_DUMPER_MODULES = frozenset({"gonet.runtime._traceback", "gonet.runtime._signals", "gonet.runtime._panic",
                              "gonet.runtime._sysmon"})
 _MAX_FRAMES = 100
 
@@ -59,8 +68,8 @@ class GoroutineInfo:
     wait_seconds: float              # how long it has been parked (0 unless waiting)
     waiting_on: str                  # what it waits on ("fd 7 read, <TCPConn ...>"), or ""
     frames: list[Frame] = field(default_factory=list)  # innermost first, as Go prints
-    created_by: str = ""             # the function passed to go(); "" for a thread's main
-    created_at: str = ""             # where that function is defined ("file:line")
+    created_by: str = ""             # the function that ran the go statement; "" for a main
+    created_at: str = ""             # the go statement ("file:line")
     parent_id: int = 0               # the goroutine that called go(); 0 for main / the hub
     thread: str = ""                 # name of the OS thread whose scheduler owns it
 
@@ -124,6 +133,23 @@ def frames_of(frame: FrameType | None, *, skip_dumper: bool = False) -> list[Fra
     return out
 
 
+def frames_of_traceback(tb: TracebackType | None) -> list[Frame]:
+    """Return the frames of an exception's traceback, innermost first, runtime frames hidden.
+
+    The lines are where the exception passed (``tb_lineno``), not where the frames are now.
+    """
+    system = os.environ.get("GONET_TRACEBACK", "") in ("system", "crash")
+    out: list[Frame] = []
+    while tb is not None:
+        f = tb.tb_frame
+        module = f.f_globals.get("__name__", "")
+        if system or module not in _RUNTIME_MODULES:
+            out.append(Frame(_func_name(module, f.f_code), f.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    out.reverse()
+    return out[:_MAX_FRAMES]
+
+
 def format_frames(frames: list[Frame]) -> str:
     """Format frames as Go does: ``pkg.func(...)`` then a tab and ``file:line``."""
     return "".join(f"{fr.func}(...)\n\t{fr.file}:{fr.line}\n" for fr in frames)
@@ -137,7 +163,8 @@ def _short_repr(obj: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _deadline_text(when: float, now: float) -> str:
+def deadline_text(when: float, now: float) -> str:
+    """Say when a deadline encoded as pollDesc does it (0 none, -1 expired, else a time) falls."""
     if when < 0:
         return "deadline expired"
     if when > 0:
@@ -145,63 +172,109 @@ def _deadline_text(when: float, now: float) -> str:
     return ""
 
 
+@runtime_checkable
+class WaitObject(Protocol):
+    """What a goroutine parks on (its ``waitobj``), able to say so in a dump.
+
+    PollDesc, Timer, FD (its locks), thread-pool Jobs, channel and sync waiters (Sudog), FifoLock
+    and PipeConn implement it with a small method; any other wait object is shown by its repr.
+    """
+
+    def describe_wait(self, g: Any, now: float) -> str:
+        """Return one line saying what g, parked on this object, waits for ("" if nothing).
+
+        Args:
+            g: the parked goroutine (an object may have several waiters: say which is g).
+            now: the scheduler's clock, to turn deadlines into "in N s".
+
+        Called from a dump, possibly on another thread while the owner runs: read fields once
+        and tolerate a state that changes meanwhile; an exception is shown, not propagated.
+        """
+        ...
+
+
 def describe_wait(g: G, obj: Any, now: float) -> str:
     """Say what a parked goroutine waits on, from its wait object.
 
     Args:
         g: the parked goroutine.
-        obj: its ``waitobj``: a PollDesc (IO wait), a Timer (sleep), an fd mutex
-            (semacquire), a thread-pool job, a channel or lock, or None.
+        obj: its ``waitobj``: a WaitObject, or anything else (shown by its repr), or None.
         now: the scheduler's clock, to turn deadlines into "in N s".
 
     Returns:
-        One line of text, or "" when there is nothing to say.
+        One line of text, or "" when there is nothing to say. Never raises.
     """
     if obj is None:
         return ""
     try:
-        cls = type(obj).__name__
-        if cls == "PollDesc":
-            if obj.rg is g:
-                direction = "read"
-                dl = _deadline_text(obj.rd, now)
-            elif obj.wg is g:
-                direction = "write"
-                dl = _deadline_text(obj.wd, now)
-            else:
-                direction, dl = "woken", ""
-            info = obj.info
-            if info is not None and not hasattr(info, "remote_addr") and direction == "read":
-                direction = "accept"  # a listener's read side is accept()
-            parts = [f"fd {obj.fd} {direction}"]
-            if info is not None:
-                parts.append(_short_repr(info))
-            if dl:
-                parts.append(dl)
-            return ", ".join(parts)
-        if cls == "Timer":
-            return f"timer due in {obj.when - now:.3f}s" if obj.pending else "timer (stopped)"
-        if hasattr(obj, "rwait") and hasattr(obj, "sysfd"):  # the fd mutex of gonet._poll.FD
-            if obj.closer is g:
-                what = "close, waiting for in-flight operations to leave"
-            elif g in obj.rwait:
-                what = "read lock"
-            elif g in obj.wwait:
-                what = "write lock"
-            else:
-                what = "lock"
-            return f"fd {obj.sysfd} {what}"
-        if cls == "Job":  # thread pool: the call running on another OS thread
-            fn = obj.fn
-            if fn is None:
-                return "thread pool call (done, result on its way back)"
-            return f"thread pool call {callable_name(fn)}"
-        if cls == "Sudog":  # a channel/select/sync waiter (gonet._chan): show what it waits on
-            target = getattr(obj, "chan", None)
-            return _short_repr(target) if target is not None else ""
+        if isinstance(obj, WaitObject):
+            return _one_line(obj.describe_wait(g, now))
         return _short_repr(obj)
     except Exception as e:  # noqa: BLE001 - racing with the owner thread; keep the dump going
         return f"<{type(obj).__name__}: {e!r}>"
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split("\n"))
+    return text if len(text) <= 400 else text[:397] + "..."
+
+
+def _module_names() -> dict[str, str]:
+    """Map source files to module names (code objects know their file, not their module)."""
+    names: dict[str, str] = {}
+    for name, mod in list(sys.modules.items()):
+        path = getattr(mod, "__file__", None)
+        if isinstance(path, str):
+            names.setdefault(_source_key(path), name)
+    main = sys.modules.get("__main__")
+    if main is not None and not isinstance(getattr(main, "__file__", None), str):
+        names.setdefault("<string>", "__main__")  # python -c
+        names.setdefault("<stdin>", "__main__")
+    return names
+
+
+def _source_key(path: str) -> str:
+    # A compiled module's file is NAME.cpython-XY-....so; its functions' code says NAME.py.
+    head, base = os.path.split(path)
+    return os.path.join(head, base.split(".", 1)[0]) if base.endswith((".py", ".so", ".pyc")) \
+        else path
+
+
+_modules_cache: dict[str, str] = {}
+_modules_seen = 0
+
+
+def module_of_code(code: CodeType) -> str:
+    """Return the name of the module a code object belongs to, or "" when not known."""
+    global _modules_cache, _modules_seen
+    key = _source_key(code.co_filename)
+    name = _modules_cache.get(key)
+    if name is None and len(sys.modules) != _modules_seen:
+        _modules_seen = len(sys.modules)
+        _modules_cache = _module_names()
+        name = _modules_cache.get(key)
+    return name or ""
+
+
+def creator_of(g: Any) -> tuple[str, str]:
+    """Return Go's "created by" of goroutine g: the function that ran the go statement, and
+    the statement's file:line. ("", "") for a thread's main goroutine.
+
+    ``g.created_by`` is that function's code object and ``g.created_line`` the line. A record
+    holding a function instead (the pytest plugin names a test's goroutine after the test) is
+    shown as that function and where it is defined.
+
+    Go: the "created by" lines of runtime.traceback (gp.gopc, gp.parentGoid).
+    """
+    creator = g.created_by
+    if creator is None:
+        return "", ""
+    if isinstance(creator, CodeType):
+        line = getattr(g, "created_line", 0) or creator.co_firstlineno
+        return _func_name(module_of_code(creator), creator), f"{creator.co_filename}:{line}"
+    code = getattr(creator, "__code__", None)
+    where = f"{code.co_filename}:{code.co_firstlineno}" if code is not None else ""
+    return callable_name(creator), where
 
 
 def _thread_names() -> dict[int, str]:
@@ -221,18 +294,14 @@ def _info(s: Scheduler, g: G, now: float, live_frame: FrameType | None, skip_dum
         frames = frames_of(live_frame, skip_dumper=skip_dumper)
     else:
         frames = frames_of(getattr(g.glet, "gr_frame", None))
-    fn = g.created_by if g is not s.main else None
-    created_by = created_at = ""
-    if fn is not None:
-        code = getattr(fn, "__code__", None)
-        created_by = callable_name(fn)
+    created_by, created_at = creator_of(g) if g is not s.main else ("", "")
+    if not frames and status == RUNNABLE:
+        # Not started yet: Go shows the entry function; so do we.
+        code = getattr(g.fn, "__code__", None)
         if code is not None:
-            created_at = f"{code.co_filename}:{code.co_firstlineno}"
-        if not frames and status == RUNNABLE and code is not None:
-            # Not started yet: Go shows the entry function; so do we.
-            frames = [Frame(created_by, code.co_filename, code.co_firstlineno)]
+            frames = [Frame(callable_name(g.fn), code.co_filename, code.co_firstlineno)]
     return GoroutineInfo(g.id, status, reason, waited, waiting_on, frames, created_by, created_at,
-                         g.parent_id if fn is not None else 0, tname)
+                         g.parent_id if created_by else 0, tname)
 
 
 def snapshot(all: bool = True) -> list[GoroutineInfo]:  # noqa: A002 - Go's parameter name
@@ -323,6 +392,32 @@ def stack(all: bool = True) -> str:  # noqa: A002 - Go's parameter name
     return format_dump(infos)
 
 
+def fatal_dump(tb: TracebackType | None) -> str:
+    """Dump every goroutine for a fatal error that has unwound the calling goroutine's stack.
+
+    The caller (a thread's main goroutine, reporting the uncaught exception) is shown where the
+    exception was raised, from ``tb``, with the reason of its last wait; the others as they are.
+
+    Go: the goroutine dump after "fatal error: all goroutines are asleep - deadlock!".
+    """
+    s: Scheduler | None = getattr(_proc._tls, "sched", None)
+    g = s.cur if s is not None else None
+    infos = [r for r in snapshot(all=True) if g is None or r.id != g.id]
+    if s is not None and g is not None:
+        now = s.clock()
+        reason = g.waitreason or RUNNING
+        me = GoroutineInfo(g.id, WAITING if g.waitreason else RUNNING, reason, 0.0,
+                           describe_wait(g, g.waitobj, now) if g.waitreason else "",
+                           frames_of_traceback(tb), thread=threading.current_thread().name)
+        me.created_by, me.created_at = creator_of(g) if g is not s.main else ("", "")
+        me.parent_id = g.parent_id if me.created_by else 0
+        infos.insert(0, me)
+    else:
+        infos.insert(0, GoroutineInfo(0, RUNNING, RUNNING, 0.0, "", frames_of_traceback(tb),
+                                      thread=threading.current_thread().name))
+    return format_dump(infos)
+
+
 def group(infos: list[GoroutineInfo]) -> list[tuple[int, GoroutineInfo, list[int]]]:
     """Group goroutines with the same state and identical stacks, largest group first.
 
@@ -331,7 +426,7 @@ def group(infos: list[GoroutineInfo]) -> list[tuple[int, GoroutineInfo, list[int
     """
     groups: dict[tuple[Any, ...], list[GoroutineInfo]] = {}
     for r in infos:
-        groups.setdefault((r.reason, tuple(r.frames), r.created_by), []).append(r)
+        groups.setdefault((r.reason, tuple(r.frames), r.created_by, r.created_at), []).append(r)
     out = [(len(rs), rs[0], [r.id for r in rs]) for rs in groups.values()]
     out.sort(key=lambda t: (-t[0], t[1].id))
     return out
