@@ -45,6 +45,7 @@ cdef class Scheduler:
     cdef public long runnext_streak
     cdef public object shuffle
     cdef public object autojump
+    cdef public object sigq
     cdef public long n_created
     cdef public long n_peak
     cdef public long n_parks
