@@ -11,8 +11,17 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+from collections.abc import Callable
+from typing import Any
 
+import pytest
 from _core_util import ROOT, SUB_ENV
+
+import gonet
+from gonet import context
+from gonet import signal as gsignal
+from gonet.errors import Canceled
 
 # Sends `sig` to the main thread once it sleeps in epoll_wait (the kernel's wait channel says
 # so); where /proc cannot tell, it sends after a pause, which only makes the test weaker.
@@ -103,3 +112,161 @@ def test_handler_sending_on_a_channel_wakes_the_receiver() -> None:
         gonet.sleep(0.01)
     """)
     assert (r.returncode, r.stdout, r.stderr) == (0, "received SIGUSR1\n", ""), r
+
+
+# -- gonet.signal in this process -------------------------------------------------------------------
+
+def _until(pred: Callable[[], bool]) -> None:
+    """Yield to the hub (which dispatches signals) until pred holds."""
+    while not pred():
+        gonet.sleep(0.001)
+
+
+def test_notify_relays_a_real_signal_to_the_channel() -> None:
+    ch: gonet.Chan[Any] = gonet.Chan(1)
+    gsignal.notify(ch, signal.SIGUSR1)
+    try:
+        os.kill(os.getpid(), signal.SIGUSR1)
+        v = ch.recv()
+        assert v is signal.Signals.SIGUSR1
+    finally:
+        gsignal.stop(ch)
+
+
+def test_every_notified_channel_gets_a_copy_and_a_full_one_misses_it() -> None:
+    small: gonet.Chan[Any] = gonet.Chan(1)
+    big: gonet.Chan[Any] = gonet.Chan(10)
+    gsignal.notify(small, signal.SIGUSR1)
+    gsignal.notify(big, signal.SIGUSR1, signal.SIGUSR2)
+    try:
+        for i, sig in enumerate([signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]):
+            os.kill(os.getpid(), sig)
+            _until(lambda: len(big) == i + 1)
+        assert [big.recv() for _ in range(3)] == [
+            signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]
+        # small never got SIGUSR2 and had room for one SIGUSR1: the second was dropped (Go).
+        assert (len(small), small.recv()) == (1, signal.SIGUSR1)
+    finally:
+        gsignal.stop(small)
+        gsignal.stop(big)
+
+
+def test_notify_again_adds_signals_and_stop_restores_the_previous_handlers() -> None:
+    seen: list[int] = []
+
+    def mine(signum: int, frame: Any) -> None:
+        seen.append(signum)
+
+    old = signal.signal(signal.SIGUSR1, mine)
+    try:
+        ch: gonet.Chan[Any] = gonet.Chan(4)
+        gsignal.notify(ch, signal.SIGUSR1)
+        gsignal.notify(ch, signal.SIGUSR2)
+        assert signal.getsignal(signal.SIGUSR1) is not mine
+        os.kill(os.getpid(), signal.SIGUSR2)
+        assert ch.recv() is signal.SIGUSR2
+        gsignal.stop(ch)
+        gsignal.stop(ch)  # a second stop is a no-op
+        assert signal.getsignal(signal.SIGUSR1) is mine
+        assert signal.getsignal(signal.SIGUSR2) is signal.SIG_DFL
+        os.kill(os.getpid(), signal.SIGUSR1)
+        _until(lambda: seen == [signal.SIGUSR1])
+        assert len(ch) == 0  # stopped: nothing more relayed
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+
+
+def test_a_signal_that_arrived_before_stop_is_still_relayed() -> None:
+    ch: gonet.Chan[Any] = gonet.Chan(1)
+    gsignal.notify(ch, signal.SIGUSR1)
+    signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)  # handled before the next line
+    gsignal.stop(ch)  # the hub has not dispatched it yet; stop does
+    assert (len(ch), ch.recv()) == (1, signal.SIGUSR1)
+
+
+def test_ignore_ignored_and_reset() -> None:
+    ch: gonet.Chan[Any] = gonet.Chan(1)
+    assert gsignal.ignored(signal.SIGUSR1) is False
+    gsignal.notify(ch, signal.SIGUSR1)
+    gsignal.ignore(signal.SIGUSR1)
+    try:
+        assert gsignal.ignored(signal.SIGUSR1) is True
+        os.kill(os.getpid(), signal.SIGUSR1)  # ignored: the process lives on, nothing relayed
+        gonet.sleep(0.01)
+        assert len(ch) == 0
+        assert gsignal._handlers == {}  # ignore undid the notify
+    finally:
+        gsignal.reset(signal.SIGUSR1)
+    assert gsignal.ignored(signal.SIGUSR1) is False
+    assert signal.getsignal(signal.SIGUSR1) is signal.SIG_DFL
+
+
+def test_reset_gives_sigint_back_to_keyboard_interrupt() -> None:
+    ch: gonet.Chan[Any] = gonet.Chan(1)
+    gsignal.notify(ch, signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    gsignal.reset()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert gsignal._handlers == {} and gsignal._refs == {}
+    gsignal.stop(ch)  # already reset: nothing left to stop
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match=r"^os/signal: Notify using nil channel$"):
+        gsignal.notify(gonet.Chan.nil(), signal.SIGUSR1)
+    with pytest.raises(ValueError, match=r"^gonet.signal.notify: SIGKILL cannot be caught or ignored$"):
+        gsignal.notify(gonet.Chan(1), signal.SIGKILL)
+    with pytest.raises(ValueError, match=r"^gonet.signal.ignore: 999 is not a valid signal number$"):
+        gsignal.ignore(999)
+    with pytest.raises(TypeError, match=r"^gonet.signal.notify needs a Chan, not list$"):
+        gsignal.notify([], signal.SIGUSR1)  # type: ignore[arg-type]
+    assert gsignal._handlers == {}
+
+
+def test_notify_from_another_thread_raises_value_error() -> None:
+    def other() -> BaseException | None:
+        try:
+            gsignal.notify(gonet.Chan(1), signal.SIGUSR1)
+        except ValueError as e:
+            return e
+        return None
+
+    err = gonet.run_in_thread(other)
+    assert str(err) == ("gonet.signal.notify must be called from the main thread "
+                        "(Python installs signal handlers only there)")
+    assert gsignal._handlers == {}
+
+
+def test_notify_context_is_canceled_by_its_signal() -> None:
+    ctx, stop = gsignal.notify_context(context.background(), signal.SIGUSR1, signal.SIGTERM)
+    try:
+        assert repr(ctx) == ("signal.NotifyContext(context.Background, "
+                             "[user defined signal 1 terminated])")
+        assert ctx.err() is None
+        os.kill(os.getpid(), signal.SIGUSR1)
+        ctx.done().recv()
+        assert isinstance(ctx.err(), Canceled) and str(ctx.err()) == "context canceled"
+        cause = ctx.cause()  # type: ignore[attr-defined]
+        assert isinstance(cause, gsignal.SignalError)
+        assert str(cause) == "user defined signal 1 signal received"
+    finally:
+        stop()
+    assert signal.getsignal(signal.SIGUSR1) is signal.SIG_DFL
+
+
+def test_notify_context_stop_and_parent_cancel() -> None:
+    ctx, stop = gsignal.notify_context(context.background())
+    assert repr(ctx) == "signal.NotifyContext(context.Background)"
+    stop()
+    assert str(ctx.err()) == "context canceled"
+    assert ctx.cause() is ctx.err()  # type: ignore[attr-defined]
+    assert gsignal._handlers == {}
+
+    parent, cancel = context.with_cancel(context.background())
+    ctx, stop = gsignal.notify_context(parent, signal.SIGUSR2)
+    cancel()
+    ctx.done().recv()
+    assert str(ctx.err()) == "context canceled"
+    assert gsignal._handlers != {}  # the signal stays diverted until stop, as in Go
+    stop()
+    assert gsignal._handlers == {}
