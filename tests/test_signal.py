@@ -141,7 +141,7 @@ def test_every_notified_channel_gets_a_copy_and_a_full_one_misses_it() -> None:
     try:
         for i, sig in enumerate([signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]):
             os.kill(os.getpid(), sig)
-            _until(lambda: len(big) == i + 1)
+            _until(lambda n=i + 1: len(big) == n)
         assert [big.recv() for _ in range(3)] == [
             signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]
         # small never got SIGUSR2 and had room for one SIGUSR1: the second was dropped (Go).
@@ -270,3 +270,142 @@ def test_notify_context_stop_and_parent_cancel() -> None:
     assert gsignal._handlers != {}  # the signal stays diverted until stop, as in Go
     stop()
     assert gsignal._handlers == {}
+
+
+# -- whole programs: servers stopped by a real signal, deadlock detection, fork ---------------------
+
+_SERVER = """
+import signal, sys
+import gonet
+from gonet import context, net
+from gonet import signal as gsignal
+
+def handle(conn):
+    with conn:
+        buf = bytearray(64)
+        n = conn.read(buf)
+        conn.write(b"echo:" + bytes(buf[:n]))
+
+def serve(ln):
+    while True:
+        try:
+            conn = ln.accept()
+        except net.OpError:
+            return
+        gonet.go(handle, conn)
+
+ctx, stop = gsignal.notify_context(context.background(), signal.SIGINT, signal.SIGTERM)
+ln = net.listen("tcp", "127.0.0.1:0")
+gonet.go(serve, ln)
+print(ln.addr().port, flush=True)
+ctx.done().recv()
+print("shutting down:", ctx.err(), "/", ctx.cause(), flush=True)
+stop()
+ln.close()
+print(repr(ctx), flush=True)
+"""
+
+
+def _serve_then_signal(sig: int) -> tuple[int, str, str]:
+    p = subprocess.Popen([sys.executable, "-c", _SERVER], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=SUB_ENV, cwd=str(ROOT))
+    try:
+        assert p.stdout is not None
+        port = int(p.stdout.readline())
+        import socket
+
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"hi")
+            assert s.recv(64) == b"echo:hi"
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=20)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+    return p.returncode, out, err
+
+
+@pytest.mark.parametrize(("sig", "name"), [(signal.SIGTERM, "terminated"),
+                                           (signal.SIGINT, "interrupt")])
+def test_server_shuts_down_cleanly_on_a_real_signal(sig: int, name: str) -> None:
+    rc, out, err = _serve_then_signal(sig)
+    assert (rc, err) == (0, ""), (rc, out, err)
+    assert out == (f"shutting down: context canceled / {name} signal received\n"
+                   "signal.NotifyContext(context.Background, [interrupt terminated])\n")
+
+
+def test_waiting_only_for_a_signal_is_not_a_deadlock() -> None:
+    # Before notify: the canonical deadlock. With a notify active, main waits for the signal
+    # (sent by a thread once main sleeps in epoll_wait); after stop it is a deadlock again.
+    r = _script("""
+        import gonet
+        from gonet import signal as gsignal
+        ch = gonet.Chan(1)
+        gsignal.notify(ch, signal.SIGUSR1)
+        _kick(signal.SIGUSR1)
+        print("got", ch.recv().name, flush=True)
+        gsignal.stop(ch)
+        try:
+            ch.recv()
+        except gonet.DeadlockError as e:
+            print("then:", e, flush=True)
+    """)
+    assert (r.returncode, r.stdout, r.stderr) == (
+        0, "got SIGUSR1\nthen: all goroutines are asleep - deadlock!\n", ""), r
+
+
+def test_forked_child_gets_its_own_signal_pipe() -> None:
+    r = _script("""
+        import gonet
+        from gonet import signal as gsignal
+        from gonet.runtime._sigqueue import sigq
+        ch = gonet.Chan(4)
+        gsignal.notify(ch, signal.SIGUSR1)
+        parent_pipe = os.fstat(sigq.fd).st_ino
+        pid = os.fork()
+        if pid == 0:
+            gonet.sleep(0.001)  # the child's scheduler, and with it the child's pipe
+            own = sigq.fd >= 0 and os.fstat(sigq.fd).st_ino != parent_pipe
+            os.kill(os.getpid(), signal.SIGUSR1)
+            print("child", own, ch.recv().name, flush=True)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert len(ch) == 0  # the child's signal never reached the parent
+        os.kill(os.getpid(), signal.SIGUSR1)
+        print("parent", os.fstat(sigq.fd).st_ino == parent_pipe, ch.recv().name, flush=True)
+        gsignal.stop(ch)
+    """)
+    assert (r.returncode, r.stdout, r.stderr) == (
+        0, "child True SIGUSR1\nparent True SIGUSR1\n", ""), r
+
+
+def test_a_wakeup_fd_set_by_the_program_is_kept_with_a_warning() -> None:
+    r = _script("""
+        import socket, warnings
+        a, b = socket.socketpair()
+        a.setblocking(False)
+        signal.set_wakeup_fd(a.fileno())
+        import gonet
+        from gonet import signal as gsignal
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            gonet.sleep(0.001)  # the main scheduler: gonet finds the program's wakeup fd
+        print(signal.set_wakeup_fd(-1) == a.fileno(), flush=True)
+        signal.set_wakeup_fd(a.fileno())
+        print(len(w), w[0].category.__name__, str(w[0].message).split(";")[0], flush=True)
+        ch = gonet.Chan(1)
+        gsignal.notify(ch, signal.SIGUSR1)
+        _kick(signal.SIGUSR1)
+        print("notify still works:", ch.recv().name, flush=True)
+        gsignal.stop(ch)
+        signal.set_wakeup_fd(-1)
+        a.close()
+        b.close()
+    """)
+    fd = "\\d+"
+    assert (r.returncode, r.stderr) == (0, ""), r
+    assert re.fullmatch(
+        f"True\n1 RuntimeWarning gonet: a signal wakeup fd \\({fd}\\) was already set, "
+        "e.g. by an asyncio event loop\nnotify still works: SIGUSR1\n", r.stdout), r
