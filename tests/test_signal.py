@@ -211,6 +211,37 @@ def test_reset_gives_sigint_back_to_keyboard_interrupt() -> None:
     gsignal.stop(ch)  # already reset: nothing left to stop
 
 
+def _handlers_now() -> dict[int, Any]:
+    return {n: signal.getsignal(n) for n in signal.valid_signals() if isinstance(n, signal.Signals)
+            and n not in (signal.SIGKILL, signal.SIGSTOP)}
+
+
+def test_notify_without_signals_takes_every_signal_and_stop_gives_them_back() -> None:
+    before = _handlers_now()
+    ch: gonet.Chan[Any] = gonet.Chan(1)
+    gsignal.notify(ch)
+    try:
+        taken = {n for n, h in _handlers_now().items() if h != before[n]}
+        assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR2} <= taken
+        assert not taken & {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL}
+        os.kill(os.getpid(), signal.SIGUSR2)
+        assert ch.recv() is signal.SIGUSR2
+    finally:
+        gsignal.stop(ch)
+    assert _handlers_now() == before
+
+
+def test_ignore_without_signals_then_reset_restores_every_handler() -> None:
+    before = _handlers_now()
+    gsignal.ignore()
+    try:
+        assert gsignal.ignored(signal.SIGTERM) and gsignal.ignored(signal.SIGINT)
+        assert not gsignal.ignored(signal.SIGCHLD)  # subprocess must still be able to wait
+    finally:
+        gsignal.reset()
+    assert _handlers_now() == before
+
+
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match=r"^os/signal: Notify using nil channel$"):
         gsignal.notify(gonet.Chan.nil(), signal.SIGUSR1)

@@ -72,8 +72,12 @@ def _signums(sigs: Iterable[SigLike], what: str) -> list[int]:
 
 
 def _all_signals() -> list[int]:
+    # Named signals only (the hub sends signal.Signals values). A signal whose handler was not
+    # installed from Python (getsignal() is None: faulthandler's, an embedding program's) is
+    # left to its owner: restoring it later would be impossible.
     return [int(n) for n in _signal.valid_signals()
-            if n not in _UNCATCHABLE and n not in _SYNCHRONOUS and isinstance(n, Signals)]
+            if isinstance(n, Signals) and n not in _UNCATCHABLE and n not in _SYNCHRONOUS
+            and (n in _refs or _signal.getsignal(n) is not None)]
 
 
 def _process(n: int) -> None:
@@ -102,8 +106,9 @@ def notify(c: Chan[Any], *sigs: SigLike) -> None:
 
     Args:
         c: the channel; not the nil channel.
-        *sigs: signal numbers or ``signal.Signals``; none: every signal but KILL, STOP and the
-            synchronous SEGV, BUS, FPE, ILL.
+        *sigs: signal numbers or ``signal.Signals``; none: every named signal but KILL, STOP,
+            the synchronous SEGV, BUS, FPE, ILL, and those handled outside Python
+            (``signal.getsignal`` None, e.g. faulthandler's).
 
     Raises:
         ValueError: the nil channel ("os/signal: Notify using nil channel"), an invalid or
@@ -169,6 +174,9 @@ def _cancel(sigs: tuple[SigLike, ...], what: str, action: Callable[[int], None])
         nums = _signums(sigs, what)
     else:
         nums = sorted(set(_all_signals()) | set(_refs))
+        if action is _sq.ignore:
+            # An ignored SIGCHLD makes the kernel reap children: subprocess could not wait.
+            nums = [n for n in nums if n != _signal.SIGCHLD]
     _sq.sigq.flush()
     for n in nums:
         for c, want in list(_handlers.items()):
@@ -182,7 +190,7 @@ def _cancel(sigs: tuple[SigLike, ...], what: str, action: Callable[[int], None])
 
 
 def ignore(*sigs: SigLike) -> None:
-    """Ignore the given signals (every signal if none); undoes notify for them.
+    """Ignore the given signals (every signal if none but SIGCHLD); undoes notify for them.
 
     Raises:
         ValueError: an invalid or uncatchable signal, or not on the main thread.

@@ -73,8 +73,13 @@ class SigQueue:
         if self.fd >= 0 and self.pid == os.getpid():
             return
         r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        try:
+            old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+        except BaseException:
+            os.close(r)
+            os.close(w)
+            raise
         self.fd, self.wfd, self.pid = r, w, os.getpid()
-        old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
         if old in (-1, w):
             self.foreign = -1
             return
@@ -120,9 +125,10 @@ class SigQueue:
     def drain(self) -> None:
         """Empty the pipe and dispatch the pending signals. Called by the hub on the pipe's edge.
 
-        Pure Python on purpose, also in the compiled build: the eval loop runs Python handlers
-        whose signal wrote the bytes just read right after os.read returns, in this frame,
-        before the hub looks at its run queue again.
+        Pure Python on purpose, also in the compiled build: a signal that wrote the bytes just
+        read has already flagged the eval loop, which runs the Python handlers in this frame
+        (after the os.read call, at the latest on entering flush) — so what they made runnable
+        is in the run queue before the hub looks at it again.
         """
         fd = self.fd
         while True:
