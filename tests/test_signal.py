@@ -23,11 +23,12 @@ from gonet import context
 from gonet import signal as gsignal
 from gonet.errors import Canceled
 
-# Sends `sig` to the main thread once it sleeps in epoll_wait (the kernel's wait channel says
-# so); where /proc cannot tell, it sends after a pause, which only makes the test weaker.
+# Sends `sig` to the main thread (or, to_self, to the sending thread) once the main thread
+# sleeps in epoll_wait (the kernel's wait channel says so); where /proc cannot tell, it sends
+# after a pause, which only makes the test weaker.
 _KICKER = """
 import os, signal, threading, time
-def _kick(sig, target=threading.get_native_id(), ident=threading.get_ident()):
+def _kick(sig, to_self=False, target=threading.get_native_id(), ident=threading.get_ident()):
     def run():
         for _ in range(1000):
             try:
@@ -38,7 +39,7 @@ def _kick(sig, target=threading.get_native_id(), ident=threading.get_ident()):
                 pass
             time.sleep(0.01)
         time.sleep(0.05)
-        signal.pthread_kill(ident, sig)
+        signal.pthread_kill(threading.get_ident() if to_self else ident, sig)
     threading.Thread(target=run, daemon=True).start()
 """
 
@@ -75,6 +76,30 @@ def test_handler_cancelling_a_context_wakes_main() -> None:
     assert lines[0] == "main woke: context canceled"
     assert re.fullmatch(r"accept: accept tcp 127\.0\.0\.1:\d+: use of closed network connection",
                         lines[1]), lines
+
+
+def test_a_signal_caught_by_another_thread_still_wakes_main() -> None:
+    # The C handler runs on the thread the signal hit; main's epoll_wait is not interrupted at
+    # all. Only the wakeup fd tells the main thread to run the Python handler.
+    r = _script("""
+        import gonet
+        from gonet import context, net
+        ln = net.listen("tcp", "127.0.0.1:0")
+        def acceptor():
+            try:
+                ln.accept()
+            except Exception:
+                pass
+        gonet.go(acceptor)
+        ctx, cancel = context.with_cancel(context.background())
+        signal.signal(signal.SIGUSR1, lambda *a: cancel())
+        _kick(signal.SIGUSR1, to_self=True)
+        ctx.done().recv()
+        print("main woke:", ctx.err(), flush=True)
+        ln.close()
+        gonet.sleep(0.01)
+    """)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "main woke: context canceled\n", ""), r
 
 
 def test_handler_closing_a_listener_wakes_the_acceptor() -> None:
@@ -123,14 +148,17 @@ def _until(pred: Callable[[], bool]) -> None:
 
 
 def test_notify_relays_a_real_signal_to_the_channel() -> None:
+    waiters = gonet.runtime.stats()["io_waiters"]
     ch: gonet.Chan[Any] = gonet.Chan(1)
     gsignal.notify(ch, signal.SIGUSR1)
     try:
+        assert gonet.runtime.stats()["io_waiters"] == waiters + 1  # the signal pipe
         os.kill(os.getpid(), signal.SIGUSR1)
         v = ch.recv()
         assert v is signal.Signals.SIGUSR1
     finally:
         gsignal.stop(ch)
+    assert gonet.runtime.stats()["io_waiters"] == waiters
 
 
 def test_every_notified_channel_gets_a_copy_and_a_full_one_misses_it() -> None:
@@ -398,6 +426,7 @@ def test_forked_child_gets_its_own_signal_pipe() -> None:
         if pid == 0:
             gonet.sleep(0.001)  # the child's scheduler, and with it the child's pipe
             own = sigq.fd >= 0 and os.fstat(sigq.fd).st_ino != parent_pipe
+            own = own and signal.set_wakeup_fd(sigq.wfd, warn_on_full_buffer=False) == sigq.wfd
             os.kill(os.getpid(), signal.SIGUSR1)
             print("child", own, ch.recv().name, flush=True)
             os._exit(0)
@@ -440,3 +469,28 @@ def test_a_wakeup_fd_set_by_the_program_is_kept_with_a_warning() -> None:
     assert re.fullmatch(
         f"True\n1 RuntimeWarning gonet: a signal wakeup fd \\({fd}\\) was already set, "
         "e.g. by an asyncio event loop\nnotify still works: SIGUSR1\n", r.stdout), r
+
+
+def test_a_signal_reaches_main_while_other_goroutines_keep_the_cpu() -> None:
+    # The hub polls the network between rounds of a busy run queue only while something waits
+    # on it: a notified signal must count, or main would wait for the run queue to empty.
+    ch: gonet.Chan[Any] = gonet.Chan(1)
+    stop_spin: list[bool] = []
+    spins: list[int] = [0]
+
+    def spinner() -> None:
+        while not stop_spin and spins[0] < 200_000:
+            spins[0] += 1
+            gonet.gosched()
+
+    gsignal.notify(ch, signal.SIGUSR1)
+    try:
+        gonet.go(spinner)
+        gonet.gosched()  # the spinner is running
+        os.kill(os.getpid(), signal.SIGUSR1)
+        assert ch.recv() is signal.SIGUSR1
+        assert spins[0] < 200_000, "the signal was relayed only once the spinner gave up"
+        stop_spin.append(True)
+    finally:
+        gsignal.stop(ch)
+    _until(lambda: spins[0] >= 200_000 or gonet.num_goroutine() == 2)

@@ -12,8 +12,9 @@
 # Python installs signal handlers only in the main thread, so notify, stop, ignore, reset and
 # notify_context raise ValueError in any other thread (a goroutine of another thread included).
 # The channel itself may be received from anywhere. While any channel is notified, the main
-# thread's scheduler counts as expecting an outside wake-up: a program waiting only for a signal
-# is not a deadlock (Go reports none either).
+# thread's scheduler counts the signal pipe as an I/O waiter: a program waiting only for a
+# signal is not a deadlock (Go reports none either), and busy goroutines cannot hold a signal
+# back (the hub polls between their rounds).
 #
 # Invariants:
 # - _handlers maps each notified channel to the set of signal numbers it wants; _refs counts the

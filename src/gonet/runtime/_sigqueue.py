@@ -62,9 +62,9 @@ class SigQueue:
         self.flagged = bytearray(_NSIG + 1)
         # gonet.signal's dispatcher: called on the hub with each pending signal number.
         self.process: Callable[[int], None] | None = None
-        self.active = False  # some channel is notified: keep the deadlock detector quiet
+        self.active = False  # some channel is notified: the pipe counts as an I/O waiter
         self.sched: weakref.ref[Any] | None = None  # the scheduler attached to the pipe
-        self.bumped: weakref.ref[Any] | None = None  # the scheduler whose external we raised
+        self.bumped: weakref.ref[Any] | None = None  # the scheduler whose io_waiters we raised
 
     # -- the pipe -----------------------------------------------------------------------------
 
@@ -168,11 +168,14 @@ class SigQueue:
             s = ref() if ref is not None else None
             self.bumped = None
             if s is not None:
-                s.external -= 1
+                s.io_waiters -= 1
 
     def _bump(self, s: Any) -> None:
-        # A program waiting only for a signal is not deadlocked (Go reports nothing either).
-        s.external += 1
+        # The pipe counts as one I/O waiter: a program waiting only for a signal is not
+        # deadlocked (Go reports nothing either), and the hub (and the watchdog's poll
+        # guarantee) polls between rounds of a busy run queue, so a signal is relayed even
+        # while other goroutines keep the CPU.
+        s.io_waiters += 1
         self.bumped = weakref.ref(s)
 
 
