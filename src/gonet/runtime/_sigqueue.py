@@ -65,13 +65,17 @@ class SigQueue:
         self.active = False  # some channel is notified: the pipe counts as an I/O waiter
         self.sched: weakref.ref[Any] | None = None  # the scheduler attached to the pipe
         self.bumped: weakref.ref[Any] | None = None  # the scheduler whose io_waiters we raised
+        self.poller: Any = None  # the poller the pipe is registered with, and the fd number
+        self.registered = -1
 
     # -- the pipe -----------------------------------------------------------------------------
 
     def open(self) -> None:
         """Create the pipe and make it the wakeup fd, unless one is in place. Main thread only."""
-        if self.fd >= 0 and self.pid == os.getpid():
-            return
+        if self.fd >= 0:
+            if self.pid == os.getpid():
+                return
+            self._forget_inherited()  # a forked child got here before after_fork_in_child
         r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         try:
             old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
@@ -93,18 +97,19 @@ class SigQueue:
                 RuntimeWarning, stacklevel=2)
 
     def attach(self, s: Any) -> None:
-        """Register the pipe with s, the main thread's new scheduler."""
+        """Register the pipe with s, a scheduler of the main thread. Idempotent."""
         self.open()
+        if s.sigq is self and self.poller is s.poller and self.registered == self.fd:
+            return
         s.poller.open(self.fd)
+        self.poller, self.registered = s.poller, self.fd
         s.sigq = self
         self.sched = weakref.ref(s)
         if self.active:
             self._bump(s)
 
-    def after_fork_in_child(self) -> None:
+    def _forget_inherited(self) -> None:
         # Never read or unregister the parent's pipe: epoll instances and pipes are shared.
-        if self.fd < 0:
-            return
         if self.foreign < 0 and is_main_thread():
             signal.set_wakeup_fd(-1)  # the parent's pipe: the child's own replaces it
         for fd in (self.fd, self.wfd):
@@ -112,10 +117,16 @@ class SigQueue:
                 os.close(fd)
             except OSError:
                 pass
-        self.fd = self.wfd = -1
-        self.pending.clear()
+        self.fd = self.wfd = self.registered = -1
+        self.poller = None
+        self.pending.clear()  # the parent's signals, not the child's
         self.flagged[:] = bytes(len(self.flagged))
         self.sched = self.bumped = None
+
+    def after_fork_in_child(self) -> None:
+        if self.fd < 0 or self.pid == os.getpid():
+            return  # no pipe, or the child's scheduler already made the child's own
+        self._forget_inherited()
         s = getattr(_proc._tls, "sched", None)
         if s is not None and not s.closed and is_main_thread():
             self.attach(s)  # the child's scheduler already exists: give it the new pipe
@@ -175,6 +186,12 @@ class SigQueue:
         # deadlocked (Go reports nothing either), and the hub (and the watchdog's poll
         # guarantee) polls between rounds of a busy run queue, so a signal is relayed even
         # while other goroutines keep the CPU.
+        ref = self.bumped
+        old = ref() if ref is not None else None
+        if old is s:
+            return
+        if old is not None:
+            old.io_waiters -= 1  # a newer scheduler of the main thread takes over the pipe
         s.io_waiters += 1
         self.bumped = weakref.ref(s)
 
