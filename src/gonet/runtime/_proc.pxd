@@ -45,7 +45,6 @@ cdef class Scheduler:
     cdef public long runnext_streak
     cdef public object shuffle
     cdef public object autojump
-    cdef public object sigq
     cdef public long n_created
     cdef public long n_peak
     cdef public long n_parks
@@ -54,6 +53,7 @@ cdef class Scheduler:
     cdef public long n_wakeups
     cdef public long n_deadlocks
     cdef public dict _parks_by
+    cdef public object sigq
     cdef object __weakref__
 
     cpdef G go(self, object fn, tuple args, dict kwargs)

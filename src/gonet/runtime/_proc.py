@@ -135,10 +135,11 @@ class Scheduler:
     __slots__ = (
         "thread_ident", "runq", "timers", "poller", "pds", "io_waiters", "external", "inbox",
         "inbox_lock", "wake_pending", "gfree", "gs", "ticks", "clock", "now", "main", "cur",
-        "hub", "closed", "runnext", "runnext_streak", "shuffle", "autojump", "sigq",
+        "hub", "closed", "runnext", "runnext_streak", "shuffle", "autojump",
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
         "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
         "_parks_by",
+        "sigq",  # the signal pipe (runtime/_sigqueue.py), on the main thread's scheduler only
         "__weakref__",
     )
 
