@@ -24,6 +24,8 @@
 #   signals only there); each main-thread scheduler registers its read end once.
 # - After fork the child closes the inherited pipe and makes its own (a child reading the
 #   parent's pipe would steal the parent's signals); the parent is untouched.
+# - While gonet.signal has a channel notified, the main thread's scheduler counts the pipe as
+#   one I/O waiter (never more): no deadlock is declared, and a busy run queue still polls.
 # - `_handler` touches only a bytearray, a deque and os.write: it may interrupt any code,
 #   including the hub and a channel operation, without meeting a lock or a half-made update.
 from __future__ import annotations
