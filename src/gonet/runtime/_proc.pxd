@@ -53,6 +53,7 @@ cdef class Scheduler:
     cdef public long n_wakeups
     cdef public long n_deadlocks
     cdef public dict _parks_by
+    cdef public object sigq
     cdef object __weakref__
 
     cpdef G go(self, object fn, tuple args, dict kwargs)

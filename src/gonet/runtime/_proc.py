@@ -138,6 +138,7 @@ class Scheduler:
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
         "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
         "_parks_by",
+        "sigq",  # the signal pipe (runtime/_sigqueue.py), on the main thread's scheduler only
         "__weakref__",
     )
 
@@ -163,6 +164,8 @@ class Scheduler:
         # of sleeping when no goroutine can run (trio's autojump clock).
         self.shuffle: Callable[[deque[G]], None] | None = None
         self.autojump: Callable[[float], None] | None = None
+        # The signal pipe (runtime/_sigqueue.py), on the main thread's scheduler only.
+        self.sigq: Any = None
         self._parks_by: dict[str, int] = {}  # every reason but IO_WAIT, the hot one
         self.closed = False
         self.n_created = 1
@@ -458,6 +461,8 @@ class Scheduler:
             if pd is None:
                 if fd == self.poller.wakefd:
                     self.poller.drain_wakeup()
+                elif self.sigq is not None and fd == self.sigq.fd:
+                    self.sigq.drain()  # a signal arrived: what its handler readied runs next
                 continue
             if ev & EV_HUP:
                 pd.trust = False

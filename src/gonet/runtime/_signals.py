@@ -21,6 +21,7 @@ import threading
 from types import FrameType
 from typing import Any
 
+from gonet.runtime import _sigqueue  # noqa: F401 - hooks the signal pipe into new schedulers
 from gonet.runtime._sysmon import settings
 
 __all__ = ["set_sigquit", "sigquit_mode", "install_default"]
