@@ -63,7 +63,7 @@ class optional_build_ext(build_ext):
         say(f"compiling {len(self.extensions)} hot modules with Cython and the C compiler "
             f"(about a minute; GONET_PURE_PYTHON=1 skips it)")
         try:
-            self.extensions[:] = cythonize(
+            generated = cythonize(
                 self.extensions,
                 include_path=[os.path.join(HERE, "src")],
                 quiet=True,
@@ -75,6 +75,11 @@ class optional_build_ext(build_ext):
                     "always_allow_keywords": True,
                 },
             )
+            # Keep setuptools' own Extension objects (finalize_options prepared them): only
+            # their sources change, from .py to the generated .c.
+            sources = {e.name: e.sources for e in generated}
+            for ext in self.extensions:
+                ext.sources = sources[ext.name]
             super().run()
         except COMPILE_ERRORS as e:
             self._fall_back(f"compiling failed ({short(e)})")
