@@ -13,7 +13,7 @@ from _core_util import SUB_ENV
 
 import gonet
 from gonet import _demo, net
-from gonet.errors import ErrClosed, OpError, op_error
+from gonet.errors import DeadlineExceededError, ErrClosed, OpError, op_error
 
 
 def _demo_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -129,6 +129,13 @@ def test_the_backoff_stops_doubling_at_one_second(
     delays = [r.getMessage().rsplit("retrying in ", 1)[1] for r in caplog.records]
     assert delays == ["5 ms", "10 ms", "20 ms", "40 ms", "80 ms", "160 ms", "320 ms", "640 ms",
                       "1000 ms", "1000 ms"]
+
+
+def test_an_expired_deadline_is_not_retried(caplog: pytest.LogCaptureFixture) -> None:
+    err = op_error("accept", "tcp", None, None, DeadlineExceededError(), "accept")
+    with pytest.raises(DeadlineExceededError, match="accept tcp: i/o timeout"):
+        _demo._serve(_Listener([err]), [0])  # type: ignore[arg-type]
+    assert caplog.records == []
 
 
 def test_a_permanent_accept_error_ends_the_loop() -> None:

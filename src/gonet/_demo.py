@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -81,10 +82,11 @@ def _process(conn: net.Conn, served: list[int]) -> None:
     served[0] += 1
 
 
-def _temporary(e: OSError) -> bool:
-    # Go: net.Error.Temporary, which OpError answers for its cause; other errors are permanent.
+def _retry(e: OSError) -> bool:
+    # Go: net.Error.Temporary, which OpError answers for its cause; errors without it are
+    # permanent. An expired deadline stays expired, so a timeout is never retried.
     temporary = getattr(e, "temporary", None)
-    return callable(temporary) and bool(temporary())
+    return callable(temporary) and not isinstance(e, TimeoutError) and bool(temporary())
 
 
 def _serve(ln: net.Listener, served: list[int]) -> None:
@@ -96,7 +98,7 @@ def _serve(ln: net.Listener, served: list[int]) -> None:
         except net.ErrClosed:
             return
         except OSError as e:
-            if not _temporary(e):
+            if not _retry(e):
                 raise
             delay = min(delay * 2, MAX_ACCEPT_DELAY) if delay else MIN_ACCEPT_DELAY
             log.warning("gonet demo: accept error: %s; retrying in %g ms", e, delay * 1e3)
@@ -109,8 +111,13 @@ def _serve(ln: net.Listener, served: list[int]) -> None:
 def _run_clients(addr: str, clients: int, seconds: float) -> dict[str, Any]:
     """Run the client process to completion and return its JSON report."""
     argv = [sys.executable, "-m", "gonet._demo", addr, str(clients), repr(seconds)]
+    # The child imports this very gonet, wherever it was found (an install, a source tree).
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [here, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]))
     r: subprocess.CompletedProcess[str] = run_in_thread(
-        subprocess.run, argv, capture_output=True, text=True, timeout=seconds + CLIENT_GRACE)
+        subprocess.run, argv, capture_output=True, text=True, env=env,
+        timeout=seconds + CLIENT_GRACE)
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
         raise RuntimeError(f"the client process failed: {last}")
