@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import subprocess
 import sys
 from typing import Any
@@ -31,13 +32,16 @@ def test_the_demo_reports_what_it_measured() -> None:
     assert head.endswith(", 20 client goroutines in a second process, 0.5 s")
     lines = {ln.split(":", 1)[0].strip(): ln.split(":", 1)[1].strip() for ln in rest}
     assert list(lines) == ["measured", "connections served", "requests/s", "latency p50 / p99",
-                           "client errors", "peak goroutines", "netpoller", "scheduler"]
+                           "client errors", "server CPU", "peak goroutines", "netpoller",
+                           "scheduler"]
     assert lines["measured"] == ("one new TCP connection per request (connect, write, read the "
                                  "reply, close); for long-lived connections run "
                                  "`python -m benchmarks`")
     assert int(lines["connections served"].replace(",", "")) > 0
     assert int(lines["requests/s"].replace(",", "")) > 0
     assert lines["client errors"] == "0"
+    assert re.fullmatch(r"\d+\.\d\d s \(\d+% of one core\), [\d,]+ connections per CPU-second",
+                        lines["server CPU"]), lines["server CPU"]
     assert "epoll_wait calls" in lines["netpoller"]
 
 
@@ -47,6 +51,7 @@ def test_the_clients_run_in_another_process() -> None:
     created = gonet.runtime.stats()["goroutines_created"] - before
     assert res.errors == 0 and res.requests > 0
     assert res.served == res.requests
+    assert res.server_cpu > 0
     # Here: the accept loop and one handler per connection, and not one client goroutine.
     assert created == 1 + res.served
 
