@@ -190,6 +190,11 @@ def main(argv: list[str]) -> int:
     servers, envs, mach = prepare(args, notes, log_dir)
     _preflight(notes)
     runs = sweep(args, servers, envs, log_dir)
+    # Every network run must have warmed its server first (netrun.warm_up): a cold server can
+    # be several times slower than any real one (docs/benchmarks.md), so refuse to report it.
+    for r in runs:
+        if r.get("ok") and SCENARIOS[r["scenario"]].kind != "spawn" and not r.get("warmed"):
+            r["ok"], r["error"] = False, "the server was not warmed before it was measured"
     failed = [r for r in runs if not r.get("ok")]
     notes += [f"{r['scenario']}/{r['server']} failed: {r.get('error')}" for r in failed]
     notes += _noise_notes(runs)

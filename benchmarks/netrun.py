@@ -1,8 +1,15 @@
 # netrun.py - measure one server under one network scenario (fresh server per run).
+#
+# Every server is warmed before it is measured: one connection opened, one echo, closed from both
+# sides. A server that has never seen a connection close can run in a state no long-running
+# server is ever in (asyncio's Protocol transport: glibc's mmap threshold still at 128 KiB, so
+# every 256 KiB read buffer costs mmap + munmap; see docs/benchmarks.md, "Warm-up"). run_net is
+# the only way the suite measures a server, so no peer escapes the warm-up.
 """Run the C load generator against a freshly started, pinned echo server."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +22,35 @@ PORT_TIMEOUT_S = 30.0
 # Time for the server to finish bookkeeping for the held conns before RSS is read.
 IDLE_SETTLE_S = 0.5
 IDLE_SETUP_TIMEOUT_S = 120.0
+WARM_TIMEOUT_S = 30.0
+WARM_MESSAGE = b"warm-up " * 8  # 64 B, the size of the small-message scenarios
+
+
+def warm_up(port: int, host: str = HOST) -> None:
+    """Open one connection to the echo server, echo one message, and close it from both sides.
+
+    The client half-closes after the echo; the server must read EOF and close its side, which
+    the client sees as EOF: that read at EOF, and the close after it, are what a fresh server
+    has not yet done.
+
+    Raises:
+        RuntimeError: the server did not echo the message or did not close after EOF.
+        OSError: connecting or talking to it failed (including a timeout).
+    """
+    with socket.create_connection((host, port), timeout=WARM_TIMEOUT_S) as sock:
+        sock.sendall(WARM_MESSAGE)
+        got = b""
+        while len(got) < len(WARM_MESSAGE):
+            chunk = sock.recv(len(WARM_MESSAGE) - len(got))
+            if not chunk:
+                break
+            got += chunk
+        if got != WARM_MESSAGE:
+            raise RuntimeError(f"warm-up: the server echoed {got!r}, not {WARM_MESSAGE!r}")
+        sock.shutdown(socket.SHUT_WR)
+        rest = sock.recv(1)
+        if rest:
+            raise RuntimeError(f"warm-up: the server sent {rest!r} after the echo instead of closing")
 
 
 def run_net(scenario: Scenario, server: str, argv: list[str], env: dict[str, str],
@@ -27,6 +63,8 @@ def run_net(scenario: Scenario, server: str, argv: list[str], env: dict[str, str
         reader = procs.LineReader(srv)
         try:
             port = int(reader.readline(PORT_TIMEOUT_S))
+            warm_up(port)
+            result["warmed"] = True
             if scenario.kind == "idle":
                 result.update(_drive_idle(scenario, srv.pid, port, log))
             else:

@@ -154,7 +154,8 @@ def markdown(meta: dict[str, Any], table: dict[str, dict[str, dict[str, Any]]],
         f"Python {m['python']} · pinning: {m['pinning']}  ",
         f"Versions: {v}  ",
         f"Builds: {m.get('gonet_builds', '')}  ",
-        f"Per run: {meta['duration']:g} s measured after {meta['warmup']:g} s warm-up · "
+        f"Per run: one connection opened, echoed and closed, then {meta['duration']:g} s measured "
+        f"after {meta['warmup']:g} s warm-up · "
         f"rounds: {meta['rounds']} (median shown) · servers interleaved per scenario, restarted per run",
         "", "## Summary: gonet / peer",
         "", "Each cell is gonet's number divided by the peer's from this invocation: above 1 favours "

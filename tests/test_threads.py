@@ -115,8 +115,9 @@ def test_run_in_thread_deadline_stops_waiting() -> None:
     gate.set()  # the call itself still finishes on its thread
 
 
-def test_the_pool_is_bounded() -> None:
-    pool = _threadpool.pool
+def test_the_pool_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = _threadpool.ThreadPool(4)
+    monkeypatch.setattr(_threadpool, "pool", pool)
     n = pool.max_workers + 3
     lock = threading.Lock()
     active = 0

@@ -17,4 +17,16 @@ __all__ = [
     "Chan", "Case", "select", "SelectResult", "DEFAULT", "nil_chan",
     "DeadlockError", "PanicError", "ClosedChannelError", "NilChannelError",
 ]
-__version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> str:
+    # __version__ comes from the installed package's metadata (pyproject.toml is the one place
+    # it is written), read on first use so that importing gonet does not load importlib.metadata.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("gonet")
+        except PackageNotFoundError:  # a source tree on sys.path, never installed
+            return "0+unknown"
+    raise AttributeError(f"module 'gonet' has no attribute {name!r}")

@@ -14,8 +14,9 @@
 #
 # The choice is all or nothing: compiled modules use each other's types directly (the FD knows
 # the C layout of PollDesc), so one pure module among compiled ones would be binary-incompatible.
-# It is made with one meta-path finder that only answers for the module names in ACCELERATED,
-# and only by pointing at the .py file beside it; everything else is untouched.
+# It is made with one meta-path finder that only answers for the module names in ACCELERATED
+# (listed in gonet._accel_modules, which setup.py reads too), and only by pointing at the .py
+# file beside it; everything else is untouched.
 #
 # Invariants: installed at most once, when gonet/__init__.py imports this module (its first
 # import), so before any accelerated module loads;
@@ -30,18 +31,9 @@ import warnings
 from types import ModuleType
 from typing import Any
 
-__all__ = ["ACCELERATED", "pure_python_requested", "compiled", "install"]
+from gonet._accel_modules import ACCELERATED
 
-# Not gonet._chan / gonet.sync: their thread-mode switch finds in-flight operations by their
-# Python frames, which compiled functions do not have.
-ACCELERATED = (
-    "gonet.runtime._time",
-    "gonet.runtime._proc",
-    "gonet.runtime._netpoll",
-    "gonet._poll._fd_mutex",
-    "gonet._poll._fd_unix",
-    "gonet.net._net",
-)
+__all__ = ["ACCELERATED", "pure_python_requested", "compiled", "install"]
 
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _IN_SOURCE_TREE = os.path.exists(os.path.join(_PKG_DIR, os.pardir, os.pardir, "setup.py"))

@@ -20,7 +20,8 @@ from typing import Any
 from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
 from gonet.net._ctx import Abort, context_deadline, link_context
 from gonet.net._ipsock import parse_ip
-from gonet.runtime import current, now, run_in_thread
+from gonet.runtime import current, now
+from gonet.runtime._threadpool import lookup_pool
 
 __all__ = [
     "Resolver", "default_resolver", "lookup_host", "lookup_ip", "lookup_port", "lookup_addr",
@@ -113,7 +114,7 @@ class Resolver:
             stop = abort.on_cancel(interrupt)
         try:
             parked[0] = True
-            return run_in_thread(fn, *args, deadline=deadline)
+            return lookup_pool.run(fn, *args, deadline=deadline)
         except DeadlineExceededError:
             raise DNSTimeoutError("i/o timeout", name, is_timeout=True) from None
         except _Aborted:
