@@ -97,6 +97,12 @@ def _live(q: Any) -> bool:
     return False
 
 
+def _not_a_case(c: Any) -> TypeError:
+    """Explain a select argument that is not a case (the common slip: passing the channel)."""
+    kind = "a Chan" if hasattr(c, "recv_case") else type(c).__name__
+    return TypeError(f"select takes cases such as ch.recv_case() or ch.send_case(v), not {kind}")
+
+
 @_critical
 def select(*cases: Case, default: bool = False) -> SelectResult:
     """Wait until one of the cases can proceed, perform it, and report which.
@@ -121,7 +127,10 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
     me = _get_ident()
     locks: list[LockType] | None = None
     for c in cases:
-        ch = c.chan
+        try:
+            ch = c.chan
+        except AttributeError:
+            raise _not_a_case(c) from None
         if ch._owner != me and not ch._nil:
             locks = _lock_all(cases, me)
             break

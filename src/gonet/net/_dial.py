@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import errno
 import socket
-from typing import Any
+from typing import Any, Literal, overload
 
 from gonet.errors import AddrError, DeadlineExceededError, op_error
-from gonet.net._ctx import Abort, context_deadline, link_context
+from gonet.net._ctx import Abort, context_deadline, link_context, map_err
 from gonet.net._ipsock import TCPAddr, UDPAddr, addr_sockaddr, ip_sockaddr, is_ipv4, partition
 from gonet.net._listen import check_network
 from gonet.net._lookup import Resolver
@@ -104,6 +104,18 @@ class Dialer:
 
     # -- the entry point -------------------------------------------------------------------------
 
+    @overload
+    def dial(self, network: Literal["tcp", "tcp4", "tcp6"], address: str,
+             ctx: Any = None) -> TCPConn: ...
+    @overload
+    def dial(self, network: Literal["udp", "udp4", "udp6"], address: str,
+             ctx: Any = None) -> UDPConn: ...
+    @overload
+    def dial(self, network: Literal["unix", "unixgram", "unixpacket"], address: str,
+             ctx: Any = None) -> UnixConn: ...
+    @overload
+    def dial(self, network: str, address: str, ctx: Any = None) -> Conn: ...
+
     def dial(self, network: str, address: str, ctx: Any = None) -> Conn:
         """Connect to address on network.
 
@@ -119,15 +131,15 @@ class Dialer:
         Raises:
             OpError: e.g. "dial tcp 127.0.0.1:1: connect: connection refused" (also a
                 ConnectionRefusedError), "dial tcp 10.0.0.1:80: i/o timeout" (a
-                TimeoutError); after a context ended, also an instance of ctx.err()'s class.
+                TimeoutError); after a context ended, also an instance of ctx.err()'s class,
+                in Go's words: "dial tcp 10.0.0.1:80: operation was canceled" (Canceled),
+                "dial tcp 10.0.0.1:80: i/o timeout" (DeadlineExceeded).
 
         Go: Dialer.DialContext.
         """
         check_network("dial", network, address)
         if address == "":
             raise op_error("dial", network, None, None, AddrError("missing address"))
-        if ctx is not None and ctx.err() is not None:
-            raise op_error("dial", network, None, None, ctx.err())
         deadline = self._deadline(ctx)
         abort = Abort()
         stop = link_context(ctx, abort)
@@ -142,7 +154,7 @@ class Dialer:
             # abort (a write deadline in the past), so undo it and report the context's error.
             raddr = conn.remote_addr()
             conn.close()
-            raise op_error("dial", network, None, raddr, ctx.err())
+            raise op_error("dial", network, None, raddr, map_err(ctx.err()))
         return conn
 
     def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> Conn:
@@ -156,8 +168,10 @@ class Dialer:
                     local = internet_addr_list("listen", network, self.local_addr, cls, deadline,
                                                abort, self.resolver)[0]
             except Exception as e:
-                raise op_error("dial", network, None, None,
-                               abort.err if abort.err is not None else e) from e
+                # The lookup's own wording of the abort ("lookup x: operation was canceled")
+                # names the host; any other failure after an abort is the abort's doing.
+                cause = e if abort.err is None or isinstance(e, type(abort.err)) else abort.err
+                raise op_error("dial", network, None, None, cause) from e
             if local is not None and local.ip not in ("", "0.0.0.0", "::"):
                 # Only remote addresses of the local address's family can be reached from it.
                 addrs = [a for a in addrs if is_ipv4(a) == is_ipv4(local)]
@@ -360,6 +374,23 @@ class _Race:
             self.sched.park("select", self)
         finally:
             self.parked = False
+
+
+@overload
+def dial(network: Literal["tcp", "tcp4", "tcp6"], address: str, timeout: float | None = None, *,
+         deadline: float | None = None, local_addr: str | None = None,
+         ctx: Any = None) -> TCPConn: ...
+@overload
+def dial(network: Literal["udp", "udp4", "udp6"], address: str, timeout: float | None = None, *,
+         deadline: float | None = None, local_addr: str | None = None,
+         ctx: Any = None) -> UDPConn: ...
+@overload
+def dial(network: Literal["unix", "unixgram", "unixpacket"], address: str,
+         timeout: float | None = None, *, deadline: float | None = None,
+         local_addr: str | None = None, ctx: Any = None) -> UnixConn: ...
+@overload
+def dial(network: str, address: str, timeout: float | None = None, *,
+         deadline: float | None = None, local_addr: str | None = None, ctx: Any = None) -> Conn: ...
 
 
 def dial(network: str, address: str, timeout: float | None = None, *,

@@ -10,14 +10,23 @@
 # result is never staler than what it returns.
 #
 # Errors are DNSError with Go's texts: "lookup x: no such host" (is_not_found), "lookup x: i/o
-# timeout" (is_timeout, and also a TimeoutError); a cancelled context raises its own err().
+# timeout" (is_timeout, and also a TimeoutError); a cancelled context raises its own err()'s
+# class in Go's words ("lookup x: operation was canceled").
 from __future__ import annotations
 
 import socket
 from collections.abc import Callable
 from typing import Any
 
-from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
+from gonet.errors import (
+    AddrError,
+    Canceled,
+    DeadlineExceeded,
+    DeadlineExceededError,
+    DNSError,
+    DNSTimeoutError,
+    UnknownNetworkError,
+)
 from gonet.net._ctx import Abort, context_deadline, link_context
 from gonet.net._ipsock import parse_ip
 from gonet.runtime import current, now, run_in_thread
@@ -35,6 +44,14 @@ _NOT_FOUND = {getattr(socket, n) for n in ("EAI_NONAME", "EAI_NODATA") if hasatt
 
 class _Aborted(Exception):
     """Delivered into a goroutine parked on the thread pool when its Abort fires."""
+
+
+def _aborted(err: BaseException, name: str) -> BaseException:
+    """Word a context's end as a lookup reports it ("lookup x: operation was canceled"), same
+    class; any other abort error passes as it is. Go: DNSError{Err: mapErr(ctx.Err())}."""
+    if isinstance(err, (Canceled, DeadlineExceeded)):
+        return type(err)(f"lookup {name}: {err}")
+    return err
 
 
 def _earliest(*ds: float | None) -> float | None:
@@ -99,7 +116,7 @@ class Resolver:
                   deadline: float | None, abort: Abort | None) -> Any:
         """Run fn(*args) on the pool; map a timeout to DNSError and an abort to its error."""
         if abort is not None and abort.err is not None:
-            raise abort.err
+            raise _aborted(abort.err, name)
         stop = None
         parked = [False]
         if abort is not None:
@@ -118,7 +135,7 @@ class Resolver:
             raise DNSTimeoutError("i/o timeout", name, is_timeout=True) from None
         except _Aborted:
             assert abort is not None and abort.err is not None
-            raise abort.err from None
+            raise _aborted(abort.err, name) from None
         finally:
             parked[0] = False
             if stop is not None:
@@ -161,7 +178,8 @@ class Resolver:
             if e.errno in _NOT_FOUND:
                 raise DNSError("no such host", host, is_not_found=True) from None
             text = str(e.strerror or e)
-            raise DNSError(text[:1].lower() + text[1:], host) from None
+            raise DNSError(text[:1].lower() + text[1:], host,
+                           is_temporary=e.errno == socket.EAI_AGAIN) from None
         except (UnicodeError, ValueError):  # not encodable as a domain name (idna)
             raise DNSError("no such host", host, is_not_found=True) from None
         out: list[tuple[int, str, str]] = []
