@@ -126,14 +126,17 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
         _block_forever(SELECT_NO_CASES)
     me = _get_ident()
     locks: list[LockType] | None = None
-    for c in cases:
-        try:
+    try:
+        for c in cases:
             ch = c.chan
-        except AttributeError:
-            raise _not_a_case(c) from None
-        if ch._owner != me and not ch._nil:
-            locks = _lock_all(cases, me)
-            break
+            if ch._owner != me and not ch._nil:
+                locks = _lock_all(cases, me)
+                break
+    except AttributeError:
+        bad = [c for c in cases if not isinstance(c, Case)]
+        if bad:
+            raise _not_a_case(bad[0]) from None
+        raise
     try:
         # Pass 1: the ready cases.
         ready = None
