@@ -3,8 +3,8 @@
 #
 # Turns (network, address) into a bound socket: validate the network, resolve the address (IPv4
 # first, as Go), create a non-blocking close-on-exec socket, then bind (+listen for streams) and
-# register it with the netpoller. A wildcard "tcp"/"udp" address is one dual-stack IPv6 socket
-# when the host has IPv6. Every failure leaves as one OpError("listen", ...) and closes whatever
+# register it with the netpoller. A wildcard "tcp"/"udp" address ("", "0.0.0.0", "::") is one
+# dual-stack IPv6 socket when the host can map IPv4 into IPv6 (Go's favoriteAddrFamily). Every failure leaves as one OpError("listen", ...) and closes whatever
 # socket was half made.
 from __future__ import annotations
 
@@ -66,8 +66,9 @@ def listen(network: str, address: str, *, backlog: int | None = None,
 
     Args:
         network: the network name.
-        address: "host:port" (":0" picks a free port; an empty host listens on every address,
-            dual-stack for "tcp"), or a socket path for Unix ("@name": abstract).
+        address: "host:port" (":0" picks a free port; an empty host, "0.0.0.0" or "[::]"
+            listens on every address, IPv4 and IPv6 alike for "tcp"), or a socket path for
+            Unix ("@name": abstract).
         backlog: listen queue length; default the kernel's somaxconn.
         keep_alive: keep-alive period for accepted TCP conns in seconds; negative disables.
 

@@ -6,8 +6,12 @@
 # getsockname per accepted connection would cost a syscall on the churn path) but are pinned
 # before the fd is closed, so error messages after close still name both ends.
 #
+# Iterating a Listener is net/http's accept loop: temporary errors (EMFILE, ...) are logged and
+# retried after a doubling delay, so no server loop dies when descriptors run out for a while.
+#
 # Invariants:
-# - Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them.
+# - Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them;
+#   a misused argument (read(100)) is explained only after the call failed.
 # - The pollDesc (kept by the scheduler's fd table) refers to its conn or listener only weakly
 #   (pd.info, for goroutine dumps), so a conn nobody references is collected and its FD's
 #   finalizer closes the socket, as Go's netFD finalizer does.
