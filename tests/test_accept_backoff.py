@@ -7,11 +7,14 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
 import gonet
 from gonet import net
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 # Run in the child: exhaust descriptors after the client connected, so the server's accept
 # fails with EMFILE while a connection waits in the backlog; count the logged retries.
@@ -150,6 +153,31 @@ def test_debug_page_keeps_serving_after_emfile() -> None:
     lines = p.stdout.splitlines()
     assert lines[-1] == "HTTP/1.1 200 OK"
     assert len(retry_delays(p.stdout, r"127\.0\.0\.1:\d+")) >= 2
+
+
+@pytest.mark.parametrize("example,reply", [("echo_server", b"ping\n"),
+                                           ("chat_server", b"welcome, ping (1 online)\n")])
+def test_example_servers_keep_serving_after_emfile(example: str, reply: bytes) -> None:
+    p = run_child(f'''
+        sys.path.insert(0, {str(EXAMPLES)!r})
+        import {example} as ex
+        ln = net.listen("tcp", "127.0.0.1:0")
+        c = net.dial("tcp", str(ln.addr()))
+        spare = exhaust()
+        wg = gonet.sync.WaitGroup()
+        wg.go(ex.serve, ln)
+        wait_for_retries(2)
+        for fd in spare:
+            os.close(fd)
+        c.write(b"ping\\n")
+        print("got", c.recv(100), flush=True)
+        c.close()
+        ln.close()
+        wg.wait()
+    ''')
+    assert p.returncode == 0, p.stderr
+    assert len(retry_delays(p.stdout, r"127\.0\.0\.1:\d+")) >= 2
+    assert p.stdout.splitlines()[-1] == f"got {reply!r}"
 
 
 def test_deadline_on_a_listener_ends_iteration_instead_of_retrying() -> None:
