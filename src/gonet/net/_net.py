@@ -40,8 +40,8 @@ from gonet.runtime import sleep
 if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _net.pxd, hence the alias
     from gonet._poll import FD as _FD
 
-__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "buffer_error", "ErrWriteToConnected", "byte_views",
-           "ConnInfo", "ListenerInfo"]
+__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "buffer_error", "ErrWriteToConnected",
+           "byte_views", "ConnInfo", "ListenerInfo"]
 
 
 class ListenerInfo:
