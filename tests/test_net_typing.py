@@ -30,7 +30,7 @@ def mypy(tmp: Path, snippet: str) -> subprocess.CompletedProcess[str]:
 def test_net_types_are_narrow(tmp_path: Path) -> None:
     r = mypy(tmp_path, '''
         from typing_extensions import assert_type
-        from gonet import net
+        from gonet import context, net
 
         ln = net.listen("tcp", "127.0.0.1:0")
         assert_type(ln, net.TCPListener)
@@ -48,6 +48,8 @@ def test_net_types_are_narrow(tmp_path: Path) -> None:
         assert_type(net.Dialer(timeout=1.0).dial("tcp4", "127.0.0.1:80"), net.TCPConn)
         assert_type(net.dial("udp", "127.0.0.1:53"), net.UDPConn)
         assert_type(net.dial("unix", "/tmp/s"), net.UnixConn)
+        ctx, cancel = context.with_timeout(context.background(), 5.0)
+        assert_type(net.Dialer().dial("tcp", "127.0.0.1:80", ctx), net.TCPConn)
 
         pc = net.listen_packet("udp", ":0")
         assert_type(pc, net.UDPConn)
@@ -75,10 +77,12 @@ def test_common_mistakes_are_type_errors(tmp_path: Path) -> None:
         conn = net.dial("tcp", "127.0.0.1:80")
         conn.read(100)
         conn.set_read_deadline("5")
+        net.dial("tcp", "127.0.0.1:80", ctx=5.0)
     ''')
     assert r.returncode == 1
-    lines = r.stdout.splitlines()
+    lines = [ln for ln in r.stdout.splitlines() if ": error: " in ln]  # notes follow overloads
     where = str(tmp_path / "snippet.py")
-    assert [ln.split(": ")[0:2] for ln in lines] == [[f"{where}:5", "error"], [f"{where}:6", "error"]]
+    assert [ln.split(": ")[0:2] for ln in lines] == [[f"{where}:{n}", "error"] for n in (5, 6, 7)]
     assert '"read" of "Conn" has incompatible type "int"' in lines[0]
     assert '"set_read_deadline" of "Conn" has incompatible type "str"' in lines[1]
+    assert 'No overload variant of "dial" matches argument types "str", "str", "float"' in lines[2]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import errno
 import socket
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gonet.errors import AddrError, DeadlineExceededError, op_error
 from gonet.net._ctx import Abort, context_deadline, link_context, map_err
@@ -34,6 +34,9 @@ from gonet.net._tcpsock import DEFAULT_KEEP_ALIVE, TCPConn, set_keep_alive_opts,
 from gonet.net._udpsock import UDPConn, udp_addr_of
 from gonet.net._unixsock import UNIX_TYPES, UnixAddr, UnixConn, unix_addr_of, unix_sockaddr
 from gonet.runtime import current, go, now
+
+if TYPE_CHECKING:  # a type only: net does not import gonet.context at run time (see _ctx.py)
+    from gonet.context import Context
 
 __all__ = ["Dialer", "dial", "DEFAULT_FALLBACK_DELAY"]
 
@@ -95,7 +98,7 @@ class Dialer:
             raise TypeError(f"resolver must be a net.Resolver, not {type(resolver).__name__}")
         self.resolver = resolver
 
-    def _deadline(self, ctx: Any) -> float | None:
+    def _deadline(self, ctx: Context | None) -> float | None:
         """The earliest of timeout, deadline and the context's deadline. Go: Dialer.deadline."""
         ds = [d for d in (self.deadline, context_deadline(ctx)) if d is not None]
         if self.timeout is not None:
@@ -106,17 +109,17 @@ class Dialer:
 
     @overload
     def dial(self, network: Literal["tcp", "tcp4", "tcp6"], address: str,
-             ctx: Any = None) -> TCPConn: ...
+             ctx: Context | None = None) -> TCPConn: ...
     @overload
     def dial(self, network: Literal["udp", "udp4", "udp6"], address: str,
-             ctx: Any = None) -> UDPConn: ...
+             ctx: Context | None = None) -> UDPConn: ...
     @overload
     def dial(self, network: Literal["unix", "unixgram", "unixpacket"], address: str,
-             ctx: Any = None) -> UnixConn: ...
+             ctx: Context | None = None) -> UnixConn: ...
     @overload
-    def dial(self, network: str, address: str, ctx: Any = None) -> Conn: ...
+    def dial(self, network: str, address: str, ctx: Context | None = None) -> Conn: ...
 
-    def dial(self, network: str, address: str, ctx: Any = None) -> Conn:
+    def dial(self, network: str, address: str, ctx: Context | None = None) -> Conn:
         """Connect to address on network.
 
         Args:
@@ -154,7 +157,9 @@ class Dialer:
             # abort (a write deadline in the past), so undo it and report the context's error.
             raddr = conn.remote_addr()
             conn.close()
-            raise op_error("dial", network, None, raddr, map_err(ctx.err()))
+            err = ctx.err() if ctx is not None else None
+            assert err is not None  # stop() failed only because the context has ended
+            raise op_error("dial", network, None, raddr, map_err(err))
         return conn
 
     def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> Conn:
@@ -379,22 +384,22 @@ class _Race:
 @overload
 def dial(network: Literal["tcp", "tcp4", "tcp6"], address: str, timeout: float | None = None, *,
          deadline: float | None = None, local_addr: str | None = None,
-         ctx: Any = None) -> TCPConn: ...
+         ctx: Context | None = None) -> TCPConn: ...
 @overload
 def dial(network: Literal["udp", "udp4", "udp6"], address: str, timeout: float | None = None, *,
          deadline: float | None = None, local_addr: str | None = None,
-         ctx: Any = None) -> UDPConn: ...
+         ctx: Context | None = None) -> UDPConn: ...
 @overload
 def dial(network: Literal["unix", "unixgram", "unixpacket"], address: str,
          timeout: float | None = None, *, deadline: float | None = None,
-         local_addr: str | None = None, ctx: Any = None) -> UnixConn: ...
+         local_addr: str | None = None, ctx: Context | None = None) -> UnixConn: ...
 @overload
 def dial(network: str, address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None, ctx: Any = None) -> Conn: ...
+         deadline: float | None = None, local_addr: str | None = None, ctx: Context | None = None) -> Conn: ...
 
 
 def dial(network: str, address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None, ctx: Any = None) -> Conn:
+         deadline: float | None = None, local_addr: str | None = None, ctx: Context | None = None) -> Conn:
     """Connect to address on network; see Dialer for the options. Go: net.Dial / DialTimeout.
 
     Args:
