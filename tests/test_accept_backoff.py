@@ -10,6 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from _core_util import SUB_ENV
 
 import gonet
 from gonet import net
@@ -56,7 +57,7 @@ def run_child(body: str) -> subprocess.CompletedProcess[str]:
     code = _PRELUDE + textwrap.dedent(body)
     # On the thread pool: the test body is a goroutine, and waiting must not stall its thread.
     return gonet.run_in_thread(subprocess.run, [sys.executable, "-c", code], capture_output=True,
-                               text=True, timeout=60)
+                               text=True, timeout=50, env=SUB_ENV)
 
 
 def retry_delays(out: str, addr_re: str) -> list[str]:
