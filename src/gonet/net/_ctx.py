@@ -24,7 +24,7 @@ from typing import Any
 
 from gonet.errors import Canceled, DeadlineExceeded
 
-__all__ = ["Abort", "link_context", "context_deadline", "map_err"]
+__all__ = ["Abort", "link_context", "context_deadline", "map_err", "lookup_err"]
 
 
 def map_err(err: BaseException) -> BaseException:
@@ -36,6 +36,14 @@ def map_err(err: BaseException) -> BaseException:
         return DeadlineExceeded("i/o timeout")
     if isinstance(err, Canceled):
         return Canceled("operation was canceled")
+    return err
+
+
+def lookup_err(err: BaseException, name: str) -> BaseException:
+    """Word a context's end as a lookup of name reports it ("lookup x: operation was canceled"),
+    same class; any other abort error passes as it is. Go: DNSError{Err: mapErr(ctx.Err())}."""
+    if isinstance(err, (Canceled, DeadlineExceeded)):
+        return type(err)(f"lookup {name}: {err}")
     return err
 
 

@@ -18,16 +18,8 @@ import socket
 from collections.abc import Callable
 from typing import Any
 
-from gonet.errors import (
-    AddrError,
-    Canceled,
-    DeadlineExceeded,
-    DeadlineExceededError,
-    DNSError,
-    DNSTimeoutError,
-    UnknownNetworkError,
-)
-from gonet.net._ctx import Abort, context_deadline, link_context
+from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
+from gonet.net._ctx import Abort, context_deadline, link_context, lookup_err
 from gonet.net._ipsock import parse_ip
 from gonet.runtime import current, now, run_in_thread
 
@@ -44,14 +36,6 @@ _NOT_FOUND = {getattr(socket, n) for n in ("EAI_NONAME", "EAI_NODATA") if hasatt
 
 class _Aborted(Exception):
     """Delivered into a goroutine parked on the thread pool when its Abort fires."""
-
-
-def _aborted(err: BaseException, name: str) -> BaseException:
-    """Word a context's end as a lookup reports it ("lookup x: operation was canceled"), same
-    class; any other abort error passes as it is. Go: DNSError{Err: mapErr(ctx.Err())}."""
-    if isinstance(err, (Canceled, DeadlineExceeded)):
-        return type(err)(f"lookup {name}: {err}")
-    return err
 
 
 def _earliest(*ds: float | None) -> float | None:
@@ -116,7 +100,7 @@ class Resolver:
                   deadline: float | None, abort: Abort | None) -> Any:
         """Run fn(*args) on the pool; map a timeout to DNSError and an abort to its error."""
         if abort is not None and abort.err is not None:
-            raise _aborted(abort.err, name)
+            raise lookup_err(abort.err, name)
         stop = None
         parked = [False]
         if abort is not None:
@@ -135,7 +119,7 @@ class Resolver:
             raise DNSTimeoutError("i/o timeout", name, is_timeout=True) from None
         except _Aborted:
             assert abort is not None and abort.err is not None
-            raise _aborted(abort.err, name) from None
+            raise lookup_err(abort.err, name) from None
         finally:
             parked[0] = False
             if stop is not None:
