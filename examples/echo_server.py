@@ -26,11 +26,7 @@ def echo(conn: net.Conn) -> None:
 
 def serve(ln: net.Listener) -> None:
     """Accept connections on ln until it is closed, echoing each in its own goroutine."""
-    while True:
-        try:
-            conn = ln.accept()
-        except net.ErrClosed:
-            return
+    for conn in ln:  # ends when ln is closed; waits out a temporary error such as EMFILE
         go(echo, conn)
 
 

@@ -23,8 +23,9 @@ def main(address: str = "127.0.0.1:9008") -> None:
     """Listen on address and serve each connection in its own goroutine."""
     ln = net.listen("tcp", address)  # socket + non-blocking + bind + listen + epoll register
     print(f"listening on {ln.addr()}", flush=True)
-    while True:
-        conn = ln.accept()  # parks until a client arrives
+    # Iterating accepts: it parks until a client arrives, and when the process is out of file
+    # descriptors (EMFILE) it waits and retries, as Go's net/http server does, instead of dying.
+    for conn in ln:
         go(process, conn)  # one goroutine per connection
 
 

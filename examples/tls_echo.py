@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     ctx.load_cert_chain(args.cert, args.key)
     ln = net.listen("tcp", args.address)
     print(f"tls echo on {ln.addr()}", flush=True)
-    for conn in ln:  # stops when the listener is closed
+    for conn in ln:  # stops when the listener is closed; waits out EMFILE and the like
         go(echo, tls.server(conn, ctx))
 
 

@@ -152,3 +152,103 @@ def test_errors_from_a_socketpair_fd_keep_python_types() -> None:
         fd.close()
     with pytest.raises(net.ErrClosed):
         fd.close()
+
+
+# -- temporary(): which failures a server should ride out ----------------------------------------
+
+
+def _oserr(code: int) -> OSError:
+    return OSError(code, __import__("os").strerror(code))
+
+
+@pytest.mark.parametrize("op,cause,temporary", [
+    ("accept", _oserr(errno.EMFILE), True),
+    ("accept", _oserr(errno.ENFILE), True),
+    ("accept", ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"), True),
+    ("accept", ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), True),
+    ("read", ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), False),
+    ("dial", ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), False),
+    ("read", net.DeadlineExceededError(), True),
+    ("accept", net.ErrClosed(), False),
+    ("dial", net.DNSError("temporary failure in name resolution", "x.test", is_temporary=True), True),
+    ("dial", net.DNSError("no such host", "x.test", is_not_found=True), False),
+    ("dial", net.DNSError("i/o timeout", "x.test", is_timeout=True), True),
+    ("accept", _oserr(errno.ENOBUFS), False),  # Go's Errno.Temporary leaves it out too
+])
+def test_op_error_temporary_follows_go(op: str, cause: BaseException, temporary: bool) -> None:
+    e = net.OpError(op, "tcp", None, net.TCPAddr("127.0.0.1", 80), cause)
+    assert e.temporary() is temporary
+    assert gonet.errors.op_error(op, "tcp", None, None, cause).temporary() is temporary
+
+
+def test_emfile_from_accept_is_temporary_not_a_timeout() -> None:
+    e = gonet.errors.op_error("accept", "tcp", None, net.TCPAddr("::", 8080), _oserr(errno.EMFILE),
+                              syscall="accept")
+    assert (e.temporary(), e.timeout(), e.errno) == (True, False, errno.EMFILE)
+    assert str(e) == "accept tcp [::]:8080: accept: too many open files"
+
+
+def test_try_again_from_the_resolver_is_a_temporary_dns_error() -> None:
+    def gai(host, port, family=0, type=0, proto=0, flags=0):
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    r = net.Resolver(getaddrinfo=gai)
+    with pytest.raises(net.DNSError) as ei:
+        r.lookup_host("flaky.test")
+    e = ei.value
+    assert str(e) == "lookup flaky.test: temporary failure in name resolution"
+    assert (e.is_temporary, e.temporary(), e.timeout(), e.is_not_found) == (True, True, False, False)
+    with pytest.raises(net.OpError) as oi:
+        net.Dialer(resolver=r).dial("tcp", "flaky.test:80")
+    assert str(oi.value) == "dial tcp: lookup flaky.test: temporary failure in name resolution"
+    assert oi.value.temporary() is True
+
+
+def test_not_found_is_not_temporary() -> None:
+    def gai(host, port, family=0, type=0, proto=0, flags=0):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    with pytest.raises(net.DNSError) as ei:
+        net.Resolver(getaddrinfo=gai).lookup_host("nope.test")
+    assert (ei.value.is_temporary, ei.value.temporary()) == (False, False)
+
+
+# -- common mistakes get messages that say what to do ---------------------------------------------
+
+
+@pytest.mark.parametrize("arg,text", [
+    (100, "read needs a writable buffer such as bytearray(100); use recv(100) for bytes"),
+    (b"abc", "read needs a writable buffer such as bytearray(n), not bytes; use recv(n) for bytes"),
+    ("abc", "read needs a writable buffer such as bytearray(n), not str; use recv(n) for bytes"),
+])
+def test_read_with_a_size_or_readonly_buffer_explains_itself(arg: object, text: str) -> None:
+    with tcp_pair() as (c, s):
+        c.write(b"x")
+        with pytest.raises(TypeError) as ei:
+            s.read(arg)  # type: ignore[arg-type]
+        assert str(ei.value) == text
+        assert s.recv(1) == b"x"  # the failed call consumed nothing
+    a, b = net.pipe()
+    with a, b, pytest.raises(TypeError) as ei:
+        a.read(arg)  # type: ignore[arg-type]
+    assert str(ei.value) == text
+
+
+def test_read_from_with_a_size_explains_itself() -> None:
+    with net.listen_packet("udp", "127.0.0.1:0") as pc:
+        with pytest.raises(TypeError) as ei:
+            pc.read_from(512)  # type: ignore[arg-type]
+        assert str(ei.value) == ("read_from needs a writable buffer such as bytearray(512); "
+                                 "use recv_from(512) for bytes")
+
+
+def test_select_given_a_channel_instead_of_a_case_explains_itself() -> None:
+    ch: gonet.Chan[int] = gonet.Chan(1)
+    with pytest.raises(TypeError) as ei:
+        gonet.select(ch)  # type: ignore[arg-type]
+    assert str(ei.value) == ("select takes cases such as ch.recv_case() or ch.send_case(v), "
+                             "not a Chan")
+    with pytest.raises(TypeError) as ei:
+        gonet.select(ch.recv_case(), 5)  # type: ignore[arg-type]
+    assert str(ei.value) == ("select takes cases such as ch.recv_case() or ch.send_case(v), "
+                             "not int")

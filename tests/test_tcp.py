@@ -71,11 +71,14 @@ def test_bind_error_names_the_syscall() -> None:
 
 
 @pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 on the loopback interface")
-def test_tcp_wildcard_listens_dual_stack() -> None:
-    with net.listen("tcp", ":0") as ln:
+@pytest.mark.parametrize("address", [":0", "0.0.0.0:0", "[::]:0"])
+def test_tcp_wildcard_listens_dual_stack(address: str) -> None:
+    # Go's favoriteAddrFamily: every wildcard on plain "tcp" is one [::] socket, V6ONLY off.
+    with net.listen("tcp", address) as ln:
         sock = ln._fd.sock
         assert sock.family == socket.AF_INET6
         assert sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 0
+        assert ln.addr().ip == "::"
         port = ln.addr().port
         for host in ("127.0.0.1", "[::1]"):
             c = net.dial("tcp", f"{host}:{port}")
@@ -87,13 +90,28 @@ def test_tcp_wildcard_listens_dual_stack() -> None:
 
 
 def test_tcp4_and_tcp6_listen_on_one_family() -> None:
-    with net.listen("tcp4", ":0") as ln:
-        assert ln._fd.sock.family == socket.AF_INET
+    for address in (":0", "0.0.0.0:0"):
+        with net.listen("tcp4", address) as ln:
+            assert ln._fd.sock.family == socket.AF_INET
+            assert str(ln.addr()) == f"0.0.0.0:{ln.addr().port}"
     if ipv6_loopback():
         with net.listen("tcp6", "[::1]:0") as ln:
             assert ln._fd.sock.family == socket.AF_INET6
             assert ln._fd.sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 1
             assert str(ln.addr()) == f"[::1]:{ln.addr().port}"
+        for address in (":0", "[::]:0"):
+            with net.listen("tcp6", address) as ln:
+                assert ln._fd.sock.getsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY) == 1
+                with pytest.raises(ConnectionRefusedError):  # IPv6 only: no IPv4 client
+                    net.dial("tcp4", f"127.0.0.1:{ln.addr().port}")
+
+
+def test_wildcard_bind_error_names_the_address_asked_for() -> None:
+    with net.listen("tcp", "0.0.0.0:0") as ln:
+        port = ln.addr().port
+        with pytest.raises(OSError) as ei:
+            net.listen("tcp", f"0.0.0.0:{port}")
+        assert str(ei.value) == f"listen tcp 0.0.0.0:{port}: bind: address already in use"
 
 
 def test_write_8_mib_to_a_slow_reader_every_byte_arrives() -> None:

@@ -297,8 +297,9 @@ def test_udp6_round_trip_on_ipv6_loopback() -> None:
 
 
 @needs_v6
-def test_dual_stack_wildcard_sees_ipv4_peers_unmapped_and_answers_them() -> None:
-    a = net.listen_packet("udp", ":0")
+@pytest.mark.parametrize("address", [":0", "0.0.0.0:0", "[::]:0"])
+def test_dual_stack_wildcard_sees_ipv4_peers_unmapped_and_answers_them(address: str) -> None:
+    a = net.listen_packet("udp", address)
     try:
         port = a.local_addr().port
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

@@ -97,6 +97,12 @@ def _live(q: Any) -> bool:
     return False
 
 
+def _not_a_case(c: Any) -> TypeError:
+    """Explain a select argument that is not a case (the common slip: passing the channel)."""
+    kind = "a Chan" if hasattr(c, "recv_case") else type(c).__name__
+    return TypeError(f"select takes cases such as ch.recv_case() or ch.send_case(v), not {kind}")
+
+
 @_critical
 def select(*cases: Case, default: bool = False) -> SelectResult:
     """Wait until one of the cases can proceed, perform it, and report which.
@@ -120,11 +126,17 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
         _block_forever(SELECT_NO_CASES)
     me = _get_ident()
     locks: list[LockType] | None = None
-    for c in cases:
-        ch = c.chan
-        if ch._owner != me and not ch._nil:
-            locks = _lock_all(cases, me)
-            break
+    try:
+        for c in cases:
+            ch = c.chan
+            if ch._owner != me and not ch._nil:
+                locks = _lock_all(cases, me)
+                break
+    except AttributeError:
+        bad = [c for c in cases if not isinstance(c, Case)]
+        if bad:
+            raise _not_a_case(bad[0]) from None
+        raise
     try:
         # Pass 1: the ready cases.
         ready = None

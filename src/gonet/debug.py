@@ -159,8 +159,12 @@ class DebugServer:
     def _accept_loop(self) -> None:
         ln = self._ln
         try:
-            while not self._closing:
-                conn = ln.accept()
+            # Iterating rides out EMFILE/ENFILE (backoff up to 1 s): out of descriptors for a
+            # moment, the page must come back once some are freed, not stop serving for good.
+            for conn in ln:
+                if self._closing:
+                    conn.close()
+                    break
                 go(self._handle, conn)
         except (_Stop, OSError):
             pass

@@ -93,6 +93,10 @@ class DeadlineExceededError(TimeoutError):
         """Report True: this error is a timeout. Go: net.Error.Timeout."""
         return True
 
+    def temporary(self) -> bool:
+        """Report True, as Go's os.ErrDeadlineExceeded does. Go: net.Error.Temporary."""
+        return True
+
 
 class NotPollableError(OSError):
     """The fd reported EPOLLERR alone: it cannot be waited on. Go: poll.ErrNotPollable."""
@@ -134,7 +138,10 @@ class InvalidAddrError(ValueError):
 
 
 class DNSError(OSError):
-    """A name lookup failed. Go: net.DNSError."""
+    """A name lookup failed. Go: net.DNSError.
+
+    ``is_temporary``: the resolver said "try again" (EAI_AGAIN), so a retry may succeed.
+    """
 
     def __init__(
         self,
@@ -143,6 +150,7 @@ class DNSError(OSError):
         server: str = "",
         is_timeout: bool = False,
         is_not_found: bool = False,
+        is_temporary: bool = False,
     ) -> None:
         super().__init__(err)
         self.err = err
@@ -150,6 +158,7 @@ class DNSError(OSError):
         self.server = server
         self.is_timeout = is_timeout
         self.is_not_found = is_not_found
+        self.is_temporary = is_temporary
 
     def __str__(self) -> str:
         s = f"lookup {self.name}"
@@ -160,6 +169,10 @@ class DNSError(OSError):
     def timeout(self) -> bool:
         """Report whether the lookup timed out. Go: DNSError.Timeout."""
         return self.is_timeout
+
+    def temporary(self) -> bool:
+        """Report whether a retry may succeed: timed out or "try again". Go: DNSError.Temporary."""
+        return self.is_timeout or self.is_temporary
 
 
 class DNSTimeoutError(DNSError, TimeoutError):
@@ -250,6 +263,31 @@ class OpError(OSError):
     def timeout(self) -> bool:
         """Report whether the cause is a timeout. Go: net.Error.Timeout."""
         return isinstance(self.err, TimeoutError)
+
+    def temporary(self) -> bool:
+        """Report whether the failure is transient, so retrying the operation later may succeed.
+
+        True for EMFILE/ENFILE (out of descriptors), EINTR, EAGAIN and ETIMEDOUT, for a
+        connection reset or aborted before accept() returned it, and for a cause whose own
+        temporary() says so (an expired deadline, a DNSError that timed out or said "try
+        again"). An accept loop should sleep and retry on these rather than stop serving.
+
+        Go: OpError.Temporary.
+        """
+        err = self.err
+        if isinstance(err, OSError):
+            if self.op == "accept" and err.errno in _CONN_ERRNOS:
+                return True
+            if err.errno in _TEMPORARY_ERRNOS:
+                return True
+        temporary = getattr(err, "temporary", None)
+        return bool(temporary()) if callable(temporary) else False
+
+
+# Go: syscall.Errno.Temporary (EINTR, EMFILE, ENFILE and the Timeout() errnos) and isConnError.
+_TEMPORARY_ERRNOS = frozenset({_errno.EINTR, _errno.EMFILE, _errno.ENFILE, _errno.EAGAIN,
+                               _errno.EWOULDBLOCK, _errno.ETIMEDOUT})
+_CONN_ERRNOS = frozenset({_errno.ECONNRESET, _errno.ECONNABORTED})
 
 
 _combined: dict[type, type] = {}
@@ -346,4 +384,8 @@ class DeadlineExceeded(GonetError, TimeoutError):
 
     def timeout(self) -> bool:
         """Report True: this error is a timeout. Go: DeadlineExceeded.Timeout()."""
+        return True
+
+    def temporary(self) -> bool:
+        """Report True: waiting longer may succeed. Go: DeadlineExceeded.Temporary()."""
         return True

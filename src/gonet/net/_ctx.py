@@ -8,6 +8,10 @@
 #   wakes at once and the dial closes the half-made socket;
 # - a name lookup parked on the thread pool is interrupted (the worker's answer is dropped).
 #
+# A context's error reaches net's callers in Go's words (mapErr): "operation was canceled" and
+# "i/o timeout" instead of "context canceled" / "context deadline exceeded", keeping the class
+# (Canceled, DeadlineExceeded), so `except context.Canceled` and `except TimeoutError` still work.
+#
 # Invariants: hooks never park — they run inside whichever goroutine cancels (the context's
 # after_func goroutine, or the dialer). cancel() runs each hook at most once; a hook removed by
 # its stop() before cancel never runs. gonet.context is imported lazily, only when a context is
@@ -18,7 +22,29 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Abort", "link_context", "context_deadline"]
+from gonet.errors import Canceled, DeadlineExceeded
+
+__all__ = ["Abort", "link_context", "context_deadline", "map_err", "lookup_err"]
+
+
+def map_err(err: BaseException) -> BaseException:
+    """Return a context's error as net reports it: same class, Go's net wording.
+
+    Go: net.mapErr (context.Canceled -> errCanceled, context.DeadlineExceeded -> errTimeout).
+    """
+    if isinstance(err, DeadlineExceeded):
+        return DeadlineExceeded("i/o timeout")
+    if isinstance(err, Canceled):
+        return Canceled("operation was canceled")
+    return err
+
+
+def lookup_err(err: BaseException, name: str) -> BaseException:
+    """Word a context's end as a lookup of name reports it ("lookup x: operation was canceled"),
+    same class; any other abort error passes as it is. Go: DNSError{Err: mapErr(ctx.Err())}."""
+    if isinstance(err, (Canceled, DeadlineExceeded)):
+        return type(err)(f"lookup {name}: {err}")
+    return err
 
 
 class Abort:
@@ -75,7 +101,7 @@ def context_deadline(ctx: Any) -> float | None:
 
 
 def link_context(ctx: Any, abort: Abort) -> Callable[[], bool] | None:
-    """Cancel abort with ctx.err() once ctx is done; return the link's stop function.
+    """Cancel abort with map_err(ctx.err()) once ctx is done; return the link's stop function.
 
     stop() returns False if the context ended (and abort was, or is about to be, cancelled):
     a dial that finished regardless must then be undone. None when there is nothing to watch.
@@ -86,7 +112,7 @@ def link_context(ctx: Any, abort: Abort) -> Callable[[], bool] | None:
         return None
     err = ctx.err()
     if err is not None:
-        abort.cancel(err)
+        abort.cancel(map_err(err))
         return None
     if not ctx.done():  # background()/todo(): the nil channel, which is falsy
         return None  # background() and todo(): never done
@@ -94,7 +120,7 @@ def link_context(ctx: Any, abort: Abort) -> Callable[[], bool] | None:
     after_func = importlib.import_module("gonet.context").after_func
 
     def fire() -> None:
-        abort.cancel(ctx.err())
+        abort.cancel(map_err(ctx.err()))
 
     stop: Callable[[], bool] = after_func(ctx, fire)
     return stop

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import errno
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gonet.errors import AddrError, DeadlineExceededError, op_error
-from gonet.net._ctx import Abort, context_deadline, link_context
+from gonet.net._ctx import Abort, context_deadline, link_context, map_err
 from gonet.net._ipsock import TCPAddr, UDPAddr, addr_sockaddr, ip_sockaddr, is_ipv4, partition
 from gonet.net._listen import check_network
 from gonet.net._lookup import Resolver
@@ -34,6 +34,9 @@ from gonet.net._tcpsock import DEFAULT_KEEP_ALIVE, TCPConn, set_keep_alive_opts,
 from gonet.net._udpsock import UDPConn, udp_addr_of
 from gonet.net._unixsock import UNIX_TYPES, UnixAddr, UnixConn, unix_addr_of, unix_sockaddr
 from gonet.runtime import current, go, now
+
+if TYPE_CHECKING:  # a type only: net does not import gonet.context at run time (see _ctx.py)
+    from gonet.context import Context
 
 __all__ = ["Dialer", "dial", "DEFAULT_FALLBACK_DELAY"]
 
@@ -95,7 +98,7 @@ class Dialer:
             raise TypeError(f"resolver must be a net.Resolver, not {type(resolver).__name__}")
         self.resolver = resolver
 
-    def _deadline(self, ctx: Any) -> float | None:
+    def _deadline(self, ctx: Context | None) -> float | None:
         """The earliest of timeout, deadline and the context's deadline. Go: Dialer.deadline."""
         ds = [d for d in (self.deadline, context_deadline(ctx)) if d is not None]
         if self.timeout is not None:
@@ -104,7 +107,19 @@ class Dialer:
 
     # -- the entry point -------------------------------------------------------------------------
 
-    def dial(self, network: str, address: str, ctx: Any = None) -> Conn:
+    @overload
+    def dial(self, network: Literal["tcp", "tcp4", "tcp6"], address: str,
+             ctx: Context | None = None) -> TCPConn: ...
+    @overload
+    def dial(self, network: Literal["udp", "udp4", "udp6"], address: str,
+             ctx: Context | None = None) -> UDPConn: ...
+    @overload
+    def dial(self, network: Literal["unix", "unixgram", "unixpacket"], address: str,
+             ctx: Context | None = None) -> UnixConn: ...
+    @overload
+    def dial(self, network: str, address: str, ctx: Context | None = None) -> Conn: ...
+
+    def dial(self, network: str, address: str, ctx: Context | None = None) -> Conn:
         """Connect to address on network.
 
         Args:
@@ -119,15 +134,15 @@ class Dialer:
         Raises:
             OpError: e.g. "dial tcp 127.0.0.1:1: connect: connection refused" (also a
                 ConnectionRefusedError), "dial tcp 10.0.0.1:80: i/o timeout" (a
-                TimeoutError); after a context ended, also an instance of ctx.err()'s class.
+                TimeoutError); after a context ended, also an instance of ctx.err()'s class,
+                in Go's words: "dial tcp 10.0.0.1:80: operation was canceled" (Canceled),
+                "dial tcp 10.0.0.1:80: i/o timeout" (DeadlineExceeded).
 
         Go: Dialer.DialContext.
         """
         check_network("dial", network, address)
         if address == "":
             raise op_error("dial", network, None, None, AddrError("missing address"))
-        if ctx is not None and ctx.err() is not None:
-            raise op_error("dial", network, None, None, ctx.err())
         deadline = self._deadline(ctx)
         abort = Abort()
         stop = link_context(ctx, abort)
@@ -142,7 +157,9 @@ class Dialer:
             # abort (a write deadline in the past), so undo it and report the context's error.
             raddr = conn.remote_addr()
             conn.close()
-            raise op_error("dial", network, None, raddr, ctx.err())
+            err = ctx.err() if ctx is not None else None
+            assert err is not None  # stop() failed only because the context has ended
+            raise op_error("dial", network, None, raddr, map_err(err))
         return conn
 
     def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> Conn:
@@ -156,8 +173,10 @@ class Dialer:
                     local = internet_addr_list("listen", network, self.local_addr, cls, deadline,
                                                abort, self.resolver)[0]
             except Exception as e:
-                raise op_error("dial", network, None, None,
-                               abort.err if abort.err is not None else e) from e
+                # The lookup's own wording of the abort ("lookup x: operation was canceled")
+                # names the host; any other failure after an abort is the abort's doing.
+                cause = e if abort.err is None or isinstance(e, type(abort.err)) else abort.err
+                raise op_error("dial", network, None, None, cause) from e
             if local is not None and local.ip not in ("", "0.0.0.0", "::"):
                 # Only remote addresses of the local address's family can be reached from it.
                 addrs = [a for a in addrs if is_ipv4(a) == is_ipv4(local)]
@@ -367,8 +386,25 @@ class _Race:
             self.parked = False
 
 
+@overload
+def dial(network: Literal["tcp", "tcp4", "tcp6"], address: str, timeout: float | None = None, *,
+         deadline: float | None = None, local_addr: str | None = None,
+         ctx: Context | None = None) -> TCPConn: ...
+@overload
+def dial(network: Literal["udp", "udp4", "udp6"], address: str, timeout: float | None = None, *,
+         deadline: float | None = None, local_addr: str | None = None,
+         ctx: Context | None = None) -> UDPConn: ...
+@overload
+def dial(network: Literal["unix", "unixgram", "unixpacket"], address: str,
+         timeout: float | None = None, *, deadline: float | None = None,
+         local_addr: str | None = None, ctx: Context | None = None) -> UnixConn: ...
+@overload
 def dial(network: str, address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None, ctx: Any = None) -> Conn:
+         deadline: float | None = None, local_addr: str | None = None, ctx: Context | None = None) -> Conn: ...
+
+
+def dial(network: str, address: str, timeout: float | None = None, *,
+         deadline: float | None = None, local_addr: str | None = None, ctx: Context | None = None) -> Conn:
     """Connect to address on network; see Dialer for the options. Go: net.Dial / DialTimeout.
 
     Args:

@@ -3,13 +3,13 @@
 #
 # Turns (network, address) into a bound socket: validate the network, resolve the address (IPv4
 # first, as Go), create a non-blocking close-on-exec socket, then bind (+listen for streams) and
-# register it with the netpoller. A wildcard "tcp"/"udp" address is one dual-stack IPv6 socket
-# when the host has IPv6. Every failure leaves as one OpError("listen", ...) and closes whatever
+# register it with the netpoller. A wildcard "tcp"/"udp" address ("", "0.0.0.0", "::") is one
+# dual-stack IPv6 socket when the host can map IPv4 into IPv6 (Go's favoriteAddrFamily). Every failure leaves as one OpError("listen", ...) and closes whatever
 # socket was half made.
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import Any, Literal, overload
 
 from gonet._poll import FD
 from gonet.errors import AddrError, UnknownNetworkError, op_error
@@ -49,14 +49,26 @@ def check_network(op: str, network: Any, address: Any) -> None:
         raise op_error(op, network, None, None, UnknownNetworkError(network))
 
 
+@overload
+def listen(network: Literal["tcp", "tcp4", "tcp6"], address: str, *, backlog: int | None = None,
+           keep_alive: float = DEFAULT_KEEP_ALIVE) -> TCPListener: ...
+@overload
+def listen(network: Literal["unix", "unixpacket"], address: str, *, backlog: int | None = None,
+           keep_alive: float = DEFAULT_KEEP_ALIVE) -> UnixListener: ...
+@overload
+def listen(network: str, address: str, *, backlog: int | None = None,
+           keep_alive: float = DEFAULT_KEEP_ALIVE) -> Listener: ...
+
+
 def listen(network: str, address: str, *, backlog: int | None = None,
            keep_alive: float = DEFAULT_KEEP_ALIVE) -> Listener:
     """Announce on a local address: "tcp", "tcp4", "tcp6", "unix" or "unixpacket".
 
     Args:
         network: the network name.
-        address: "host:port" (":0" picks a free port; an empty host listens on every address,
-            dual-stack for "tcp"), or a socket path for Unix ("@name": abstract).
+        address: "host:port" (":0" picks a free port; an empty host, "0.0.0.0" or "[::]"
+            listens on every address, IPv4 and IPv6 alike for "tcp"), or a socket path for
+            Unix ("@name": abstract).
         backlog: listen queue length; default the kernel's somaxconn.
         keep_alive: keep-alive period for accepted TCP conns in seconds; negative disables.
 
@@ -78,6 +90,14 @@ def listen(network: str, address: str, *, backlog: int | None = None,
     raise op_error("listen", network, None, None, AddrError("unexpected address type", address))
 
 
+@overload
+def listen_packet(network: Literal["udp", "udp4", "udp6"], address: str) -> UDPConn: ...
+@overload
+def listen_packet(network: Literal["unixgram"], address: str) -> UnixConn: ...
+@overload
+def listen_packet(network: str, address: str) -> PacketConn: ...
+
+
 def listen_packet(network: str, address: str) -> PacketConn:
     """Announce on a local address for datagrams: "udp", "udp4", "udp6" or "unixgram".
 
@@ -97,17 +117,33 @@ def listen_packet(network: str, address: str) -> PacketConn:
     raise op_error("listen", network, None, None, AddrError("unexpected address type", address))
 
 
+def _favorite_addr(network: str, la: Any, cls: type[Any]) -> tuple[Any, bool]:
+    """Return the address to bind and whether its socket is dual-stack (IPV6_V6ONLY off).
+
+    "tcp"/"udp" with any wildcard ("", "0.0.0.0", "::") is one dual-stack "[::]" socket when
+    the host can map IPv4 into IPv6, so IPv4 and IPv6 clients both reach it; "tcp4"/"udp4"
+    bind IPv4 only, "tcp6"/"udp6" IPv6 only; a specific address binds that family alone.
+
+    Go: favoriteAddrFamily (mode "listen").
+    """
+    wildcard = la.ip in ("", "0.0.0.0", "::")
+    if network[-1] == "4":
+        return (cls("0.0.0.0", la.port) if la.ip == "" else la), False
+    if network[-1] == "6":
+        return (cls("::", la.port) if la.ip == "" else la), False
+    if wildcard and ipv6_supported():
+        return cls("::", la.port), True
+    return (cls("0.0.0.0", la.port) if la.ip == "" else la), False
+
+
 def _bind_ip(network: str, address: str, cls: type[Any], sotype: int) -> tuple[socket.socket, Any]:
     """Resolve and bind an IP socket for listening; return (socket, requested address)."""
     try:
         la = internet_addr_list("listen", network, address, cls)[0]
     except (AddrError, OSError) as e:
         raise op_error("listen", network, None, None, e) from e
-    wildcard_dual = la.ip == "" and network in ("tcp", "udp")
-    if la.ip == "":
-        la = cls("::" if ipv6_supported() else "0.0.0.0", la.port)
-        wildcard_dual = wildcard_dual and la.ip == "::"
-    family, sa = addr_sockaddr(la)
+    bind_to, dual = _favorite_addr(network, la, cls)
+    family, sa = addr_sockaddr(bind_to)
     syscall = "socket"
     sock = None
     try:
@@ -115,7 +151,7 @@ def _bind_ip(network: str, address: str, cls: type[Any], sotype: int) -> tuple[s
         syscall = "setsockopt"
         if sotype == socket.SOCK_STREAM:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        set_default_sockopts(sock, family, sotype, ipv6only=not wildcard_dual)
+        set_default_sockopts(sock, family, sotype, ipv6only=not dual)
         syscall = "bind"
         sock.bind(sa)
     except OSError as e:

@@ -10,7 +10,8 @@
 # result is never staler than what it returns.
 #
 # Errors are DNSError with Go's texts: "lookup x: no such host" (is_not_found), "lookup x: i/o
-# timeout" (is_timeout, and also a TimeoutError); a cancelled context raises its own err().
+# timeout" (is_timeout, and also a TimeoutError); a cancelled context raises its own err()'s
+# class in Go's words ("lookup x: operation was canceled").
 from __future__ import annotations
 
 import socket
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
-from gonet.net._ctx import Abort, context_deadline, link_context
+from gonet.net._ctx import Abort, context_deadline, link_context, lookup_err
 from gonet.net._ipsock import parse_ip
 from gonet.runtime import current, now
 from gonet.runtime._threadpool import lookup_pool
@@ -100,7 +101,7 @@ class Resolver:
                   deadline: float | None, abort: Abort | None) -> Any:
         """Run fn(*args) on the pool; map a timeout to DNSError and an abort to its error."""
         if abort is not None and abort.err is not None:
-            raise abort.err
+            raise lookup_err(abort.err, name)
         stop = None
         parked = [False]
         if abort is not None:
@@ -119,7 +120,7 @@ class Resolver:
             raise DNSTimeoutError("i/o timeout", name, is_timeout=True) from None
         except _Aborted:
             assert abort is not None and abort.err is not None
-            raise abort.err from None
+            raise lookup_err(abort.err, name) from None
         finally:
             parked[0] = False
             if stop is not None:
@@ -162,7 +163,8 @@ class Resolver:
             if e.errno in _NOT_FOUND:
                 raise DNSError("no such host", host, is_not_found=True) from None
             text = str(e.strerror or e)
-            raise DNSError(text[:1].lower() + text[1:], host) from None
+            raise DNSError(text[:1].lower() + text[1:], host,
+                           is_temporary=e.errno == socket.EAI_AGAIN) from None
         except (UnicodeError, ValueError):  # not encodable as a domain name (idna)
             raise DNSError("no such host", host, is_not_found=True) from None
         out: list[tuple[int, str, str]] = []

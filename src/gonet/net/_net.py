@@ -6,8 +6,12 @@
 # getsockname per accepted connection would cost a syscall on the churn path) but are pinned
 # before the fd is closed, so error messages after close still name both ends.
 #
+# Iterating a Listener is net/http's accept loop: temporary errors (EMFILE, ...) are logged and
+# retried after a doubling delay, so no server loop dies when descriptors run out for a while.
+#
 # Invariants:
-# - Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them.
+# - Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them;
+#   a misused argument (read(100)) is explained only after the call failed.
 # - The pollDesc (kept by the scheduler's fd table) refers to its conn or listener only weakly
 #   (pd.info, for goroutine dumps), so a conn nobody references is collected and its FD's
 #   finalizer closes the socket, as Go's netFD finalizer does.
@@ -16,19 +20,28 @@
 from __future__ import annotations
 
 import io
+import logging
 import socket
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from gonet._poll import _fd_dgram, _fd_raw, _writev
-from gonet.errors import DeadlineExceededError, ErrClosed, ErrWriteToConnected, NotPollableError, op_error
+from gonet.errors import (
+    DeadlineExceededError,
+    ErrClosed,
+    ErrWriteToConnected,
+    NotPollableError,
+    OpError,
+    op_error,
+)
+from gonet.runtime import sleep
 
 if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _net.pxd, hence the alias
     from gonet._poll import FD as _FD
 
-__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "ErrWriteToConnected", "byte_views",
-           "ConnInfo", "ListenerInfo"]
+__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "buffer_error", "ErrWriteToConnected",
+           "byte_views", "ConnInfo", "ListenerInfo"]
 
 
 class ListenerInfo:
@@ -55,6 +68,19 @@ class ConnInfo(ListenerInfo):
         return obj.remote_addr() if obj is not None else None
 
 
+_log = logging.getLogger("gonet.net")
+
+# net/http's backoff between accept retries after a temporary error.
+_MIN_ACCEPT_DELAY = 0.005
+_MAX_ACCEPT_DELAY = 1.0
+
+
+def _duration(seconds: float) -> str:
+    """Format a delay as Go prints a time.Duration of whole milliseconds: "5ms", "1s"."""
+    ms = round(seconds * 1000)
+    return f"{ms}ms" if ms < 1000 else f"{ms / 1000:g}s"
+
+
 # What the fd layer itself raises around a raw fn call; anything else came from fn and passes.
 _FD_ERRORS = (ErrClosed, DeadlineExceededError, NotPollableError)
 
@@ -73,6 +99,24 @@ def byte_views(buffers: Iterable[Any]) -> list[memoryview]:
         if v.nbytes:
             out.append(v if v.format == "B" and v.ndim == 1 else v.cast("B"))
     return out
+
+
+def buffer_error(op: str, alt: str, buf: Any, err: TypeError) -> TypeError:
+    """Explain a read given something other than a writable buffer (often a size, as for recv).
+
+    Returns err itself when buf is a writable buffer after all (the TypeError came from
+    elsewhere).
+    """
+    if isinstance(buf, int) and not isinstance(buf, bool):
+        return TypeError(f"{op} needs a writable buffer such as bytearray({buf}); "
+                         f"use {alt}({buf}) for bytes")
+    try:
+        if not memoryview(buf).readonly:
+            return err
+    except TypeError:
+        pass
+    return TypeError(f"{op} needs a writable buffer such as bytearray(n), not "
+                     f"{type(buf).__name__}; use {alt}(n) for bytes")
 
 
 def check_deadline(t: Any) -> float | None:
@@ -122,6 +166,8 @@ class Conn:
             return self._fd.read(buf)
         except OSError as e:
             raise self._error("read", e) from e
+        except TypeError as e:  # explained here, off the success path
+            raise buffer_error("read", "recv", buf, e) from None
 
     def recv(self, n: int) -> bytes:
         """Read up to n bytes and return them; b"" at EOF. Like socket.recv, but parks."""
@@ -221,18 +267,28 @@ class Conn:
     # -- deadlines and options -----------------------------------------------------------------
 
     def set_deadline(self, t: float | None) -> None:
-        """Set the absolute read and write deadline (gonet.now() clock); None clears.
+        """Set the read and write deadline: an absolute time on gonet.now()'s clock; None clears.
+
+        A deadline is a point in time, not a duration: ``conn.set_deadline(gonet.now() + 5)``
+        makes reads and writes that are still blocked 5 s from now fail with "i/o timeout"
+        (a small number such as 5 is a moment long past, so every call fails at once).
 
         Go: Conn.SetDeadline.
         """
         self._set_deadline(t, True, True)
 
     def set_read_deadline(self, t: float | None) -> None:
-        """Set the absolute read deadline; None clears. Go: Conn.SetReadDeadline."""
+        """Set the absolute read deadline, e.g. ``gonet.now() + 5``; None clears.
+
+        Go: Conn.SetReadDeadline.
+        """
         self._set_deadline(t, True, False)
 
     def set_write_deadline(self, t: float | None) -> None:
-        """Set the absolute write deadline; None clears. Go: Conn.SetWriteDeadline."""
+        """Set the absolute write deadline, e.g. ``gonet.now() + 5``; None clears.
+
+        Go: Conn.SetWriteDeadline.
+        """
         self._set_deadline(t, False, True)
 
     def _set_deadline(self, t: Any, read: bool, write: bool) -> None:
@@ -439,6 +495,8 @@ class PacketConn(Conn):
         except OSError as e:
             raise op_error("read", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
                            syscall="recvfrom") from e
+        except TypeError as e:
+            raise buffer_error("read_from", "recv_from", buf, e) from None
         return n, self._peer(raw)
 
     def recv_from(self, size: int) -> tuple[bytes, Any]:
@@ -557,7 +615,10 @@ class Listener:
         return self._fd.closing
 
     def set_deadline(self, t: float | None) -> None:
-        """Set the absolute deadline for accept; None clears. Go: TCPListener.SetDeadline."""
+        """Set the absolute deadline for accept, e.g. ``gonet.now() + 5``; None clears.
+
+        Go: TCPListener.SetDeadline.
+        """
         when = check_deadline(t)
         try:
             self._fd.set_deadline(when, True, True)
@@ -592,15 +653,37 @@ class Listener:
         if not self._fd.closing:
             self.close()
 
-    def __iter__(self) -> Listener:
+    def __iter__(self) -> Iterator[Conn]:
+        """Iterate over accepted connections: ``for conn in ln: go(handle, conn)``."""
         return self
 
     def __next__(self) -> Conn:
-        """Accept the next connection; stop iterating when the listener is closed."""
-        try:
-            return self.accept()
-        except ErrClosed:
-            raise StopIteration from None
+        """Accept the next connection, riding out temporary errors; stop once ln is closed.
+
+        This is the accept loop of net/http's Server.Serve, so that no server loop dies on
+        EMFILE: a temporary error (see OpError.temporary) is logged as a warning on the
+        "gonet.net" logger and accept is retried after 5 ms, doubling up to 1 s; the delay
+        starts again at 5 ms after a success. Retrying at once instead would spin at full CPU
+        while the process is out of descriptors. An expired deadline is raised, not retried
+        (it stays expired), as is every other error. accept() itself reports every error.
+
+        Raises:
+            OpError: a permanent accept error, or the deadline's DeadlineExceededError.
+
+        Go: the accept loop of net/http.Server.Serve.
+        """
+        delay = 0.0
+        while True:
+            try:
+                return self.accept()
+            except ErrClosed:
+                raise StopIteration from None
+            except OpError as e:
+                if not e.temporary() or e.timeout():
+                    raise
+                delay = min(delay * 2, _MAX_ACCEPT_DELAY) if delay else _MIN_ACCEPT_DELAY
+                _log.warning("gonet: accept error: %s; retrying in %s", e, _duration(delay))
+                sleep(delay)
 
     def __repr__(self) -> str:
         state = " closed" if self._fd.closing else ""

@@ -25,7 +25,7 @@ from typing import Any
 
 from gonet.errors import DeadlineExceededError, ErrClosedPipe, op_error
 from gonet.net._mutex import FifoLock
-from gonet.net._net import check_deadline
+from gonet.net._net import buffer_error, check_deadline
 from gonet.runtime import current
 
 __all__ = ["pipe", "PipeConn", "PipeAddr", "ErrClosedPipe"]
@@ -120,7 +120,12 @@ class PipeConn:
 
         Go: net.Pipe conn Read.
         """
-        mv = memoryview(buf)
+        try:
+            mv = memoryview(buf)
+            if mv.readonly:
+                raise TypeError("read-only buffer")
+        except TypeError as e:
+            raise buffer_error("read", "recv", buf, e) from None
         if mv.format != "B" or mv.ndim != 1:
             mv = mv.cast("B")
         n = mv.nbytes

@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 from gonet._poll import FD
 from gonet.net._ipsock import TCPAddr, sockaddr_to_ip_port
@@ -40,6 +41,10 @@ class TCPConn(Conn):
     """A TCP connection. Go: net.TCPConn."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+        def local_addr(self) -> TCPAddr | None: ...
+        def remote_addr(self) -> TCPAddr | None: ...
 
     def set_no_delay(self, no_delay: bool = True) -> None:
         """Disable (True, the default) or enable Nagle's algorithm. Go: TCPConn.SetNoDelay."""
@@ -84,6 +89,11 @@ class TCPListener(Listener):
     def accept(self) -> TCPConn:
         """Wait for and return the next connection. Go: TCPListener.AcceptTCP."""
         return super().accept()  # type: ignore[return-value]
+
+    if TYPE_CHECKING:
+        def addr(self) -> TCPAddr: ...
+        def __iter__(self) -> Iterator[TCPConn]: ...
+        def __next__(self) -> TCPConn: ...
 
     def _new_conn(self, fd: int, raw: Any) -> TCPConn:
         sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fileno=fd)

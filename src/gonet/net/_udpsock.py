@@ -5,7 +5,7 @@
 # and write_to is refused with ErrWriteToConnected, as in Go (the kernel would accept it).
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gonet.errors import AddrError
 from gonet.net._ipsock import UDPAddr, ip_sockaddr, parse_ip, sockaddr_to_ip_port
@@ -24,6 +24,12 @@ class UDPConn(PacketConn):
     """A UDP socket, connected (dialled) or not (listen_packet). Go: net.UDPConn."""
 
     __slots__ = ()
+
+    if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+        def local_addr(self) -> UDPAddr | None: ...
+        def remote_addr(self) -> UDPAddr | None: ...
+        def read_from(self, buf: bytearray | memoryview) -> tuple[int, UDPAddr]: ...
+        def recv_from(self, size: int) -> tuple[bytes, UDPAddr]: ...
 
     def _as_addr(self, addr: Any) -> UDPAddr:
         if isinstance(addr, UDPAddr):

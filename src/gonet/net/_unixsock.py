@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gonet._poll import FD
 from gonet.net._net import Listener, PacketConn
@@ -68,6 +69,12 @@ class UnixConn(PacketConn):
 
     __slots__ = ()
 
+    if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+        def local_addr(self) -> UnixAddr | None: ...
+        def remote_addr(self) -> UnixAddr | None: ...
+        def read_from(self, buf: bytearray | memoryview) -> tuple[int, UnixAddr | None]: ...
+        def recv_from(self, size: int) -> tuple[bytes, UnixAddr | None]: ...
+
     def _as_addr(self, addr: Any) -> UnixAddr:
         if isinstance(addr, UnixAddr):
             return addr
@@ -109,6 +116,11 @@ class UnixListener(Listener):
     def accept(self) -> UnixConn:
         """Wait for and return the next connection. Go: UnixListener.AcceptUnix."""
         return super().accept()  # type: ignore[return-value]
+
+    if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+        def addr(self) -> UnixAddr: ...
+        def __iter__(self) -> Iterator[UnixConn]: ...
+        def __next__(self) -> UnixConn: ...
 
     def _new_conn(self, fd: int, raw: Any) -> UnixConn:
         sock = socket.socket(socket.AF_UNIX, self._sotype, 0, fileno=fd)
