@@ -2,19 +2,15 @@
 temporary errors the way net/http's Serve does."""
 from __future__ import annotations
 
-import errno
-import logging
 import re
 import subprocess
 import sys
-from typing import Any
 
 import pytest
 from _core_util import SUB_ENV
 
 import gonet
 from gonet import _demo, net
-from gonet.errors import DeadlineExceededError, ErrClosed, OpError, op_error
 
 
 def _demo_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -66,89 +62,6 @@ def test_the_demo_rejects_bad_arguments(args: list[str], message: str) -> None:
 
 
 # -- the accept loop ------------------------------------------------------------------------------
-
-class _TemporaryError(OpError):
-    def temporary(self) -> bool:
-        return True
-
-
-class _Conn:
-    def __init__(self) -> None:
-        self.wrote = b""
-
-    def __enter__(self) -> _Conn:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        pass
-
-    def read(self, buf: bytearray) -> int:
-        return 0
-
-    def write(self, b: bytes) -> int:
-        self.wrote += b
-        return len(b)
-
-
-class _Listener:
-    """Replays a script of accept outcomes: an exception to raise or a conn to return."""
-
-    def __init__(self, script: list[Any]) -> None:
-        self.script = script
-
-    def accept(self) -> Any:
-        item = self.script.pop(0)
-        if isinstance(item, BaseException):
-            raise item
-        return item
-
-
-def _emfile() -> OpError:
-    cause = OSError(errno.EMFILE, "too many open files")
-    return _TemporaryError("accept", "tcp", None, None, cause, "accept")
-
-
-def test_the_accept_loop_backs_off_on_temporary_errors(
-        virtual_clock: Any, caplog: pytest.LogCaptureFixture) -> None:
-    conns = [_Conn(), _Conn()]
-    script: list[Any] = [_emfile(), _emfile(), _emfile(), conns[0], _emfile(), conns[1],
-                         ErrClosed()]
-    served = [0]
-    t0 = gonet.now()
-    with caplog.at_level(logging.WARNING, logger="gonet.demo"):
-        _demo._serve(_Listener(script), served)  # type: ignore[arg-type]
-    gonet.gosched()  # let the last handler run
-    delays = [r.getMessage().rsplit("retrying in ", 1)[1] for r in caplog.records]
-    assert delays == ["5 ms", "10 ms", "20 ms", "5 ms"]  # doubling, and reset by a success
-    assert caplog.records[0].getMessage() == (
-        "gonet demo: accept error: accept tcp: accept: too many open files; retrying in 5 ms")
-    assert gonet.now() - t0 == pytest.approx(0.040)  # virtual time: the sleeps, nothing else
-    assert served == [2] and [c.wrote for c in conns] == [_demo.REPLY] * 2
-
-
-def test_the_backoff_stops_doubling_at_one_second(
-        virtual_clock: Any, caplog: pytest.LogCaptureFixture) -> None:
-    script: list[Any] = [_emfile() for _ in range(10)] + [ErrClosed()]
-    with caplog.at_level(logging.WARNING, logger="gonet.demo"):
-        _demo._serve(_Listener(script), [0])  # type: ignore[arg-type]
-    delays = [r.getMessage().rsplit("retrying in ", 1)[1] for r in caplog.records]
-    assert delays == ["5 ms", "10 ms", "20 ms", "40 ms", "80 ms", "160 ms", "320 ms", "640 ms",
-                      "1000 ms", "1000 ms"]
-
-
-def test_an_expired_deadline_is_not_retried(caplog: pytest.LogCaptureFixture) -> None:
-    err = op_error("accept", "tcp", None, None, DeadlineExceededError(), "accept")
-    with pytest.raises(DeadlineExceededError, match="accept tcp: i/o timeout"):
-        _demo._serve(_Listener([err]), [0])  # type: ignore[arg-type]
-    assert caplog.records == []
-
-
-def test_a_permanent_accept_error_ends_the_loop() -> None:
-    err = op_error("accept", "tcp", None, None, OSError(errno.EBADF, "bad file descriptor"), "accept")
-    with pytest.raises(OSError, match="accept tcp: accept: bad file descriptor") as ei:
-        _demo._serve(_Listener([err]), [0])  # type: ignore[arg-type]
-    assert ei.value.errno == errno.EBADF
-
 
 def test_a_closed_listener_ends_the_loop_quietly(caplog: pytest.LogCaptureFixture) -> None:
     ln = net.listen("tcp", "127.0.0.1:0")

@@ -13,12 +13,11 @@
 # machine they, not the server, may set the pace, and connections per server CPU-second is the
 # figure that does not depend on it.
 #
-# The accept loop survives temporary errors (EMFILE, ENFILE, ...) as net/http's Serve does: log,
-# sleep 5 ms doubling to 1 s, retry; the delay starts over after a success.
+# The accept loop iterates the listener, which survives temporary errors (EMFILE, ENFILE, ...) as
+# net/http's Serve does: log, sleep 5 ms doubling to 1 s, retry.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import resource
 import subprocess
@@ -32,11 +31,8 @@ from gonet import go, net, run_in_thread, runtime, sleep
 __all__ = ["run_demo", "DemoResult"]
 
 REPLY = b"I am server!"
-MIN_ACCEPT_DELAY = 0.005  # Go: net/http Server.Serve's tempDelay
-MAX_ACCEPT_DELAY = 1.0
 CLIENT_GRACE = 30.0  # seconds the client process may take beyond its run before it is killed
 
-log = logging.getLogger("gonet.demo")
 
 
 @dataclass
@@ -91,29 +87,12 @@ def _process(conn: net.Conn, served: list[int]) -> None:
     served[0] += 1
 
 
-def _retry(e: OSError) -> bool:
-    # Go: net.Error.Temporary, which OpError answers for its cause; errors without it are
-    # permanent. An expired deadline stays expired, so a timeout is never retried.
-    temporary = getattr(e, "temporary", None)
-    return callable(temporary) and not isinstance(e, TimeoutError) and bool(temporary())
-
-
 def _serve(ln: net.Listener, served: list[int]) -> None:
-    """Accept until ln is closed, backing off on temporary errors. Go: net/http Server.Serve."""
-    delay = 0.0
-    while True:
-        try:
-            conn = ln.accept()
-        except net.ErrClosed:
-            return
-        except OSError as e:
-            if not _retry(e):
-                raise
-            delay = min(delay * 2, MAX_ACCEPT_DELAY) if delay else MIN_ACCEPT_DELAY
-            log.warning("gonet demo: accept error: %s; retrying in %g ms", e, delay * 1e3)
-            sleep(delay)
-            continue
-        delay = 0.0
+    """Accept until ln is closed; iterating a listener backs off on temporary errors.
+
+    Go: the accept loop of net/http Server.Serve.
+    """
+    for conn in ln:
         go(_process, conn, served)
 
 
