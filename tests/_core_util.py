@@ -224,3 +224,20 @@ def blackhole(family: int = socket.AF_INET, host: str = "127.0.0.1",
         for f in fillers:
             f.close()
         ln.close()
+
+
+# A fresh interpreter echoes one message over TCP and prints which build it ran (last line, JSON).
+ECHO_PROBE = """
+import gonet, gonet.net, gonet._accel as a, json
+ln = gonet.net.listen("tcp", "127.0.0.1:0")
+def echo():
+    c = ln.accept()
+    c.write(c.recv(100))
+    c.close()
+gonet.go(echo)
+with gonet.net.dial("tcp", str(ln.addr())) as c:
+    c.write(b"ping")
+    assert c.recv(100) == b"ping"
+ln.close()
+print(json.dumps({"file": gonet.__file__, "compiled": a.compiled(), "version": gonet.__version__}))
+"""

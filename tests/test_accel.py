@@ -12,25 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from _core_util import ECHO_PROBE
 
 from gonet import _accel
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 
-PROBE = """
-import gonet, gonet.net, gonet._accel as a, json
-ln = gonet.net.listen("tcp", "127.0.0.1:0")
-def echo():
-    c = ln.accept()
-    c.write(c.recv(100))
-    c.close()
-gonet.go(echo)
-with gonet.net.dial("tcp", str(ln.addr())) as c:
-    c.write(b"ping")
-    assert c.recv(100) == b"ping"
-ln.close()
-print(json.dumps(a.compiled()))
-"""
 
 
 def _built(name: str, root: Path = SRC) -> bool:
@@ -42,7 +29,7 @@ def _run(env_extra: dict[str, str], pythonpath: Path = SRC) -> subprocess.Comple
     env = {k: v for k, v in os.environ.items() if k != "GONET_PURE_PYTHON"}
     env.update(env_extra)
     env["PYTHONPATH"] = str(pythonpath)
-    return subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-c", ECHO_PROBE], capture_output=True, text=True, env=env,
                           timeout=60)
 
 
@@ -80,7 +67,7 @@ def test_pxd_declares_exactly_the_slots_of_each_compiled_class(name: str) -> Non
 def test_pure_python_env_var_selects_the_py_files() -> None:
     out = _run({"GONET_PURE_PYTHON": "1"})
     assert out.returncode == 0, out.stderr
-    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    modes = json.loads(out.stdout.strip().splitlines()[-1])["compiled"]
     assert set(modes) == set(_accel.ACCELERATED)
     assert not any(modes.values())
 
@@ -88,7 +75,7 @@ def test_pure_python_env_var_selects_the_py_files() -> None:
 def test_default_mode_uses_every_extension_that_was_built() -> None:
     out = _run({})
     assert out.returncode == 0, out.stderr
-    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    modes = json.loads(out.stdout.strip().splitlines()[-1])["compiled"]
     all_built = all(_built(name) for name in _accel.ACCELERATED)
     assert modes == {name: all_built for name in _accel.ACCELERATED}
 
@@ -105,7 +92,7 @@ def test_an_extension_older_than_its_source_is_ignored_with_a_warning(tmp_path: 
     os.utime(py, None)  # ... but this source: edited after the build
     out = _run({}, pythonpath=tmp_path / "src")
     assert out.returncode == 0, out.stderr
-    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    modes = json.loads(out.stdout.strip().splitlines()[-1])["compiled"]
     assert not any(modes.values()), "all or nothing: compiled modules share C types"
     if _built(name):
         assert f"the compiled {name} is older than its source" in out.stderr
@@ -130,7 +117,7 @@ def test_an_installed_package_is_not_judged_by_mtimes(tmp_path: Path) -> None:
         os.utime(p, (1_000_000_000, 1_000_000_000))  # every extension "older" than its source
     out = _run({}, pythonpath=site)
     assert out.returncode == 0, out.stderr
-    modes = json.loads(out.stdout.strip().splitlines()[-1])
+    modes = json.loads(out.stdout.strip().splitlines()[-1])["compiled"]
     all_built = all(_built(name) for name in _accel.ACCELERATED)
     assert modes == {name: all_built for name in _accel.ACCELERATED}
     assert "older than its source" not in out.stderr

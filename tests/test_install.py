@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from _core_util import ROOT
+from _core_util import ECHO_PROBE, ROOT
 
 import gonet
 from gonet import _accel
@@ -22,20 +22,6 @@ from gonet import _accel
 pytestmark = pytest.mark.skipif(
     _accel.pure_python_requested(), reason="builds the package; run once, in the compiled suite")
 
-PROBE = """
-import gonet, gonet.net, gonet._accel as a, json
-ln = gonet.net.listen("tcp", "127.0.0.1:0")
-def echo():
-    c = ln.accept()
-    c.write(c.recv(100))
-    c.close()
-gonet.go(echo)
-with gonet.net.dial("tcp", str(ln.addr())) as c:
-    c.write(b"ping")
-    assert c.recv(100) == b"ping"
-ln.close()
-print(json.dumps({"file": gonet.__file__, "compiled": a.compiled(), "version": gonet.__version__}))
-"""
 FALLBACK = "; installing the pure-Python modules (same behaviour, slower)"
 
 
@@ -67,7 +53,7 @@ def _probe(site: Path) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if k != "GONET_PURE_PYTHON"}
     env["PYTHONPATH"] = str(site)
     r: subprocess.CompletedProcess[str] = gonet.run_in_thread(
-        subprocess.run, [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env,
+        subprocess.run, [sys.executable, "-c", ECHO_PROBE], capture_output=True, text=True, env=env,
         timeout=60)
     assert (r.returncode, r.stderr) == (0, "")
     out: dict[str, object] = json.loads(r.stdout)

@@ -10,44 +10,10 @@ from typing import Any
 
 import pytest
 from _core_util import parked, spawn, tcp_pair, unix_pair, wait_until
+from _toolkit_util import Chunks, Sink
 
 import gonet
 from gonet import io, net
-
-
-class Chunks:
-    """A Reader that returns the given chunks one per read (split to fit), then EOF."""
-
-    def __init__(self, *chunks: bytes) -> None:
-        self.chunks = list(chunks)
-        self.reads = 0
-
-    def read(self, buf: Any) -> int:
-        self.reads += 1
-        if not self.chunks:
-            return 0
-        c = self.chunks[0]
-        n = min(len(c), len(buf))
-        buf[:n] = c[:n]
-        if n == len(c):
-            self.chunks.pop(0)
-        else:
-            self.chunks[0] = c[n:]
-        return n
-
-
-class Sink:
-    """A Writer that records what it was given, write by write."""
-
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def write(self, data: Any) -> int:
-        self.writes.append(bytes(data))
-        return len(self.writes[-1])
-
-    def value(self) -> bytes:
-        return b"".join(self.writes)
 
 
 def payload(n: int) -> bytes:
