@@ -73,7 +73,8 @@ def test_io_wait_shows_fd_direction_peer_and_deadline() -> None:
     if not conn_read_compiled:
         assert b.index("Conn.read") < b.index("reader(")
     me = _proc.current().running().id
-    assert re.search(rf"created by \S*test_traceback\.reader in goroutine {me}\n\t\S+test_traceback\.py:\d+",
+    assert re.search(rf"created by \S*test_traceback\.test_io_wait_shows_fd_direction_peer_and_deadline "
+                     rf"in goroutine {me}\n\t\S+test_traceback\.py:\d+",
                      b), b
     ab = _block(text, a.id)
     assert f"# waiting on: fd {ln.fileno()} accept, <TCPListener tcp {ln.addr()}>" in ab, ab
@@ -111,7 +112,7 @@ def test_fd_lock_wait_shows_semacquire() -> None:
     text = stack()
     # Which of the two takes the lock first is the scheduler's business; one holds it and
     # waits for data, the other waits for the lock.
-    blocks = sorted((_block(text, first.id), _block(text, second.id)), key=lambda b: "semacquire" in b)
+    blocks = sorted((_block(text, first.id), _block(text, second.id)), key=lambda b: "[semacquire]" in b)
     assert re.match(r"goroutine \d+ \[IO wait\]:\n", blocks[0]), blocks[0]
     assert re.match(r"goroutine \d+ \[semacquire\]:\n", blocks[1]), blocks[1]
     assert f"# waiting on: fd {server.fileno()} read lock\n" in blocks[1], blocks[1]
@@ -263,7 +264,7 @@ def test_sigquit_dumps_every_goroutine_and_exits_2() -> None:
         err.startswith("SIGQUIT: quit\n\ngoroutine 1 [sleep]:\n"), err
     assert re.search(r"^goroutine \d+ \[sleep\]:\n# waiting on: timer due in 3\d{3}\.\d{3}s\n"
                      r"gonet\.runtime\.sleep\(\.\.\.\)\n\t\S+\n__main__\.idle\(\.\.\.\)\n\t<string>:\d+\n"
-                     r"created by __main__\.idle in goroutine 1\n", err, re.M), err
+                     r"created by __main__\.<module> in goroutine 1\n\t<string>:11\n", err, re.M), err
     assert re.search(r"^goroutine \d+ \[IO wait\]:\n# waiting on: fd \d+ accept, <TCPListener tcp 127\.0\.0\.1:\d+>\n",
                      err, re.M), err
 

@@ -67,6 +67,12 @@ class FD(FdMutex):
         pd = self.pd = PollDesc.open(self.sched, self.sysfd, info)
         pd.trust = self.stream
 
+    def adopt(self) -> None:
+        """Move the fd, and its pollDesc, to this thread's scheduler (in a forked child)."""
+        FdMutex.adopt(self)
+        if self.pd is not None:
+            self.pd.adopt(self.sched)
+
     def fileno(self) -> int:
         """Return the OS file descriptor (-1 once closed)."""
         return -1 if self.destroyed else self.sysfd
@@ -122,6 +128,8 @@ class FD(FdMutex):
 
         Go: FD.Read.
         """
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         if self.rlocked:
@@ -159,6 +167,8 @@ class FD(FdMutex):
 
     def recv(self, size: int) -> bytes:
         """Read up to size bytes once and return them; b"" at EOF."""
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         if self.rlocked:
@@ -204,6 +214,8 @@ class FD(FdMutex):
 
         Go: FD.Write.
         """
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         if self.wlocked:
@@ -266,6 +278,8 @@ class FD(FdMutex):
 
         EINTR and ECONNABORTED are retried silently. Go: FD.Accept.
         """
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         self.lock_slow(True)

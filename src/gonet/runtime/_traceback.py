@@ -59,8 +59,8 @@ class GoroutineInfo:
     wait_seconds: float              # how long it has been parked (0 unless waiting)
     waiting_on: str                  # what it waits on ("fd 7 read, <TCPConn ...>"), or ""
     frames: list[Frame] = field(default_factory=list)  # innermost first, as Go prints
-    created_by: str = ""             # the function passed to go(); "" for a thread's main
-    created_at: str = ""             # where that function is defined ("file:line")
+    created_by: str = ""             # the function that executed go(); "" for a thread's main
+    created_at: str = ""             # where that go() call is ("file:line")
     parent_id: int = 0               # the goroutine that called go(); 0 for main / the hub
     thread: str = ""                 # name of the OS thread whose scheduler owns it
 
@@ -221,18 +221,37 @@ def _info(s: Scheduler, g: G, now: float, live_frame: FrameType | None, skip_dum
         frames = frames_of(live_frame, skip_dumper=skip_dumper)
     else:
         frames = frames_of(getattr(g.glet, "gr_frame", None))
-    fn = g.created_by if g is not s.main else None
+    creator = g.created_by if g is not s.main else None  # the code object that ran go()
     created_by = created_at = ""
-    if fn is not None:
+    if creator is not None:
+        created_by = _func_name(_code_module(creator), creator)
+        created_at = f"{creator.co_filename}:{g.created_line}"
+        fn = g.fn
         code = getattr(fn, "__code__", None)
-        created_by = callable_name(fn)
-        if code is not None:
-            created_at = f"{code.co_filename}:{code.co_firstlineno}"
         if not frames and status == RUNNABLE and code is not None:
             # Not started yet: Go shows the entry function; so do we.
-            frames = [Frame(created_by, code.co_filename, code.co_firstlineno)]
+            frames = [Frame(callable_name(fn), code.co_filename, code.co_firstlineno)]
     return GoroutineInfo(g.id, status, reason, waited, waiting_on, frames, created_by, created_at,
-                         g.parent_id if fn is not None else 0, tname)
+                         g.parent_id if creator is not None else 0, tname)
+
+
+def _code_module(code: Any) -> str:
+    """Return the name of the module whose file defines code ("" if none is loaded)."""
+    filename = code.co_filename
+    if filename == "<string>" or filename == "<stdin>":
+        return "__main__"
+    name = _module_by_file.get(filename)
+    if name is None:
+        name = ""
+        for modname, mod in list(sys.modules.items()):
+            if getattr(mod, "__file__", None) == filename:
+                name = modname
+                break
+        _module_by_file[filename] = name
+    return name
+
+
+_module_by_file: dict[str, str] = {}
 
 
 def snapshot(all: bool = True) -> list[GoroutineInfo]:  # noqa: A002 - Go's parameter name
