@@ -264,7 +264,7 @@ class Scheduler:
         g.status = RUNNABLE
         cur = self.cur
         g.parent_id = cur.id if cur is not None else 0
-        f = _getframe(_CALLER_DEPTH)
+        f: Any = _getframe(_CALLER_DEPTH)
         code = f.f_code
         if code is _go_code:
             f = f.f_back
@@ -743,8 +743,10 @@ def _after_fork_in_child() -> None:
         if glet.parent is not None and glet is not s.main.glet:
             _forked_glet = glet  # a goroutine forked: its end is the child's end
         del _tls.sched
-    _tls.__dict__.pop("exit_hook", None)
-    for old in list(_schedulers):  # the other threads' schedulers too: their threads are gone
+    olds = list(_schedulers)  # the other threads' schedulers too: their threads are gone
+    if s is not None and s not in olds:
+        olds.append(s)
+    for old in olds:
         # Not shutdown(): its lock may have been held by another thread at the fork.
         old.closed = True
         old.inbox = []
@@ -758,6 +760,7 @@ def _after_fork_in_child() -> None:
         old.preempt = True
         old.cur = None
         _abandoned.append(old)
+    _tls.__dict__.pop("exit_hook", None)  # its shutdown() finds the work done
     _schedulers.clear()
 
 
