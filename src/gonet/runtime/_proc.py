@@ -550,6 +550,14 @@ class Scheduler:
                     if not runq and not self.inbox:
                         self.autojump(when)
                     continue
+            if self.gfree:
+                # Wake for the free list's next trim: an idle process gives its cached
+                # goroutines back, a busy one never reaches here with them unused.
+                trim = self.gfree_trim_at - now
+                if trim < 0:
+                    trim = 0.0
+                if timeout < 0 or trim < timeout:
+                    timeout = trim
             self._netpoll(timeout)
             polled = True
 
@@ -558,9 +566,15 @@ class Scheduler:
         gfree = self.gfree
         n = min(self.gfree_low, len(gfree), GFREE_TRIM_BATCH)
         if n:
-            # The bottom of the stack is the least recently used. Dropping a suspended greenlet
-            # throws GreenletExit into it, which ends its _loop without touching the scheduler.
+            # The bottom of the stack is the least recently used. Each is ended explicitly
+            # with GreenletExit (which leaves its _loop without touching the scheduler): a
+            # compiled _loop keeps its G on the C stack, a cycle the collector cannot see.
+            victims = gfree[:n]
             del gfree[:n]
+            for g in victims:
+                glet = g.glet
+                g.glet = None
+                glet.throw()
         if n < self.gfree_low:
             self.gfree_trim_at = now  # more to release: the next idle round goes on
             self.gfree_low -= n
