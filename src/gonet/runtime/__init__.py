@@ -75,13 +75,14 @@ def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
         s = _proc._tls.sched
     except AttributeError:
         s = current()
-    return s.go(fn, args, kwargs)
+    f = _getframe(1)  # the go statement's function (its frame object usually exists already)
+    return s.spawn(fn, args, kwargs, f.f_code, f.f_lineno)
 
 
+_getframe = sys._getframe
 # CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR: calling such a function only
 # creates an object, so its body would never run as a goroutine.
 _CO_ASYNC = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR
-_proc._go_code = go.__code__  # the go statement itself: its caller is the creator
 
 
 def _async_message(fn: Any) -> str:

@@ -62,6 +62,7 @@ cdef class Scheduler:
     cdef object __weakref__
 
     cpdef G go(self, object fn, tuple args, dict kwargs)
+    cpdef G spawn(self, object fn, tuple args, dict kwargs, object creator, long line)
     cpdef bint _goexit(self, G g)
     cpdef object park(self, object reason, object waitobj=*)
     cpdef G running(self)

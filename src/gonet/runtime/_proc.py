@@ -85,8 +85,6 @@ def _probe_frame() -> Any:
 
 # How far up Scheduler.go finds its caller's frame: compiled functions push no Python frame.
 _CALLER_DEPTH = 1 if _probe_frame().f_code is _probe_frame.__code__ else 0
-# The code of gonet.runtime.go, which is the go statement itself, not a creator: go() sets it.
-_go_code: Any = None
 # One cell, set by the watchdog while some scheduler has `preempt` set: the yield points of
 # modules that do not hold a scheduler at hand (channels, sync) test it before looking one up.
 preempt_requested = [False]
@@ -237,10 +235,16 @@ class Scheduler:
         """Create a goroutine running fn(*args, **kwargs); it runs when the caller next yields.
 
         The goroutine starts in a copy of the caller's contextvars context, and records the
-        function that called go (or gonet.go) and the line of that call as its creator.
+        function that called go and the line of that call as its creator.
 
         Go: runtime.newproc.
         """
+        f: Any = _getframe(_CALLER_DEPTH)
+        return self.spawn(fn, args, kwargs, f.f_code, f.f_lineno)
+
+    def spawn(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+              creator: Any, line: int) -> G:
+        """Create a goroutine as go() does, created by code object ``creator`` at ``line``."""
         if self.preempt:
             self.preempt_yield()
         gfree = self.gfree
@@ -264,13 +268,8 @@ class Scheduler:
         g.status = RUNNABLE
         cur = self.cur
         g.parent_id = cur.id if cur is not None else 0
-        f: Any = _getframe(_CALLER_DEPTH)
-        code = f.f_code
-        if code is _go_code:
-            f = f.f_back
-            code = f.f_code
-        g.created_by = code
-        g.created_line = f.f_lineno
+        g.created_by = creator
+        g.created_line = line
         gs = self.gs
         gs[g.id] = g
         self.n_created += 1
