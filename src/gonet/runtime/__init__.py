@@ -76,7 +76,7 @@ def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
     except AttributeError:
         s = current()
     f = _getframe(1)  # the go statement's function (its frame object usually exists already)
-    return s.spawn(fn, args, kwargs, f.f_code, f.f_lineno)
+    return s.spawn(fn, args, kwargs, f.f_code, f.f_lasti)
 
 
 _getframe = sys._getframe

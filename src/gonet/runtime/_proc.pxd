@@ -19,7 +19,7 @@ cdef class G:
     cdef public object wakeexc
     cdef public long parent_id
     cdef public object created_by
-    cdef public long created_line
+    cdef public long created_lasti
     cdef public object ctx
     cdef object __weakref__
 
@@ -62,7 +62,7 @@ cdef class Scheduler:
     cdef object __weakref__
 
     cpdef G go(self, object fn, tuple args, dict kwargs)
-    cpdef G spawn(self, object fn, tuple args, dict kwargs, object creator, long line)
+    cpdef G spawn(self, object fn, tuple args, dict kwargs, object creator, long lasti)
     cpdef bint _goexit(self, G g)
     cpdef object park(self, object reason, object waitobj=*)
     cpdef G running(self)

@@ -98,7 +98,7 @@ class G:
 
     __slots__ = (
         "id", "glet", "sched", "fn", "args", "kwargs", "status", "waitreason", "waitsince",
-        "waitobj", "wakeval", "wakeexc", "parent_id", "created_by", "created_line",
+        "waitobj", "wakeval", "wakeexc", "parent_id", "created_by", "created_lasti",
         "ctx", "__weakref__",
     )
     glet: Any
@@ -117,14 +117,28 @@ class G:
         self.wakeval: Any = None
         self.wakeexc: BaseException | None = None
         self.parent_id = 0
-        # The code object of the function that executed go() and the line of that call (Go's
-        # "created by"); None and 0 for a thread's main goroutine.
+        # The code object of the function that executed go() and the offset of that call in
+        # its bytecode (Go's "created by"); None for a thread's main goroutine. The offset, not
+        # the line: frame.f_lineno scans the line table from the start on every call.
         self.created_by: Any = None
-        self.created_line = 0
+        self.created_lasti = -1
         self.ctx: Any = None  # the contextvars context its body runs in (from go())
 
     def __repr__(self) -> str:
         return f"<goroutine {self.id} [{self.waitreason or self.status}]>"
+
+    @property
+    def created_line(self) -> int:
+        """Return the line of the go statement that created this goroutine (0: none)."""
+        code = self.created_by
+        if code is None:
+            return 0
+        lasti = self.created_lasti
+        if lasti >= 0:
+            for start, end, line in code.co_lines():
+                if start <= lasti < end and line is not None:
+                    return int(line)
+        return int(code.co_firstlineno)
 
     def _loop(self) -> None:
         """Run goroutine bodies forever; between bodies, wait on the free list for reuse."""
@@ -240,11 +254,12 @@ class Scheduler:
         Go: runtime.newproc.
         """
         f: Any = _getframe(_CALLER_DEPTH)
-        return self.spawn(fn, args, kwargs, f.f_code, f.f_lineno)
+        return self.spawn(fn, args, kwargs, f.f_code, f.f_lasti)
 
     def spawn(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
-              creator: Any, line: int) -> G:
-        """Create a goroutine as go() does, created by code object ``creator`` at ``line``."""
+              creator: Any, lasti: int) -> G:
+        """Create a goroutine as go() does, created by the go statement at bytecode offset
+        ``lasti`` of code object ``creator``."""
         if self.preempt:
             self.preempt_yield()
         gfree = self.gfree
@@ -269,7 +284,7 @@ class Scheduler:
         cur = self.cur
         g.parent_id = cur.id if cur is not None else 0
         g.created_by = creator
-        g.created_line = line
+        g.created_lasti = lasti
         gs = self.gs
         gs[g.id] = g
         self.n_created += 1
@@ -301,7 +316,6 @@ class Scheduler:
         g.waitobj = None
         g.wakeexc = None  # an interrupt that never met a park dies with its goroutine
         g.created_by = None
-        g.created_line = 0
         self.gs.pop(g.id, None)
         if len(self.gfree) < GFREE_MAX and not self.closed:
             self.gfree.append(g)
