@@ -531,6 +531,7 @@ class Scheduler:
         while True:
             self.ticks = 0
             self.runnext_streak = 0
+            self.preempt = False  # a request for a goroutine that has parked since is void
             now = self.now = self.clock()  # not bound once: a virtual clock may be installed later
             if timers.active:
                 timers.fire(now)
