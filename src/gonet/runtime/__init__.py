@@ -65,12 +65,15 @@ def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
 
     Go: the go statement.
     """
+    global _last_plain
     code = getattr(fn, "__code__", None)
-    if code is not None:
-        if code.co_flags & _CO_ASYNC:
-            raise TypeError(_async_message(fn))
-    elif not callable(fn):
-        raise TypeError(_not_callable_message(fn))
+    if code is not _last_plain:  # a loop spawning one function checks it once
+        if code is not None:
+            if code.co_flags & _CO_ASYNC:
+                raise TypeError(_async_message(fn))
+            _last_plain = code
+        elif not callable(fn):
+            raise TypeError(_not_callable_message(fn))
     try:
         s = _proc._tls.sched
     except AttributeError:
@@ -80,6 +83,7 @@ def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
 
 
 _getframe = sys._getframe
+_last_plain: Any = object()  # the code of the last function go() found not to be async
 # CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR: calling such a function only
 # creates an object, so its body would never run as a goroutine.
 _CO_ASYNC = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR

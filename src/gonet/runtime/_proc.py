@@ -20,8 +20,17 @@
 #                                    │
 #                                    └──fn returns──> DEAD ──(reused by go())──> RUNNABLE
 #
+# Around the body: each goroutine runs in its own copy of its creator's contextvars context and
+# records the go statement that created it. The watchdog may set `preempt` on a scheduler whose
+# goroutine has run past its time slice; yield points (go, channels, sync, fd I/O) then call
+# preempt_yield(). After fork() the child retires every scheduler of the parent (see
+# _after_fork_in_child) and the forking goroutine becomes the main goroutine of a new one.
+#
 # Invariants:
 # - Only this module switches greenlets.
+# - cur is None whenever the hub runs (a greenlet that ends hands the CPU to the hub).
+# - From the hub's last run-queue check until epoll_wait returns, `sleeping` is set, and a
+#   goroutine readied on this thread meanwhile (by a finalizer, say) writes the eventfd.
 # - A G is in the run queue at most once: ready() is called only for WAITING goroutines, by
 #   whoever removed the G from the wait structure it was parked on.
 # - Whoever parks must undo its wait registration if park() raises (DeadlockError,
