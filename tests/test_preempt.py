@@ -131,6 +131,7 @@ def test_the_watchdog_does_not_count_new_goroutines_as_progress(
         deadline = time.monotonic() + 0.3
         while time.monotonic() < deadline:
             go(lambda: None)
+            sum(range(2000))  # some work per goroutine created, as in an accept loop
     finally:
         set_time_slice(old_slice)
         gonet.runtime.set_block_threshold(old_threshold)
