@@ -183,7 +183,9 @@ class Sysmon:
         if self.threshold is not None:
             step.append(self.threshold / 4)
         if self.timeslice is not None:
-            step.append(self.timeslice / 2)
+            # Sampling at the slice, as Go's sysmon does at most every 10 ms: a goroutine is
+            # preempted after one to two slices, and the default costs no extra samples.
+            step.append(self.timeslice)
         return max(0.001, min(step))
 
     def _run(self) -> None:
