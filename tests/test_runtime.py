@@ -7,6 +7,7 @@ import os
 import re
 import textwrap
 import threading
+from typing import Any
 
 import pytest
 from _core_util import run_script, sched, wait_until
@@ -283,3 +284,131 @@ def test_stats_reports_the_schedulers_counters() -> None:
     parks = st["parks"]
     gonet.sleep(0.001)
     assert gonet.runtime.stats()["parks"] == parks + 1
+
+
+# -- main is goroutine 1 from the first gonet call -----------------------------------------------
+
+
+@pytest.mark.parametrize("first_call", [
+    "gonet.Chan(0).recv()",
+    "gonet.Chan(0).send(1)",
+    "gonet.select(gonet.Chan().recv_case())",
+    "gonet.nil_chan.recv()",
+    "m = sync.Mutex(); m.lock(); m.lock()",
+    "wg = sync.WaitGroup(); wg.add(1); wg.wait()",
+])
+def test_a_blocking_toolkit_call_as_mains_first_is_a_deadlock_not_a_hang(first_call: str) -> None:
+    p = run_script(textwrap.dedent(f"""
+        import gonet
+        from gonet import sync
+        try:
+            {first_call}
+        except gonet.DeadlockError as e:
+            print("DeadlockError:", e)
+    """), timeout=20)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "DeadlockError: all goroutines are asleep - deadlock!\n"
+
+
+def test_a_plain_thread_that_never_used_gonet_still_blocks_on_a_channel() -> None:
+    ch: gonet.Chan[str] = gonet.Chan()
+    got: list[str | None] = []
+    t = threading.Thread(target=lambda: got.append(ch.recv()))
+    t.start()
+    wait_until(lambda: bool(ch._recvq))
+    ch.send("to the thread")
+    gonet.run_in_thread(t.join)
+    assert got == ["to the thread"]
+
+
+# -- go(): created by, argument checks -----------------------------------------------------------
+
+
+def _spawn_here() -> gonet.G:
+    return gonet.go(gonet.sleep, 0.001)  # the line recorded as the go statement
+
+
+def _wrapper(fn, *args):  # type: ignore[no-untyped-def]
+    return gonet.go(fn, *args)
+
+
+def test_go_records_the_function_that_ran_it_and_the_line_of_the_call() -> None:
+    g = _spawn_here()
+    assert g.created_by is _spawn_here.__code__
+    assert g.created_line == _spawn_here.__code__.co_firstlineno + 1
+    # A wrapper is the creator, as Go names errgroup.(*Group).Go.
+    g2 = _wrapper(gonet.sleep, 0.001)
+    assert g2.created_by is _wrapper.__code__
+    assert g2.created_line == _wrapper.__code__.co_firstlineno + 1
+    # The scheduler's own go (used by the toolkit) records its caller the same way.
+    s = _proc.current()
+    line = test_go_records_the_function_that_ran_it_and_the_line_of_the_call.__code__
+    g3 = s.go(gonet.sleep, (0.001,), {})
+    assert g3.created_by is line
+    assert g3.created_line > line.co_firstlineno
+    assert s.main.created_by is None
+    gonet.sleep(0.01)
+
+
+async def _coro_fn() -> None:
+    pass
+
+
+async def _agen_fn():  # type: ignore[no-untyped-def]
+    yield 1
+
+
+def test_go_of_a_coroutine_function_says_what_to_do() -> None:
+    with pytest.raises(TypeError) as e:
+        gonet.go(_coro_fn)
+    assert str(e.value) == (
+        "go() needs a plain function; _coro_fn is a coroutine function (async def). Goroutines "
+        "run plain functions that block: define it with def and call gonet's blocking APIs "
+        "instead of awaiting")
+    with pytest.raises(TypeError, match=r"^go\(\) needs a plain function; _agen_fn is an async "
+                                        r"generator function \(async def with yield\)\."):
+        gonet.go(_agen_fn)
+
+
+def test_go_of_a_coroutine_object_says_what_to_do_and_closes_it() -> None:
+    import warnings
+
+    coro = _coro_fn()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "coroutine was never awaited" on top
+        with pytest.raises(TypeError) as e:
+            gonet.go(coro)  # type: ignore[arg-type]
+    assert str(e.value) == (
+        "go() needs a plain function; got the coroutine object _coro_fn(), which only an event "
+        "loop can run. Pass a function defined with def and its arguments: go(f, arg) rather "
+        "than go(f(arg))")
+    assert coro.cr_frame is None  # closed
+    with pytest.raises(TypeError, match=r"^go\(\) needs a callable, got int$"):
+        gonet.go(3)  # type: ignore[arg-type]
+
+
+def test_go_is_typed_so_wrong_arguments_are_mypy_errors(tmp_path: Any) -> None:
+    import subprocess
+    import sys
+
+    pytest.importorskip("mypy")
+    snippet = tmp_path / "snippet.py"
+    snippet.write_text(textwrap.dedent("""
+        import gonet
+
+        def f(a: int, b: str) -> None: ...
+
+        gonet.go(f, 1, "x")
+        gonet.go(f, "1", "x")
+        gonet.go(f, 1)
+        gonet.go(f, 1, b=2)
+    """))
+    r = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--no-error-summary",
+                        "--hide-error-context", "--no-pretty", str(snippet)],
+                       capture_output=True, text=True, timeout=300)
+    errors = [line.split(": error: ", 1)[1] for line in r.stdout.splitlines() if ": error: " in line]
+    lines = [int(line.split(":")[1]) for line in r.stdout.splitlines() if ": error: " in line]
+    assert lines == [7, 8, 9], r.stdout
+    assert errors[0].startswith('Argument 2 to "go" has incompatible type "str"; expected "int"')
+    assert errors[1].startswith('Missing positional argument "b" in call to "go"')
+    assert errors[2].startswith('Argument "b" to "go" has incompatible type "int"; expected "str"')

@@ -493,3 +493,112 @@ def test_goroutine_counts() -> None:
     for f in futs:
         f.result()
     wait_until(lambda: gonet.num_goroutine() == base)
+
+
+# -- Python run by the hub between its run-queue check and epoll_wait ------------------------
+
+
+class _PollHook:
+    """The scheduler's poller, with Python code run inside poll() just before epoll_wait."""
+
+    def __init__(self, real: Any, before_blocking: Any) -> None:
+        self.real = real
+        self.before_blocking = before_blocking
+        self.currents: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def poll(self, timeout: float) -> Any:
+        if timeout != 0 and self.before_blocking is not None:
+            hook, self.before_blocking = self.before_blocking, None
+            hook()
+        return self.real.poll(timeout)
+
+
+def test_a_goroutine_readied_by_a_finalizer_just_before_epoll_wait_runs_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    s = sched()
+    order: list[str] = []
+    ch: gonet.Chan[str] = gonet.Chan(1)
+    finished: gonet.Chan[None] = gonet.Chan()
+
+    class Finalized:
+        def __init__(self) -> None:
+            self.cycle = self  # only the cycle collector frees it
+
+        def __del__(self) -> None:
+            ch.send("from a finalizer")  # readies the parked receiver
+
+    def receiver() -> None:
+        order.append(ch.recv() or "")
+
+    def collect() -> None:
+        Finalized()
+        gc.collect()  # as if allocation had triggered a collection inside the hub
+
+    spawn(receiver)
+    wait_until(lambda: bool(ch._recvq))
+    # A timer two seconds away: the hub's epoll_wait would sleep until then.
+    t = s.timers.new(lambda _: (order.append("timer"), finished.close()), None)
+    t.reset(s.clock() + 2.0)
+    monkeypatch.setattr(s, "poller", _PollHook(s.poller, collect))
+    try:
+        finished.recv()
+    finally:
+        t.stop()
+    assert order == ["from a finalizer", "timer"]
+
+
+# -- the free list -------------------------------------------------------------------------
+
+
+def test_the_free_list_gives_its_goroutines_back_when_it_sits_unused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import weakref
+
+    s = sched()
+    monkeypatch.setattr(_proc, "GFREE_TRIM_EVERY", 0.02)
+    gs = [gonet.go(lambda: None) for _ in range(300)]
+    glets = [weakref.ref(g.glet) for g in gs]
+    del gs
+    gonet.sleep(0.001)
+    assert len(s.gfree) >= 300
+    s.gfree_trim_at = 0.0
+    # Idle: the hub wakes for each trim and releases what sat unused for a whole period.
+    wait_until(lambda: not s.gfree, what="free list emptied")
+    assert gonet.runtime.stats()["goroutines_free"] == 0
+    assert [r for r in glets if r() is not None] == []  # the greenlets themselves are freed
+    # Reuse still works afterwards.
+    done: list[int] = []
+    gonet.go(done.append, 1)
+    gonet.sleep(0.001)
+    assert done == [1]
+
+
+def test_the_hub_never_runs_with_a_finished_goroutine_recorded_as_current(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # More goroutines finish at once than the free list keeps: the greenlets of the rest end
+    # and hand the CPU to the hub, which must not count one of them as running (the watchdog
+    # would blame it for the hub's epoll_wait).
+    s = sched()
+    hook = _PollHook(s.poller, None)
+    real_poll = hook.poll
+
+    def poll(timeout: float) -> Any:
+        hook.currents.append(s.cur)
+        return real_poll(timeout)
+
+    hook.poll = poll  # type: ignore[method-assign]
+    gate: gonet.Chan[None] = gonet.Chan()
+    n = _proc.GFREE_MAX + 50
+    for _ in range(n):
+        gonet.go(gate.recv)
+    gonet.sleep(0.001)
+    monkeypatch.setattr(s, "poller", hook)
+    gate.close()
+    gonet.sleep(0.5)  # they all finish meanwhile; then the hub idles in epoll_wait
+    assert len(s.gfree) == _proc.GFREE_MAX
+    assert hook.currents and [g for g in hook.currents if g is not None] == []

@@ -248,7 +248,7 @@ def test_watchdog_thread_is_lazy_daemon_and_configurable_by_env() -> None:
         gonet.sleep(0.001)
         assert not [t for t in threading.enumerate() if t.name.startswith("gonet-sysmon")]
         print("off")
-    """, GONET_DEBUG="watchdog=off,pollguarantee=off")
+    """, GONET_DEBUG="watchdog=off,pollguarantee=off,timeslice=off")
     assert (r.returncode, r.stdout.strip()) == (0, "off"), r.stderr
 
 

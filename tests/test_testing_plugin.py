@@ -77,7 +77,7 @@ def test_leak_checker_fails_leaking_tests_naming_what_leaked(
     assert "ERROR at teardown of test_leaks_a_goroutine" in out
     # The goroutine is named, with a dump showing where it is parked and who started it.
     r.stdout.fnmatch_lines([
-        "*test leaked: 1 goroutine(s) left: goroutine * [[]IO wait[]] created by test_sample.*serve_forever*",
+        "*test leaked: 1 goroutine(s) left: goroutine * [[]IO wait[]] created by test_sample.test_leaks_a_goroutine*",
         "leaked goroutines:",
         "goroutine * [[]IO wait[]]:",
         "# waiting on: fd * accept, <TCPListener tcp 127.0.0.1:*>",

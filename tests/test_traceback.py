@@ -73,8 +73,8 @@ def test_io_wait_shows_fd_direction_peer_and_deadline() -> None:
     if not conn_read_compiled:
         assert b.index("Conn.read") < b.index("reader(")
     me = _proc.current().running().id
-    # (Who "created by" names is tested in test_panic.py.)
-    assert re.search(rf"created by \S*test_traceback\.\S+ in goroutine {me}\n\t\S+test_traceback\.py:\d+",
+    assert re.search(rf"created by \S*test_traceback\.test_io_wait_shows_fd_direction_peer_and_deadline "
+                     rf"in goroutine {me}\n\t\S+test_traceback\.py:\d+",
                      b), b
     ab = _block(text, a.id)
     assert f"# waiting on: fd {ln.fileno()} accept, <TCPListener tcp {ln.addr()}>" in ab, ab
@@ -462,7 +462,7 @@ def test_sigquit_dumps_every_goroutine_and_exits_2() -> None:
         err.startswith("SIGQUIT: quit\n\ngoroutine 1 [sleep]:\n"), err
     assert re.search(r"^goroutine \d+ \[sleep\]:\n# waiting on: timer due in 3\d{3}\.\d{3}s\n"
                      r"gonet\.runtime\.sleep\(\.\.\.\)\n\t\S+\n__main__\.idle\(\.\.\.\)\n\t<string>:\d+\n"
-                     r"created by __main__\.\S+ in goroutine 1\n", err, re.M), err
+                     r"created by __main__\.<module> in goroutine 1\n\t<string>:11\n", err, re.M), err
     assert re.search(r"^goroutine \d+ \[IO wait\]:\n# waiting on: fd \d+ accept, <TCPListener tcp 127\.0\.0\.1:\d+>\n",
                      err, re.M), err
 

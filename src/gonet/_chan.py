@@ -7,6 +7,11 @@
 # a sender that finds a receiver hands the value over and readies it; it never goes through the
 # buffer, so values and waiters are both served first-come first-served.
 #
+# Who waits how. A blocking operation parks the calling goroutine on its thread's scheduler.
+# The main thread always has one, created by its first blocking operation if need be (main's
+# code is goroutine 1, so `Chan().recv()` there is Go's canonical deadlock, not a hang). Any
+# other thread that has never used gonet is a plain thread: it blocks on a private lock.
+#
 # Thread mode. Most objects are used by the goroutines of one OS thread only, and greenlets
 # switch only at park points, so no lock is needed. Each shareable object (Chan, sync
 # primitives) therefore carries an owner; operations by the owner thread take no lock:
@@ -87,9 +92,27 @@ def _safe(fn: F) -> F:
     return fn
 
 
+_preempt_requested = _proc.preempt_requested
+
+
+def _preempt_point() -> None:
+    """Yield if this thread's goroutine has used up its time slice (channel and sync ops)."""
+    s: Scheduler | None = getattr(_tls, "sched", None)
+    if s is not None and s.preempt:
+        s.preempt_yield()
+
+
 def _sched() -> Scheduler | None:
-    """Return this thread's scheduler, or None for a plain thread (never creates one)."""
-    return getattr(_tls, "sched", None)
+    """Return the scheduler a blocking operation parks on, or None for a plain thread.
+
+    The main thread always gets one (its code is goroutine 1, as main is in Go, so blocking
+    forever there is a deadlock, not a hang); another thread that never used gonet stays a
+    plain thread and blocks on a private lock.
+    """
+    s: Scheduler | None = getattr(_tls, "sched", None)
+    if s is None and _get_ident() == threading.main_thread().ident:
+        s = _proc.current()
+    return s
 
 
 def _mid_op(f: Any) -> bool:
@@ -520,6 +543,8 @@ class Chan(_Shareable, Generic[T]):
 
         Go: ch <- v.
         """
+        if _preempt_requested[0]:
+            _preempt_point()
         me = _get_ident()
         lk = None if self._owner == me else self._enter()
         if self._closed:
@@ -556,6 +581,8 @@ class Chan(_Shareable, Generic[T]):
     @_critical
     def _recv(self) -> Any:
         """Receive one value, or _CLOSED once closed and drained. Go: chanrecv."""
+        if _preempt_requested[0]:
+            _preempt_point()
         me = _get_ident()
         lk = None if self._owner == me else self._enter()
         q = self._sendq

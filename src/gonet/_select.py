@@ -30,6 +30,8 @@ from gonet._chan import (
     _ensure_watch,
     _new_waiter,
     _park,
+    _preempt_point,
+    _preempt_requested,
     _safe,
     _thread_wait,
 )
@@ -124,6 +126,8 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
         if default:
             return _DEFAULT_RESULT
         _block_forever(SELECT_NO_CASES)
+    if _preempt_requested[0]:
+        _preempt_point()
     me = _get_ident()
     locks: list[LockType] | None = None
     try:

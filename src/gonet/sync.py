@@ -26,6 +26,8 @@ from gonet._chan import (
     _ensure_watch,
     _new_waiter,
     _park,
+    _preempt_point,
+    _preempt_requested,
     _Shareable,
     _thread_wait,
     _wake,
@@ -145,6 +147,8 @@ class Mutex(_Shareable, Locker):
     @_critical
     def lock(self) -> None:
         """Acquire the lock, waiting in FIFO order if it is held. Go: Mutex.Lock."""
+        if _preempt_requested[0]:
+            _preempt_point()
         lk = None if self._owner == _get_ident() else self._enter()
         if not self._locked:
             self._locked = True
@@ -225,6 +229,8 @@ class RWMutex(_Shareable, Locker):
     @_critical
     def lock(self) -> None:
         """Acquire for writing. Go: RWMutex.Lock."""
+        if _preempt_requested[0]:
+            _preempt_point()
         lk = None if self._owner == _get_ident() else self._enter()
         if not self._writer and self._readers == 0 and not self._waitq:
             self._writer = True
@@ -236,6 +242,8 @@ class RWMutex(_Shareable, Locker):
     @_critical
     def rlock(self) -> None:
         """Acquire for reading. Go: RWMutex.RLock."""
+        if _preempt_requested[0]:
+            _preempt_point()
         lk = None if self._owner == _get_ident() else self._enter()
         if not self._writer and not self._waitq:
             self._readers += 1

@@ -239,7 +239,10 @@ def run_in_goroutine(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> An
 
     outer = _current_test
     box.g = s.go(body, (), {})
-    box.g.created_by = fn
+    code = getattr(fn, "__code__", None)
+    if code is not None:  # the test function stands for its runner as the creator
+        box.g.created_by = code
+        box.g.created_lasti = -1  # created_line: the function's first line
     _current_test = box
     deadlocked = False
     try:

@@ -14,6 +14,8 @@ cdef class FdMutex:
 
     cpdef incref(self)
     cpdef decref(self)
+    cpdef yield_point(self)
+    cpdef adopt(self)
     cpdef lock_slow(self, bint read)
     cpdef bint _holds_after_handoff(self, G g)
     cpdef unlock_slow(self, bint read)

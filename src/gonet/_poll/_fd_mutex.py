@@ -63,6 +63,34 @@ class FdMutex:
         if self.closing and self.refs == 0:
             self._destroy_and_notify()
 
+    def yield_point(self) -> None:
+        """Take the slow path of a yield point: the scheduler's ``preempt`` flag is set.
+
+        Either the running goroutine used up its time slice (yield now), or this fd's
+        scheduler was left behind by fork() (move the fd to the child's scheduler first).
+        """
+        sched = self.sched
+        if sched.closed:
+            self.adopt()
+        else:
+            sched.preempt_yield()
+
+    def adopt(self) -> None:
+        """Move the fd to this thread's scheduler; its old scheduler's goroutines are gone.
+
+        Called in a forked child on the fd's first use: locks held or awaited by goroutines
+        of the parent are released, since those goroutines do not exist in the child.
+        """
+        from gonet.runtime._proc import current
+
+        self.sched = current()
+        self.rlocked = False
+        self.wlocked = False
+        self.rwait = None
+        self.wwait = None
+        self.closer = None
+        self.refs = 0
+
     def lock_slow(self, read: bool) -> None:
         """Wait, FIFO, for the read or write lock; on return the caller holds it and a ref."""
         if self.closing:

@@ -14,6 +14,7 @@ cdef class FD(FdMutex):
     cdef object __weakref__
 
     cpdef init(self, object info=*)
+    cpdef adopt(self)
     cpdef int fileno(self)
     cpdef close(self)
     cpdef destroy(self)

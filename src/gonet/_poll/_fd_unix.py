@@ -71,6 +71,12 @@ class FD(FdMutex):
         """Say which lock of this fd g waits for, for a goroutine dump (the runtime's WaitObject)."""
         return f"fd {self.sysfd} {self.lock_wait(g)}"
 
+    def adopt(self) -> None:
+        """Move the fd, and its pollDesc, to this thread's scheduler (in a forked child)."""
+        FdMutex.adopt(self)
+        if self.pd is not None:
+            self.pd.adopt(self.sched)
+
     def fileno(self) -> int:
         """Return the OS file descriptor (-1 once closed)."""
         return -1 if self.destroyed else self.sysfd
@@ -126,6 +132,8 @@ class FD(FdMutex):
 
         Go: FD.Read.
         """
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         if self.rlocked:
@@ -163,6 +171,8 @@ class FD(FdMutex):
 
     def recv(self, size: int) -> bytes:
         """Read up to size bytes once and return them; b"" at EOF."""
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         if self.rlocked:
@@ -208,6 +218,8 @@ class FD(FdMutex):
 
         Go: FD.Write.
         """
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         if self.wlocked:
@@ -270,6 +282,8 @@ class FD(FdMutex):
 
         EINTR and ECONNABORTED are retried silently. Go: FD.Accept.
         """
+        if self.sched.preempt:
+            self.yield_point()
         if self.closing:
             raise ErrClosed()
         self.lock_slow(True)

@@ -10,6 +10,7 @@
 # the main thread, and GONET_SCHED_SEED applied — so importing gonet does none of these.
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import random
@@ -17,47 +18,96 @@ import sys
 import weakref
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec
 
 from gonet.errors import DeadlockError
 from gonet.runtime import _proc, _signals
 from gonet.runtime._proc import TICK_LIMIT, WAITING, G, Scheduler, current
 from gonet.runtime._signals import set_sigquit, sigquit_mode
-from gonet.runtime._sysmon import block_threshold, live_schedulers, set_block_threshold, sysmon
+from gonet.runtime._sysmon import (
+    block_threshold,
+    live_schedulers,
+    set_block_threshold,
+    set_time_slice,
+    sysmon,
+    time_slice,
+)
 from gonet.runtime._threadpool import pool, run_in_thread
 from gonet.runtime._traceback import stack
 
 __all__ = [
     "go", "gosched", "sleep", "num_goroutine", "now", "run_in_thread", "stats", "current",
     "G", "Scheduler", "DeadlockError", "Goroutine", "stack", "set_block_threshold",
-    "block_threshold", "set_sigquit", "sigquit_mode", "set_sched_seed",
+    "block_threshold", "set_sigquit", "sigquit_mode", "set_sched_seed", "set_time_slice",
+    "time_slice",
 ]
 
 log = logging.getLogger("gonet.runtime")
 
 Goroutine = G
+P = ParamSpec("P")
 
 
-def go(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> G:
+def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
     """Start fn(*args, **kwargs) in a new goroutine and return its handle (with ``.id``).
 
     The new goroutine runs when the caller next blocks or yields; an exception escaping it is a
-    panic that ends the program with status 2.
+    panic that ends the program with status 2. It starts in a copy of the caller's
+    ``contextvars`` context: what it sets is seen by neither its creator nor its siblings.
 
     The handle describes the goroutine while it lives (``.id``, ``.status``, ``.waitreason``).
     Once it has finished, the object is recycled for a later goroutine (Go reuses its g structs
     the same way), so it must not be kept to identify a finished goroutine: wait for one with a
     channel or ``gonet.sync.WaitGroup``.
 
+    Raises:
+        TypeError: fn is not callable, or is a coroutine function or coroutine object.
+
     Go: the go statement.
     """
-    if not callable(fn):
-        raise TypeError(f"go() needs a callable, got {type(fn).__name__}")
+    global _last_plain
+    code = getattr(fn, "__code__", None)
+    if code is not _last_plain:  # a loop spawning one function checks it once
+        if code is not None:
+            if code.co_flags & _CO_ASYNC:
+                raise TypeError(_async_message(fn))
+            _last_plain = code
+        elif not callable(fn):
+            raise TypeError(_not_callable_message(fn))
     try:
         s = _proc._tls.sched
     except AttributeError:
         s = current()
-    return s.go(fn, args, kwargs)
+    f = _getframe(1)  # the go statement's function (its frame object usually exists already)
+    return s.spawn(fn, args, kwargs, f.f_code, f.f_lasti)
+
+
+_getframe = sys._getframe
+_last_plain: Any = object()  # the code of the last function go() found not to be async
+# CO_COROUTINE | CO_ITERABLE_COROUTINE | CO_ASYNC_GENERATOR: calling such a function only
+# creates an object, so its body would never run as a goroutine.
+_CO_ASYNC = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _async_message(fn: Any) -> str:
+    name = getattr(fn, "__qualname__", None) or repr(fn)
+    kind = ("an async generator function (async def with yield)"
+            if fn.__code__.co_flags & inspect.CO_ASYNC_GENERATOR
+            else "a coroutine function (async def)")
+    return (f"go() needs a plain function; {name} is {kind}. Goroutines run plain functions "
+            "that block: define it with def and call gonet's blocking APIs instead of awaiting")
+
+
+def _not_callable_message(fn: Any) -> str:
+    if inspect.iscoroutine(fn) or inspect.isawaitable(fn):
+        close = getattr(fn, "close", None)
+        if close is not None:
+            close()  # it will never run: no "was never awaited" warning on top of this error
+        name = getattr(fn, "__qualname__", None) or type(fn).__name__
+        return (f"go() needs a plain function; got the coroutine object {name}(), which only an "
+                "event loop can run. Pass a function defined with def and its arguments: "
+                "go(f, arg) rather than go(f(arg))")
+    return f"go() needs a callable, got {type(fn).__name__}"
 
 
 def gosched() -> None:
@@ -111,7 +161,7 @@ def num_goroutine() -> int:
 
 _SUMMED = ("goroutines", "goroutines_peak", "goroutines_created", "parks", "epoll_waits", "events",
            "wakeups", "registrations", "fds", "io_waiters", "runq", "timers_active", "timers_fired",
-           "deadlocks")
+           "deadlocks", "goroutines_free")
 _MERGED = ("goroutines_by_state", "parks_by_reason", "waiting_by_reason", "wakeups_by_reason")
 
 
@@ -147,6 +197,7 @@ def _sched_stats(s: Scheduler) -> dict[str, Any]:
         "timers_active": s.timers.active,
         "timers_fired": s.timers.fired,
         "deadlocks": s.n_deadlocks,
+        "goroutines_free": len(s.gfree),
     }
 
 
@@ -167,7 +218,8 @@ def stats(all_threads: bool = False) -> dict[str, Any]:
         readied), ``registrations`` (fds ever registered), ``fds`` (registered now),
         ``io_waiters``. Also ``runq``, ``timers_active``, ``timers_fired``, ``deadlocks``,
         ``schedulers``, ``thread_pool`` (workers, idle, queued, submitted, max_workers) and
-        ``watchdog`` (threshold_ms, block_reports, forced_polls, samples).
+        ``watchdog`` (threshold_ms, block_reports, forced_polls, samples, preemptions,
+        timeslice_ms); ``goroutines_free`` (finished goroutines kept for reuse).
 
     Go: runtime.ReadMemStats / runtime/metrics, for the scheduler.
     """
@@ -191,6 +243,8 @@ def stats(all_threads: bool = False) -> dict[str, Any]:
         "block_reports": sysmon.block_reports,
         "forced_polls": sysmon.forced_polls,
         "samples": sysmon.samples,
+        "preemptions": sysmon.preemptions,
+        "timeslice_ms": None if sysmon.timeslice is None else sysmon.timeslice * 1000,
     }
     return out
 

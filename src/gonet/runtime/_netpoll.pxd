@@ -19,6 +19,8 @@ cdef class PollDesc:
     cdef public object info
 
     cpdef close(self)
+    cpdef adopt(self, Scheduler sched)
+    cpdef Scheduler _adopt_current(self)
     cpdef evict(self)
     cpdef wait_read(self)
     cpdef wait_write(self)

@@ -88,6 +88,34 @@ class PollDesc:
             del sched.pds[self.fd]
             sched.poller.close(self.fd)
 
+    def adopt(self, sched: Scheduler) -> None:
+        """Register the fd with sched's poller (in a forked child, whose epoll is new).
+
+        Readiness is unknown again and deadline timers move to sched's heap; waiters of the
+        old scheduler do not exist any more.
+        """
+        old = self.sched
+        if old is sched:
+            return
+        if old.pds.get(self.fd) is self:
+            del old.pds[self.fd]
+        self.sched = sched
+        self.rg = None
+        self.wg = None
+        self.rready = True
+        self.wready = True
+        if not self.closing:
+            sched.poller.open(self.fd)
+            sched.pds[self.fd] = self
+        self.rt = None
+        self.wt = None
+        if self.rd > 0 or self.wd > 0:
+            rd, wd = self.rd, self.wd
+            if rd > 0:
+                self.set_deadline(rd, True, False)
+            if wd > 0:
+                self.set_deadline(wd, False, True)
+
     def evict(self) -> None:
         """Mark closing and wake both waiters; they fail with ErrClosed. Go: poll_runtime_pollUnblock."""
         self.closing = True
@@ -107,6 +135,8 @@ class PollDesc:
             ErrClosed, DeadlineExceededError, NotPollableError.
         """
         sched = self.sched
+        if sched.closed and sched.preempt:
+            sched = self._adopt_current()  # first wait in a forked child
         if sched.thread_ident != _get_ident():
             raise WrongThreadError()  # before touching the owner's state
         while True:
@@ -129,6 +159,8 @@ class PollDesc:
     def wait_write(self) -> None:
         """Park until the fd may be writable. Go: poll_runtime_pollWait(pd, 'w')."""
         sched = self.sched
+        if sched.closed and sched.preempt:
+            sched = self._adopt_current()
         if sched.thread_ident != _get_ident():
             raise WrongThreadError()
         while True:
@@ -165,6 +197,13 @@ class PollDesc:
         if dl:
             parts.append(dl)
         return ", ".join(parts)
+
+    def _adopt_current(self) -> Scheduler:
+        from gonet.runtime._proc import current
+
+        sched = current()
+        self.adopt(sched)
+        return sched
 
     def _unblock_read(self) -> None:
         g = self.rg

@@ -19,6 +19,8 @@ cdef class G:
     cdef public object wakeexc
     cdef public long parent_id
     cdef public object created_by
+    cdef public long created_lasti
+    cdef public object ctx
     cdef object __weakref__
 
 cdef class Scheduler:
@@ -45,6 +47,10 @@ cdef class Scheduler:
     cdef public long runnext_streak
     cdef public object shuffle
     cdef public object autojump
+    cdef public bint preempt
+    cdef public bint sleeping
+    cdef public long gfree_low
+    cdef public double gfree_trim_at
     cdef public long n_created
     cdef public long n_peak
     cdef public long n_parks
@@ -57,6 +63,7 @@ cdef class Scheduler:
     cdef object __weakref__
 
     cpdef G go(self, object fn, tuple args, dict kwargs)
+    cpdef G spawn(self, object fn, tuple args, dict kwargs, object creator, long lasti)
     cpdef bint _goexit(self, G g)
     cpdef object park(self, object reason, object waitobj=*)
     cpdef G running(self)
@@ -64,6 +71,9 @@ cdef class Scheduler:
     cpdef ready_exc(self, G g, object exc)
     cpdef interrupt(self, G g, object exc)
     cpdef gosched(self)
+    cpdef preempt_yield(self)
+    cpdef _wake_sleeping_hub(self)
+    cpdef _trim_gfree(self, double now)
     cpdef _switch_away(self)
     cpdef _drain_inbox(self)
     cpdef _hub_loop(self)

@@ -20,16 +20,27 @@
 #                                    │
 #                                    └──fn returns──> DEAD ──(reused by go())──> RUNNABLE
 #
+# Around the body: each goroutine runs in its own copy of its creator's contextvars context and
+# records the go statement that created it. The watchdog may set `preempt` on a scheduler whose
+# goroutine has run past its time slice; yield points (go, channels, sync, fd I/O) then call
+# preempt_yield(). After fork() the child retires every scheduler of the parent (see
+# _after_fork_in_child) and the forking goroutine becomes the main goroutine of a new one.
+#
 # Invariants:
 # - Only this module switches greenlets.
+# - cur is None whenever the hub runs (a greenlet that ends hands the CPU to the hub).
+# - From the hub's last run-queue check until epoll_wait returns, `sleeping` is set, and a
+#   goroutine readied on this thread meanwhile (by a finalizer, say) writes the eventfd.
 # - A G is in the run queue at most once: ready() is called only for WAITING goroutines, by
 #   whoever removed the G from the wait structure it was parked on.
 # - Whoever parks must undo its wait registration if park() raises (DeadlockError,
 #   KeyboardInterrupt forwarded to main, GreenletExit at thread death).
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
+import sys
 import threading
 import time
 import weakref
@@ -56,6 +67,11 @@ DEAD = "dead"
 TICK_LIMIT = 61
 # Finished goroutines kept for reuse (Go: gfree list); creating a greenlet costs ~9 us.
 GFREE_MAX = 4096
+# The free list is trimmed by the idle hub: goroutines that sat unused on it for a whole period
+# of this many seconds are released (Go frees idle stacks at GC), at most GFREE_TRIM_BATCH per
+# idle round so that releasing thousands of greenlets never stalls the hub for long.
+GFREE_TRIM_EVERY = 1.0
+GFREE_TRIM_BATCH = 512
 
 _goids = itertools.count(1)
 # Consulted before a deadlock is declared: a veto returning True says a wake-up may still come
@@ -68,6 +84,22 @@ on_new_scheduler: list[Callable[[Scheduler], None]] = []
 _schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
 _getcurrent = greenlet.getcurrent
 _GreenletExit = greenlet.GreenletExit
+_copy_context = contextvars.copy_context
+_getframe = sys._getframe
+
+
+def _probe_frame() -> Any:
+    return _getframe(0)
+
+
+# How far up Scheduler.go finds its caller's frame: compiled functions push no Python frame.
+_CALLER_DEPTH = 1 if _probe_frame().f_code is _probe_frame.__code__ else 0
+# One cell, set by the watchdog while some scheduler has `preempt` set: the yield points of
+# modules that do not hold a scheduler at hand (channels, sync) test it before looking one up.
+preempt_requested = [False]
+# In a forked child, the greenlet of the goroutine that called fork() when it was not its
+# thread's main goroutine: it is the child's main goroutine, and its end ends the child.
+_forked_glet: Any = None
 
 
 class G:
@@ -75,7 +107,8 @@ class G:
 
     __slots__ = (
         "id", "glet", "sched", "fn", "args", "kwargs", "status", "waitreason", "waitsince",
-        "waitobj", "wakeval", "wakeexc", "parent_id", "created_by", "__weakref__",
+        "waitobj", "wakeval", "wakeexc", "parent_id", "created_by", "created_lasti",
+        "ctx", "__weakref__",
     )
     glet: Any
 
@@ -93,10 +126,28 @@ class G:
         self.wakeval: Any = None
         self.wakeexc: BaseException | None = None
         self.parent_id = 0
+        # The code object of the function that executed go() and the offset of that call in
+        # its bytecode (Go's "created by"); None for a thread's main goroutine. The offset, not
+        # the line: frame.f_lineno scans the line table from the start on every call.
         self.created_by: Any = None
+        self.created_lasti = -1
+        self.ctx: Any = None  # the contextvars context its body runs in (from go())
 
     def __repr__(self) -> str:
         return f"<goroutine {self.id} [{self.waitreason or self.status}]>"
+
+    @property
+    def created_line(self) -> int:
+        """Return the line of the go statement that created this goroutine (0: none)."""
+        code = self.created_by
+        if code is None:
+            return 0
+        lasti = self.created_lasti
+        if lasti >= 0:
+            for start, end, line in code.co_lines():
+                if start <= lasti < end and line is not None:
+                    return int(line)
+        return int(code.co_firstlineno)
 
     def _loop(self) -> None:
         """Run goroutine bodies forever; between bodies, wait on the free list for reuse."""
@@ -106,24 +157,33 @@ class G:
             self.status = RUNNING
             if sched.runnext is self:
                 sched.runnext = None  # the slot is free again
-            fn, args, kwargs = self.fn, self.args, self.kwargs
+            fn, args, kwargs, ctx = self.fn, self.args, self.kwargs, self.ctx
             self.fn = None
             self.args = ()
             self.kwargs = {}
+            self.ctx = None
             try:
-                fn(*args, **kwargs)  # type: ignore[misc]
+                ctx.run(fn, *args, **kwargs)
             except _GreenletExit:
                 # This greenlet ends here: take it back out of gfree, or the next go() would
                 # give a dead greenlet a goroutine that never runs.
                 if sched._goexit(self):
                     sched.gfree.pop()
+                sched.cur = None  # the hub runs next, not a finished goroutine
                 return
             except BaseException as e:  # noqa: BLE001 - a goroutine's exception is a panic
+                if self.glet is _forked_glet:
+                    _forked_child_exit(e)
                 sched._panic(self, e)
             # Drop the finished body's references now: on the free list they would keep its
             # arguments (a conn, and so its fd) alive until this G is reused.
-            del fn, args, kwargs
+            del fn, args, kwargs, ctx
             if not sched._goexit(self):
+                if self.glet is _forked_glet:
+                    _forked_child_exit(None)
+                # The greenlet ends and its parent, the hub, runs: no goroutine is current
+                # (the watchdog would blame this finished one for the hub's epoll_wait).
+                sched.cur = None
                 return
             sched._switch_away()
 
@@ -135,6 +195,7 @@ class Scheduler:
         "thread_ident", "runq", "timers", "poller", "pds", "io_waiters", "external", "inbox",
         "inbox_lock", "wake_pending", "gfree", "gs", "ticks", "clock", "now", "main", "cur",
         "hub", "closed", "runnext", "runnext_streak", "shuffle", "autojump",
+        "preempt", "sleeping", "gfree_low", "gfree_trim_at",
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
         "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
         "_parks_by",
@@ -159,6 +220,15 @@ class Scheduler:
         self.ticks = 0
         self.runnext: G | None = None
         self.runnext_streak = 0
+        # Set by the watchdog thread when the current goroutine has run past its time slice;
+        # the next yield point (go, channel/sync operations, fd I/O) yields (Go: g.preempt).
+        self.preempt = False
+        # True while the hub is between its last run-queue check and the end of a blocking
+        # epoll_wait: a goroutine readied then (by a finalizer or a GC callback) must wake it.
+        self.sleeping = False
+        # Lowest length of gfree since the last trim: that many sat unused for the period.
+        self.gfree_low = 0
+        self.gfree_trim_at = self.now + GFREE_TRIM_EVERY
         # Hooks (None = off): shuffle(runq) reorders the run queue before each hub dispatch
         # (GONET_SCHED_SEED); autojump(when) advances a virtual clock to the next timer instead
         # of sleeping when no goroutine can run (trio's autojump clock).
@@ -188,22 +258,45 @@ class Scheduler:
     # -- goroutine lifecycle -------------------------------------------------------------------
 
     def go(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> G:
-        """Create a goroutine running fn(*args, **kwargs); it runs when the caller next yields."""
+        """Create a goroutine running fn(*args, **kwargs); it runs when the caller next yields.
+
+        The goroutine starts in a copy of the caller's contextvars context, and records the
+        function that called go and the line of that call as its creator.
+
+        Go: runtime.newproc.
+        """
+        f: Any = _getframe(_CALLER_DEPTH)
+        return self.spawn(fn, args, kwargs, f.f_code, f.f_lasti)
+
+    def spawn(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+              creator: Any, lasti: int) -> G:
+        """Create a goroutine as go() does, created by the go statement at bytecode offset
+        ``lasti`` of code object ``creator``."""
+        if self.preempt:
+            self.preempt_yield()
         gfree = self.gfree
         if gfree:
             g = gfree.pop()
             g.id = next(_goids)
             g.wakeval = None
+            if len(gfree) < self.gfree_low:
+                self.gfree_low = len(gfree)
         else:
             g = G(self, None)
             g.glet = greenlet.greenlet(g._loop, parent=self.hub)
+        # A fresh copy each time: nothing a previous body set on this greenlet carries over,
+        # and what the new goroutine sets is never seen by its creator or its siblings. (Run
+        # by _loop with Context.run: a compiled _loop leaves a suspended greenlet without a
+        # Python frame, and greenlet then refuses a gr_context assignment from outside.)
+        g.ctx = _copy_context()
         g.fn = fn
         g.args = args
         g.kwargs = kwargs
         g.status = RUNNABLE
         cur = self.cur
         g.parent_id = cur.id if cur is not None else 0
-        g.created_by = fn
+        g.created_by = creator
+        g.created_lasti = lasti
         gs = self.gs
         gs[g.id] = g
         self.n_created += 1
@@ -224,6 +317,8 @@ class Scheduler:
             self.runnext = g
         else:
             runq.append(g)
+        if self.sleeping:
+            self._wake_sleeping_hub()
         return g
 
     def _goexit(self, g: G) -> bool:
@@ -315,6 +410,8 @@ class Scheduler:
         g.wakeval = value
         g.status = RUNNABLE
         self.runq.append(g)
+        if self.sleeping:
+            self._wake_sleeping_hub()
 
     def ready_exc(self, g: G, exc: BaseException) -> None:
         """Make parked goroutine g runnable; its park() raises exc. No-op if g is not parked."""
@@ -323,6 +420,8 @@ class Scheduler:
         g.wakeexc = exc
         g.status = RUNNABLE
         self.runq.append(g)
+        if self.sleeping:
+            self._wake_sleeping_hub()
 
     def interrupt(self, g: G, exc: BaseException) -> None:
         """Deliver exc to g at its current or next park(), waking it if it is parked."""
@@ -330,6 +429,14 @@ class Scheduler:
         if g.status is WAITING:
             g.status = RUNNABLE
             self.runq.append(g)
+            if self.sleeping:
+                self._wake_sleeping_hub()
+
+    def _wake_sleeping_hub(self) -> None:
+        # Python code ran on the hub after its last run-queue check (a finalizer, a GC
+        # callback) and readied a goroutine: make the epoll_wait about to start return at once.
+        self.sleeping = False
+        self.poller.wakeup()
 
     def gosched(self) -> None:
         """Yield: put the current goroutine at the back of the run queue. Go: runtime.Gosched."""
@@ -342,6 +449,29 @@ class Scheduler:
                 return  # nobody else to run; every TICK_LIMIT yields the hub polls timers and I/O
         g.status = RUNNABLE
         self.runq.append(g)
+        self._switch_away()
+        self.cur = g
+        g.status = RUNNING
+
+    def preempt_yield(self) -> None:
+        """Yield at a yield point because the current goroutine used up its time slice.
+
+        Unlike gosched(), the goroutine goes behind whatever the network has made ready
+        meanwhile, and the switch passes through the hub (timers, other threads' wake-ups), so
+        a goroutine that never parks (an accept loop under a connection flood) cannot starve
+        the rest. Go: the preemption that sysmon's retake requests.
+        """
+        self.preempt = False
+        g = self.cur
+        if g is None:
+            return  # the hub (a timer callback): nothing to preempt
+        if _getcurrent() is not g.glet:
+            return  # another thread's goroutine touched our object: not ours to yield
+        if self.io_waiters:
+            self._netpoll(0)
+        g.status = RUNNABLE
+        self.runq.append(g)
+        self.ticks = TICK_LIMIT
         self._switch_away()
         self.cur = g
         g.status = RUNNING
@@ -413,6 +543,7 @@ class Scheduler:
         while True:
             self.ticks = 0
             self.runnext_streak = 0
+            self.preempt = False  # a request for a goroutine that has parked since is void
             now = self.now = self.clock()  # not bound once: a virtual clock may be installed later
             if timers.active:
                 timers.fire(now)
@@ -426,6 +557,9 @@ class Scheduler:
                     self.shuffle(runq)
                 runq.popleft().glet.switch()
                 continue
+            if self.gfree and now >= self.gfree_trim_at:
+                self._trim_gfree(now)
+                continue  # releasing greenlets ran Python code: look at the queues again
             when = timers.next_when()
             if when is None:
                 if not (self.io_waiters or self.external or self.inbox):
@@ -442,12 +576,50 @@ class Scheduler:
                     if not runq and not self.inbox:
                         self.autojump(when)
                     continue
+            if self.gfree:
+                # Wake for the free list's next trim: an idle process gives its cached
+                # goroutines back, a busy one never reaches here with them unused.
+                trim = self.gfree_trim_at - now
+                if trim < 0:
+                    trim = 0.0
+                if timeout < 0 or trim < timeout:
+                    timeout = trim
             self._netpoll(timeout)
             polled = True
 
+    def _trim_gfree(self, now: float) -> None:
+        """Release free goroutines that sat unused for a whole trim period (oldest first)."""
+        gfree = self.gfree
+        n = min(self.gfree_low, len(gfree), GFREE_TRIM_BATCH)
+        if n:
+            # The bottom of the stack is the least recently used. Each is ended explicitly
+            # with GreenletExit (which leaves its _loop without touching the scheduler): a
+            # compiled _loop keeps its G on the C stack, a cycle the collector cannot see.
+            victims = gfree[:n]
+            del gfree[:n]
+            for g in victims:
+                glet = g.glet
+                g.glet = None
+                glet.throw()
+        if n < self.gfree_low:
+            self.gfree_trim_at = now  # more to release: the next idle round goes on
+            self.gfree_low -= n
+        else:
+            self.gfree_trim_at = now + GFREE_TRIM_EVERY
+            self.gfree_low = len(gfree)
+
     def _netpoll(self, timeout: float) -> None:
         """Wait for I/O up to timeout and ready the goroutines it unblocks (Go: netpoll)."""
-        events = self.poller.poll(timeout)
+        if timeout != 0:
+            # From here to the end of epoll_wait, a ready() on this thread (a finalizer run by
+            # GC, a GC callback) writes the eventfd so that the wait does not block.
+            self.sleeping = True
+            if self.runq or self.inbox:
+                timeout = 0  # already happened since the hub's check
+        try:
+            events = self.poller.poll(timeout)
+        finally:
+            self.sleeping = False
         self.n_polls += 1
         if not events:
             return
@@ -547,16 +719,70 @@ def all_schedulers() -> list[Scheduler]:
     return list(_schedulers)
 
 
+# Schedulers of the parent, kept alive forever in a forked child: their goroutines do not exist
+# there (as in Go and POSIX: only the forking thread survives fork), so their greenlets must
+# never be collected — collecting one would run its finally blocks in the child.
+_abandoned: list[Any] = []
+
+
+def _forked_child_exit(exc: BaseException | None) -> None:
+    """End a forked child whose main goroutine (the one that called fork) has returned.
+
+    As when main returns in Go, the process exits at once: status 0, or the status of a
+    SystemExit; any other exception is left to the panic handler.
+    """
+    if exc is not None and not isinstance(exc, SystemExit):
+        return
+    status = 0
+    code = exc.code if isinstance(exc, SystemExit) else None
+    if isinstance(code, int):
+        status = code
+    elif code is not None:
+        try:
+            sys.stderr.write(f"{code}\n")
+        except Exception:  # noqa: BLE001 - stderr may be closed; exit anyway
+            pass
+        status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - as at interpreter exit: a closed stream is ignored
+            pass
+    os._exit(status)
+
+
 def _after_fork_in_child() -> None:
-    # The child starts with a fresh poller and scheduler; the parent's are not shared.
+    """Give the child a fresh scheduler (created on its next gonet call) and netpoller.
+
+    The forking goroutine continues as the main goroutine of the child's new scheduler; the
+    parent's other goroutines do not exist in the child. Fds inherited from the parent are
+    adopted by the new scheduler on first use (see FdMutex.yield_point, PollDesc.wait_read).
+    """
+    global _forked_glet
     s = getattr(_tls, "sched", None)
     if s is not None:
+        glet = _getcurrent()
+        if glet.parent is not None and glet is not s.main.glet:
+            _forked_glet = glet  # a goroutine forked: its end is the child's end
+        del _tls.sched
+    olds = list(_schedulers)  # the other threads' schedulers too: their threads are gone
+    if s is not None and s not in olds:
+        olds.append(s)
+    for old in olds:
+        # Not shutdown(): its lock may have been held by another thread at the fork.
+        old.closed = True
+        old.inbox = []
+        old.inbox_lock = threading.Lock()
         try:
-            s.shutdown()
+            old.poller.shutdown()  # the child's copies of the epoll fd and the eventfd
         except OSError:
             pass
-        del _tls.sched
-    _tls.__dict__.pop("exit_hook", None)  # its shutdown() is idempotent
+        # Every yield point of an fd bound to an old scheduler now takes its slow path, which
+        # moves the fd to the child's scheduler.
+        old.preempt = True
+        old.cur = None
+        _abandoned.append(old)
+    _tls.__dict__.pop("exit_hook", None)  # its shutdown() finds the work done
     _schedulers.clear()
 
 

@@ -9,18 +9,23 @@
 #     id and current Python stack;
 #   - keeps I/O flowing: if goroutines keep handing the CPU to each other and the hub has not
 #     polled for `pollguarantee` while goroutines wait on I/O, it sets `sched.ticks` to
-#     TICK_LIMIT so that the next park or yield goes through the hub, which polls.
+#     TICK_LIMIT so that the next park or yield goes through the hub, which polls;
+#   - preempts (cooperatively): a goroutine that has run for a `timeslice` (10 ms) without a
+#     scheduling point gets `sched.preempt` set, and gonet's next yield point (go, channel and
+#     sync operations, fd reads, writes and accepts) yields first (Go: sysmon's retake).
 #
 # Detection is by sampling, not tracing: a goroutine is "still running" when the scheduler's
-# signature — (current goroutine id, parks, hand-off ticks, polls, hub clock, goroutines
-# created) — is unchanged at every sample across the threshold. Any scheduling point changes it
-# (park bumps `n_parks`; a yield bumps `ticks`, and every TICK_LIMIT of those pass the hub, which
-# resets `ticks` and re-reads the clock). So the hot path pays nothing: no trace hook, no counter
-# added; the thread reads counters the scheduler keeps anyway.
+# signature — (current goroutine id, parks, hand-off ticks, polls, hub clock) — is unchanged at
+# every sample across the threshold. Any scheduling point changes it (park bumps `n_parks`; a
+# yield bumps `ticks`, and every TICK_LIMIT of those pass the hub, which resets `ticks` and
+# re-reads the clock); creating goroutines does not (an accept loop under a flood creates one
+# per connection without ever letting another run). So the hot path pays one flag test at its
+# yield points and nothing else: no trace hook, no counter added.
 #
 # Invariants:
-# - The thread only reads scheduler state, except the one store `sched.ticks = TICK_LIMIT`,
-#   which the owner thread may overwrite harmlessly (the next sample stores it again).
+# - The thread only reads scheduler state, except the stores `sched.ticks = TICK_LIMIT` and
+#   `sched.preempt = True`, which the owner thread may overwrite harmlessly (the next sample
+#   stores them again).
 # - The thread is a daemon: it never keeps the process alive. After fork() it is restarted by
 #   the first scheduler of the child.
 # - An idle process is sampled less often (back-off to `IDLE_MAX`), never not at all.
@@ -35,10 +40,12 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from gonet.runtime import _proc
 from gonet.runtime._proc import TICK_LIMIT, Scheduler, all_schedulers
 
 __all__ = ["Settings", "settings", "parse_duration", "parse_gonet_debug", "Sysmon", "sysmon",
-           "set_block_threshold", "block_threshold", "live_schedulers"]
+           "set_block_threshold", "block_threshold", "set_time_slice", "time_slice",
+           "live_schedulers"]
 
 log = logging.getLogger("gonet.runtime")
 
@@ -55,10 +62,13 @@ class Settings:
     pollguarantee:  longest time without a network poll while goroutines run; None: off.
     sigquit:        "exit" (dump goroutines, exit 2: Go's default), "dump" (dump, go on),
                     or "off" (leave SIGQUIT alone).
+    timeslice:      how long a goroutine may run before its next yield point yields (Go's
+                    forcePreemptNS); None: never preempt.
     """
 
     watchdog: float | None = 0.1
     pollguarantee: float | None = 0.01
+    timeslice: float | None = 0.01
     sigquit: str = "exit"
 
 
@@ -96,7 +106,7 @@ def parse_gonet_debug(env: str) -> Settings:
         key, _, value = item.partition("=")
         key = key.strip().lower()
         try:
-            if key in ("watchdog", "pollguarantee"):
+            if key in ("watchdog", "pollguarantee", "timeslice"):
                 setattr(out, key, parse_duration(value))
             elif key == "sigquit" and value.strip().lower() in ("exit", "dump", "off"):
                 out.sigquit = value.strip().lower()
@@ -126,11 +136,14 @@ class _Watch:
 class Sysmon:
     """The watchdog: one daemon thread sampling every scheduler. Go: runtime.sysmon."""
 
-    def __init__(self, threshold: float | None, poll_every: float | None) -> None:
+    def __init__(self, threshold: float | None, poll_every: float | None,
+                 timeslice: float | None = None) -> None:
         self.threshold = threshold
         self.poll_every = poll_every
+        self.timeslice = timeslice
         self.block_reports = 0
         self.forced_polls = 0
+        self.preemptions = 0
         self.samples = 0
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -139,7 +152,8 @@ class Sysmon:
     @property
     def enabled(self) -> bool:
         """Whether there is anything to watch for (block reports or the poll guarantee)."""
-        return self.threshold is not None or self.poll_every is not None
+        return (self.threshold is not None or self.poll_every is not None
+                or self.timeslice is not None)
 
     def ensure_started(self) -> None:
         """Start the thread unless it runs or is disabled. Called for each new scheduler."""
@@ -168,6 +182,10 @@ class Sysmon:
             step.append(self.poll_every)
         if self.threshold is not None:
             step.append(self.threshold / 4)
+        if self.timeslice is not None:
+            # Sampling at the slice, as Go's sysmon does at most every 10 ms: a goroutine is
+            # preempted after one to two slices, and the default costs no extra samples.
+            step.append(self.timeslice)
         return max(0.001, min(step))
 
     def _run(self) -> None:
@@ -195,6 +213,7 @@ class Sysmon:
         """
         self.samples += 1
         busy = False
+        pending = False
         threads: dict[int, Any] | None = None
         for s in live_schedulers():
             w = self._watch.get(s)
@@ -213,6 +232,8 @@ class Sysmon:
             busy = True
             self._check_poll(s, w, now)
             self._check_block(s, g, w, now)
+            pending = pending or s.preempt
+        _proc.preempt_requested[0] = pending
         return busy
 
     def _check_poll(self, s: Scheduler, w: _Watch, now: float) -> None:
@@ -228,12 +249,16 @@ class Sysmon:
             w.polls_at = now
 
     def _check_block(self, s: Scheduler, g: Any, w: _Watch, now: float) -> None:
-        sig = (g.id, s.n_parks, s.ticks, s.n_polls, s.now, s.n_created)
+        sig = (g.id, s.n_parks, s.ticks, s.n_polls, s.now)
         if sig != w.sig:
             w.sig = sig
             w.since = now
             w.reported = False
             return
+        slice_ = self.timeslice
+        if slice_ is not None and now - w.since >= slice_ and not s.preempt and len(s.gs) > 1:
+            s.preempt = True  # the next yield point yields (Go: preemptone)
+            self.preemptions += 1
         threshold = self.threshold
         if w.reported or threshold is None or now - w.since < threshold:
             return
@@ -274,7 +299,7 @@ def live_schedulers() -> list[Scheduler]:
     return []
 
 
-sysmon = Sysmon(settings.watchdog, settings.pollguarantee)
+sysmon = Sysmon(settings.watchdog, settings.pollguarantee, settings.timeslice)
 os.register_at_fork(after_in_child=sysmon._after_fork)
 
 
@@ -304,3 +329,32 @@ def set_block_threshold(seconds: float | None) -> float | None:
 def block_threshold() -> float | None:
     """Return the watchdog's threshold in seconds, or None when reports are off."""
     return sysmon.threshold
+
+
+def set_time_slice(seconds: float | None) -> float | None:
+    """Set how long a goroutine may run before gonet's next yield point makes it yield.
+
+    Args:
+        seconds: the time slice (default 10 ms, or GONET_DEBUG=timeslice=...); None or 0
+            turns preemption off.
+
+    Returns:
+        The previous time slice.
+
+    Raises:
+        ValueError: a negative or NaN time slice.
+
+    Go: forcePreemptNS (10 ms); Go's GODEBUG=asyncpreemptoff=1 is the closest "off".
+    """
+    if seconds is not None and not seconds >= 0:
+        raise ValueError(f"time slice must be >= 0, got {seconds!r}")
+    old = sysmon.timeslice
+    sysmon.timeslice = seconds or None
+    if all_schedulers():
+        sysmon.ensure_started()
+    return old
+
+
+def time_slice() -> float | None:
+    """Return the time slice in seconds, or None when preemption is off."""
+    return sysmon.timeslice
