@@ -10,8 +10,6 @@ import sys
 import textwrap
 from types import SimpleNamespace
 
-import pytest
-
 import gonet
 from gonet.debug import _goroutines_page
 from gonet.runtime import _proc
@@ -248,8 +246,6 @@ _CREATED_BY = """
 """
 
 
-@pytest.mark.xfail("created_line" not in _proc.G.__slots__, strict=True,
-                   reason="needs go() to record the go statement's function and line")
 def test_created_by_in_a_dump_is_the_go_statement() -> None:
     r = run(_CREATED_BY)
     assert r.returncode == 2, r
