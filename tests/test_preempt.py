@@ -111,8 +111,7 @@ def test_preemption_can_be_turned_off(caplog: pytest.LogCaptureFixture) -> None:
             ch.send(1)
             ch.recv()
         assert ran == []  # nothing yielded: the other goroutine has not run yet
-        gonet.sleep(0)
-        gonet.gosched()
+        gonet.sleep(0.001)
         assert ran == ["ran"]
     finally:
         set_time_slice(old)
