@@ -561,11 +561,11 @@ def test_the_free_list_gives_its_goroutines_back_when_it_sits_unused(
 
     s = sched()
     monkeypatch.setattr(_proc, "GFREE_TRIM_EVERY", 0.02)
+    s.gfree_trim_at = float("inf")  # no trim until all 300 are back on the list
     gs = [gonet.go(lambda: None) for _ in range(300)]
     glets = [weakref.ref(g.glet) for g in gs]
     del gs
-    gonet.sleep(0.001)
-    assert len(s.gfree) >= 300
+    wait_until(lambda: len(s.gfree) >= 300, what="all finished")
     s.gfree_trim_at = 0.0
     # Idle: the hub wakes for each trim and releases what sat unused for a whole period.
     wait_until(lambda: not s.gfree, what="free list emptied")
