@@ -28,13 +28,13 @@ class _Flaky:
         return self.result
 
 
-def test_read_loop_retries_eintr_and_parks_on_eagain_until_readable() -> None:
+def test_io_loop_retries_eintr_and_parks_on_eagain_until_readable() -> None:
     with tcp_pair() as (c, s):
         fd = s._fd
         call = _Flaky("done", InterruptedError(), BlockingIOError())
         fd.pd.rready = True
-        fut = spawn(_fd_posix.read_loop, fd, call, 1, 2)
-        wait_until(parked(fut, "IO wait"), what="read_loop parked after EAGAIN")
+        fut = spawn(_fd_posix.io_loop, fd, True, call, 1, 2)
+        wait_until(parked(fut, "IO wait"), what="io_loop parked after EAGAIN")
         assert call.calls == [(1, 2), (1, 2)]
         assert fd.pd.rready is False  # EAGAIN proved the socket empty
         c.write(b"x")  # an edge wakes the loop
@@ -43,11 +43,11 @@ def test_read_loop_retries_eintr_and_parks_on_eagain_until_readable() -> None:
         assert not fd.rlocked  # the read lock is released
 
 
-def test_write_loop_clears_wready_on_eagain_only() -> None:
+def test_io_loop_for_writes_clears_wready_on_eagain_only() -> None:
     with tcp_pair() as (c, s):
         fd = c._fd
         fd.pd.wready = True
-        assert _fd_posix.write_loop(fd, _Flaky(7, InterruptedError())) == 7
+        assert _fd_posix.io_loop(fd, False, _Flaky(7, InterruptedError())) == 7
         assert fd.pd.wready is True  # EINTR and success say nothing about the send buffer
         assert not fd.wlocked
 
@@ -58,12 +58,12 @@ def test_expired_deadline_fails_before_the_call_and_releases_the_lock() -> None:
         s.set_deadline(gonet.now() - 1)
         call = _Flaky(None)
         with pytest.raises(DeadlineExceededError) as ei:
-            _fd_posix.read_loop(fd, call)
+            _fd_posix.io_loop(fd, True, call)
         assert not hasattr(ei.value, "written")
         with pytest.raises(DeadlineExceededError):
-            _fd_posix.write_loop(fd, call)
+            _fd_posix.io_loop(fd, False, call)
         with pytest.raises(DeadlineExceededError) as ei2:
-            _fd_posix.prepare_write_counted(fd)
+            _fd_posix.prepare_counted(fd)
         assert ei2.value.written == 0  # type: ignore[attr-defined]
         with pytest.raises(DeadlineExceededError):
             _fd_posix.raw_loop(fd, True, lambda n: True)
@@ -83,7 +83,7 @@ def test_raw_loop_calls_fn_before_waiting_even_when_not_known_ready() -> None:
 def test_try_write_reports_retry_and_annotates_errors_with_progress() -> None:
     with tcp_pair() as (c, s):
         fd = c._fd
-        pd = _fd_posix.prepare_write(fd)
+        pd = _fd_posix.prepare(fd, False)
         try:
             pd.wready = True
             assert _fd_posix.try_write(pd, 5, _Flaky(0, BlockingIOError())) == -1

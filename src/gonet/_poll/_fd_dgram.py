@@ -1,7 +1,7 @@
 # gonet._poll._fd_dgram: the datagram syscall loops — recvfrom, sendto, send, sendmsg
 # (Go: internal/poll/fd_unix.go ReadFrom/WriteTo and the Write path as a UDP socket takes it).
 #
-# Each is one call of _fd_posix's read_loop/write_loop (lock -> prepare -> syscall, parking on
+# Each is one call of _fd_posix's io_loop (lock -> prepare -> syscall, parking on
 # EAGAIN -> unlock). What differs for message sockets:
 # - A successful receive never clears `rready`: each call returns one datagram however short,
 #   so a short read says nothing about what is queued behind it. Only EAGAIN proves emptiness.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gonet._poll._fd_posix import read_loop, write_loop
+from gonet._poll._fd_posix import io_loop
 from gonet._poll._fd_unix import FD
 
 __all__ = ["recvfrom_into", "recvfrom", "sendto", "send", "sendmsg"]
@@ -28,12 +28,12 @@ def recvfrom_into(fd: FD, buf: Any) -> tuple[int, Any]:
 
     Go: FD.ReadFrom.
     """
-    return read_loop(fd, fd.sock.recvfrom_into, buf)  # type: ignore[no-any-return,unused-ignore]
+    return io_loop(fd, True, fd.sock.recvfrom_into, buf)  # type: ignore[no-any-return,unused-ignore]
 
 
 def recvfrom(fd: FD, size: int) -> tuple[bytes, Any]:
     """Receive one datagram of at most size bytes; return (data, sender address)."""
-    return read_loop(fd, fd.sock.recvfrom, size)  # type: ignore[no-any-return,unused-ignore]
+    return io_loop(fd, True, fd.sock.recvfrom, size)  # type: ignore[no-any-return,unused-ignore]
 
 
 def sendto(fd: FD, data: Any, sockaddr: Any) -> int:
@@ -41,7 +41,7 @@ def sendto(fd: FD, data: Any, sockaddr: Any) -> int:
 
     Go: FD.WriteTo.
     """
-    return write_loop(fd, fd.sock.sendto, data, sockaddr)
+    return io_loop(fd, False, fd.sock.sendto, data, sockaddr)
 
 
 def send(fd: FD, data: Any) -> int:
@@ -49,7 +49,7 @@ def send(fd: FD, data: Any) -> int:
 
     Go: FD.Write on a datagram socket.
     """
-    return write_loop(fd, fd.sock.send, data)
+    return io_loop(fd, False, fd.sock.send, data)
 
 
 def sendmsg(fd: FD, buffers: list[Any], sockaddr: Any = None) -> int:
@@ -58,5 +58,5 @@ def sendmsg(fd: FD, buffers: list[Any], sockaddr: Any = None) -> int:
     Go: FD.WriteMsg.
     """
     if sockaddr is None:
-        return write_loop(fd, fd.sock.sendmsg, buffers)
-    return write_loop(fd, fd.sock.sendmsg, buffers, (), 0, sockaddr)
+        return io_loop(fd, False, fd.sock.sendmsg, buffers)
+    return io_loop(fd, False, fd.sock.sendmsg, buffers, (), 0, sockaddr)

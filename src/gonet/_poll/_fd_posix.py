@@ -5,15 +5,15 @@
 # expired deadline) -> try the syscall, parking on the pollDesc while the socket is not ready ->
 # EAGAIN proves "not ready", EINTR retries -> unlock. FD.read/recv/write/accept are hot and keep
 # that loop inlined in _fd_unix; every other operation (datagrams, raw access, writev, sendfile)
-# goes through the helpers here, so the loop is written once.
+# goes through the helpers here, so the loop is written once. `read` picks the direction: the
+# read lock, deadline, readiness flag and wait, or the write ones.
 #
 # Invariants:
 # - `rready`/`wready` are cleared only on proof of emptiness (EAGAIN, or a raw callback saying it
-#   met EAGAIN), never on a successful call: the callers add any short-transfer inference.
-# - Errors of a write that may already have made progress carry `.written` (try_write); the
-#   one-shot loops raise raw causes unchanged.
-# - Closing wakes a parked waiter with ErrClosed from the pollDesc wait; the lock is released
-#   on every exit path.
+#   met EAGAIN), never on a successful call: callers add any short-transfer inference.
+# - Errors of a write that may already have made progress carry `.written` (try_write,
+#   prepare_counted); io_loop and raw_loop raise raw causes unchanged.
+# - The lock is released on every exit path; closing wakes a parked waiter with ErrClosed.
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,120 +23,92 @@ from gonet._poll._fd_unix import FD, with_written
 from gonet.errors import DeadlineExceededError
 from gonet.runtime._netpoll import PollDesc
 
-__all__ = ["prepare_read", "prepare_write", "prepare_write_counted", "read_loop", "write_loop", "raw_loop", "try_write"]
+__all__ = ["prepare", "prepare_counted", "io_loop", "raw_loop", "try_write"]
 
 T = TypeVar("T")
 
 
-def prepare_read(fd: FD) -> PollDesc:
-    """Take fd's read lock and check the read deadline; return the pollDesc.
+def prepare(fd: FD, read: bool) -> PollDesc:
+    """Take fd's read (write) lock and check that direction's deadline; return the pollDesc.
 
-    The caller owns the lock on return and must release it with ``fd.unlock_slow(True)``.
+    The caller owns the lock on return and must release it with ``fd.unlock_slow(read)``.
 
     Raises:
         ErrClosed: fd is closed (the lock is not taken).
-        DeadlineExceededError: the read deadline has passed (the lock is released).
+        DeadlineExceededError: the deadline has passed (the lock is released).
 
-    Go: FD.readLock + pollDesc.prepareRead.
+    Go: FD.readLock/writeLock + pollDesc.prepareRead/prepareWrite.
     """
-    fd.lock_slow(True)
+    fd.lock_slow(read)
     pd = fd.pd
-    if pd.rd < 0:
-        fd.unlock_slow(True)
+    if (pd.rd if read else pd.wd) < 0:
+        fd.unlock_slow(read)
         raise DeadlineExceededError()
     return pd
 
 
-def prepare_write(fd: FD) -> PollDesc:
-    """Take fd's write lock and check the write deadline; return the pollDesc.
-
-    The caller owns the lock on return and must release it with ``fd.unlock_slow(False)``.
-
-    Raises:
-        ErrClosed: fd is closed (the lock is not taken).
-        DeadlineExceededError: the write deadline has passed (the lock is released).
-
-    Go: FD.writeLock + pollDesc.prepareWrite.
-    """
-    fd.lock_slow(False)
-    pd = fd.pd
-    if pd.wd < 0:
-        fd.unlock_slow(False)
-        raise DeadlineExceededError()
-    return pd
-
-
-def prepare_write_counted(fd: FD) -> PollDesc:
-    """Like prepare_write, for a write that reports progress: an expired deadline has ``.written`` = 0."""
+def prepare_counted(fd: FD) -> PollDesc:
+    """Prepare a write that reports progress: an expired deadline has ``.written`` = 0."""
     try:
-        return prepare_write(fd)
+        return prepare(fd, False)
     except DeadlineExceededError as e:
         raise with_written(e, 0) from None
 
 
-def read_loop(fd: FD, call: Callable[..., T], *args: Any) -> T:
-    """Call call(*args) under the read lock until it does not meet EAGAIN; return its result.
+def _wait(pd: PollDesc, read: bool, known_empty: bool) -> None:
+    # Park for the next edge of one direction unless the socket may be ready; known_empty
+    # records a proof (EAGAIN) that it is not, which only a new edge can change.
+    if read:
+        if known_empty:
+            pd.rready = False
+        if not pd.rready:
+            pd.wait_read()
+    else:
+        if known_empty:
+            pd.wready = False
+        if not pd.wready:
+            pd.wait_write()
 
-    Parks for readability before a call while the socket is not known to be readable.
 
-    Go: the ReadFrom loop of internal/poll/fd_unix.go.
+def io_loop(fd: FD, read: bool, call: Callable[..., T], *args: Any) -> T:
+    """Call call(*args) under the read (write) lock until it does not meet EAGAIN.
+
+    For operations without partial progress (one datagram per call). Parks before a call while
+    the socket is not known to be ready.
+
+    Returns:
+        call's result.
+
+    Go: the ReadFrom/WriteTo loops of internal/poll/fd_unix.go.
     """
-    pd = prepare_read(fd)
+    pd = prepare(fd, read)
     try:
+        empty = False
         while True:
-            if not pd.rready:
-                pd.wait_read()
+            _wait(pd, read, empty)
             try:
                 return call(*args)
             except BlockingIOError:
-                pd.rready = False
+                empty = True
             except InterruptedError:
-                pass
+                empty = False
     finally:
-        fd.unlock_slow(True)
-
-
-def write_loop(fd: FD, call: Callable[..., T], *args: Any) -> T:
-    """Call call(*args) under the write lock until it does not meet EAGAIN; return its result.
-
-    For all-or-nothing sends (one datagram): there is no partial progress to account for.
-
-    Go: the WriteTo loop of internal/poll/fd_unix.go.
-    """
-    pd = prepare_write(fd)
-    try:
-        while True:
-            if not pd.wready:
-                pd.wait_write()
-            try:
-                return call(*args)
-            except BlockingIOError:
-                pd.wready = False  # the send buffer is full: wait for EPOLLOUT
-            except InterruptedError:
-                pass
-    finally:
-        fd.unlock_slow(False)
+        fd.unlock_slow(read)
 
 
 def raw_loop(fd: FD, read: bool, fn: Callable[[int], bool]) -> None:
     """Call fn(fd number) under the read (write) lock until it returns True.
 
-    fn runs first without waiting; False means it met EAGAIN, so the socket is known not ready
-    and the loop parks for the next edge, a deadline or close.
+    fn runs first without waiting; False means it met EAGAIN, so the loop parks for the next
+    edge, a deadline or close.
 
     Go: FD.RawRead, FD.RawWrite.
     """
-    pd = prepare_read(fd) if read else prepare_write(fd)
+    pd = prepare(fd, read)
     try:
         sysfd = fd.sysfd
         while not fn(sysfd):
-            # fn met EAGAIN: only a new edge can change that.
-            if read:
-                pd.rready = False
-                pd.wait_read()
-            else:
-                pd.wready = False
-                pd.wait_write()
+            _wait(pd, read, True)
     finally:
         fd.unlock_slow(read)
 
@@ -145,7 +117,7 @@ def try_write(pd: PollDesc, written: int, call: Callable[..., int], *args: Any) 
     """Park until pd may be writable, then call call(*args) once; return its count, -1 to retry.
 
     One step of a write that makes partial progress (writev, sendfile): the caller holds the
-    write lock (prepare_write_counted) and accounts for the bytes. -1 means the call met EAGAIN (wready
+    write lock (prepare_counted) and accounts for the bytes. -1 means the call met EAGAIN (wready
     is cleared, so the next step parks) or EINTR.
 
     Raises:
@@ -153,11 +125,10 @@ def try_write(pd: PollDesc, written: int, call: Callable[..., int], *args: Any) 
 
     Go: ignoringEINTRIO + pollDesc.waitWrite.
     """
-    if not pd.wready:
-        try:
-            pd.wait_write()
-        except OSError as e:
-            raise with_written(e, written) from None
+    try:
+        _wait(pd, False, False)
+    except OSError as e:
+        raise with_written(e, written) from None
     try:
         return call(*args)
     except BlockingIOError:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import errno
 import os
 
-from gonet._poll._fd_posix import prepare_write_counted, try_write
+from gonet._poll._fd_posix import prepare_counted, try_write
 from gonet._poll._fd_unix import FD
 
 __all__ = ["sendfile", "MAX_SENDFILE"]
@@ -39,7 +39,7 @@ def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, boo
 
     Go: poll.SendFile.
     """
-    pd = prepare_write_counted(fd)
+    pd = prepare_counted(fd)
     try:
         out = fd.sysfd
         written = 0

@@ -10,7 +10,7 @@
 # fail with EAGAIN — the same inference as FD.write.
 from __future__ import annotations
 
-from gonet._poll._fd_posix import prepare_write_counted, try_write
+from gonet._poll._fd_posix import prepare_counted, try_write
 from gonet._poll._fd_unix import FD, MAX_RW
 
 __all__ = ["writev", "IOV_MAX"]
@@ -31,7 +31,7 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
 
     Go: FD.Writev.
     """
-    pd = prepare_write_counted(fd)
+    pd = prepare_counted(fd)
     try:
         sendmsg = fd.sock.sendmsg
         written = 0
