@@ -13,7 +13,7 @@ from _core_util import sched
 
 import gonet
 from gonet import Chan, go, net, sync
-from gonet.runtime import _sysmon, set_time_slice, stats, time_slice
+from gonet.runtime import _debugvars, set_time_slice, stats, time_slice
 
 # A generous bound for "forever" on a loaded machine: the loops below end far sooner when
 # preemption works, and fail (instead of hanging) when it does not.
@@ -141,6 +141,6 @@ def test_the_watchdog_does_not_count_new_goroutines_as_progress(
 
 
 def test_timeslice_is_a_gonet_debug_setting() -> None:
-    assert _sysmon.parse_gonet_debug("timeslice=5ms").timeslice == pytest.approx(0.005)
-    assert _sysmon.parse_gonet_debug("timeslice=off").timeslice is None
-    assert _sysmon.parse_gonet_debug("").timeslice == pytest.approx(0.01)
+    assert _debugvars.parse_gonet_debug("timeslice=5ms").timeslice == pytest.approx(0.005)
+    assert _debugvars.parse_gonet_debug("timeslice=off").timeslice is None
+    assert _debugvars.parse_gonet_debug("").timeslice == pytest.approx(0.01)

@@ -16,7 +16,8 @@ import pytest
 import gonet
 from gonet import go, gosched, net, sleep
 from gonet.runtime import _sysmon, block_threshold, set_block_threshold, stats
-from gonet.runtime._sysmon import THREAD_NAME, parse_duration, parse_gonet_debug, sysmon
+from gonet.runtime._debugvars import parse_duration, parse_gonet_debug
+from gonet.runtime._sysmon import THREAD_NAME, sysmon
 
 
 def spin(seconds: float) -> None:

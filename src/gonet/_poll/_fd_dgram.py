@@ -1,12 +1,12 @@
 # gonet._poll._fd_dgram: the datagram syscall loops — recvfrom, sendto, send, sendmsg
 # (Go: internal/poll/fd_unix.go ReadFrom/WriteTo and the Write path as a UDP socket takes it).
 #
-# Same shape as _fd_unix: take the fd lock -> prepare (closed, expired deadline) -> try the
-# syscall -> on EAGAIN wait on the pollDesc -> retry. What differs for message sockets:
+# Each is one call of _fd_posix's io_loop (lock -> prepare -> syscall, parking on
+# EAGAIN -> unlock). What differs for message sockets:
 # - A successful receive never clears `rready`: each call returns one datagram however short,
 #   so a short read says nothing about what is queued behind it. Only EAGAIN proves emptiness.
 # - A zero-byte datagram is data, not EOF; a buffer shorter than the datagram truncates it and
-#   the rest is lost, as the kernel does (Go's ReadFrom does the same).
+#   the rest is lost, as the kernel does (Go's ReadFrom does the same). No short-read inference.
 # - A send is all or nothing (one datagram, or EMSGSIZE), so there is no partial-progress loop,
 #   and a zero-length send is a real empty datagram, not a no-op.
 #
@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gonet._poll._fd_posix import io_loop
 from gonet._poll._fd_unix import FD
-from gonet.errors import DeadlineExceededError
 
 __all__ = ["recvfrom_into", "recvfrom", "sendto", "send", "sendmsg"]
 
@@ -28,51 +28,12 @@ def recvfrom_into(fd: FD, buf: Any) -> tuple[int, Any]:
 
     Go: FD.ReadFrom.
     """
-    return _recv_loop(fd, fd.sock.recvfrom_into, buf)  # type: ignore[no-any-return,unused-ignore]
+    return io_loop(fd, True, fd.sock.recvfrom_into, buf)  # type: ignore[no-any-return,unused-ignore]
 
 
 def recvfrom(fd: FD, size: int) -> tuple[bytes, Any]:
     """Receive one datagram of at most size bytes; return (data, sender address)."""
-    return _recv_loop(fd, fd.sock.recvfrom, size)  # type: ignore[no-any-return,unused-ignore]
-
-
-def _recv_loop(fd: FD, call: Any, arg: Any) -> Any:
-    # No short-read inference here: one recvfrom is one datagram, whatever its size.
-    fd.lock_slow(True)
-    try:
-        pd = fd.pd
-        if pd.rd < 0:
-            raise DeadlineExceededError()
-        while True:
-            if not pd.rready:
-                pd.wait_read()
-            try:
-                return call(arg)
-            except BlockingIOError:
-                pd.rready = False
-            except InterruptedError:
-                pass
-    finally:
-        fd.unlock_slow(True)
-
-
-def _send_loop(fd: FD, call: Any, *args: Any) -> int:
-    fd.lock_slow(False)
-    try:
-        pd = fd.pd
-        if pd.wd < 0:
-            raise DeadlineExceededError()
-        while True:
-            if not pd.wready:
-                pd.wait_write()
-            try:
-                return call(*args)
-            except BlockingIOError:
-                pd.wready = False  # the send buffer is full: wait for EPOLLOUT
-            except InterruptedError:
-                pass
-    finally:
-        fd.unlock_slow(False)
+    return io_loop(fd, True, fd.sock.recvfrom, size)  # type: ignore[no-any-return,unused-ignore]
 
 
 def sendto(fd: FD, data: Any, sockaddr: Any) -> int:
@@ -80,7 +41,7 @@ def sendto(fd: FD, data: Any, sockaddr: Any) -> int:
 
     Go: FD.WriteTo.
     """
-    return _send_loop(fd, fd.sock.sendto, data, sockaddr)
+    return io_loop(fd, False, fd.sock.sendto, data, sockaddr)
 
 
 def send(fd: FD, data: Any) -> int:
@@ -88,7 +49,7 @@ def send(fd: FD, data: Any) -> int:
 
     Go: FD.Write on a datagram socket.
     """
-    return _send_loop(fd, fd.sock.send, data)
+    return io_loop(fd, False, fd.sock.send, data)
 
 
 def sendmsg(fd: FD, buffers: list[Any], sockaddr: Any = None) -> int:
@@ -97,5 +58,5 @@ def sendmsg(fd: FD, buffers: list[Any], sockaddr: Any = None) -> int:
     Go: FD.WriteMsg.
     """
     if sockaddr is None:
-        return _send_loop(fd, fd.sock.sendmsg, buffers)
-    return _send_loop(fd, fd.sock.sendmsg, buffers, (), 0, sockaddr)
+        return io_loop(fd, False, fd.sock.sendmsg, buffers)
+    return io_loop(fd, False, fd.sock.sendmsg, buffers, (), 0, sockaddr)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from greenlet import getcurrent as _getcurrent
 
 from gonet.errors import ErrClosed, WrongThreadError
+from gonet.runtime._proc import current
 
 if TYPE_CHECKING:
     from gonet.runtime._proc import G, Scheduler
@@ -81,8 +82,6 @@ class FdMutex:
         Called in a forked child on the fd's first use: locks held or awaited by goroutines
         of the parent are released, since those goroutines do not exist in the child.
         """
-        from gonet.runtime._proc import current
-
         self.sched = current()
         self.rlocked = False
         self.wlocked = False

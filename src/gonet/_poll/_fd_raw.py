@@ -14,10 +14,14 @@ import fcntl
 from collections.abc import Callable
 from typing import Any
 
+from gonet._poll._fd_posix import raw_loop
 from gonet._poll._fd_unix import FD
-from gonet.errors import DeadlineExceededError
+from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError
 
-__all__ = ["raw_control", "raw_read", "raw_write", "dup"]
+__all__ = ["raw_control", "raw_read", "raw_write", "dup", "FD_ERRORS"]
+
+# What the fd layer itself raises around a raw fn call; anything else came from fn and passes.
+FD_ERRORS = (ErrClosed, DeadlineExceededError, NotPollableError)
 
 
 def raw_control(fd: FD, fn: Callable[[int], Any]) -> Any:
@@ -34,19 +38,7 @@ def raw_read(fd: FD, fn: Callable[[int], bool]) -> None:
 
     Go: FD.RawRead.
     """
-    fd.lock_slow(True)
-    try:
-        pd = fd.pd
-        if pd.rd < 0:
-            raise DeadlineExceededError()
-        sysfd = fd.sysfd
-        while True:
-            if fn(sysfd):
-                return
-            pd.rready = False  # fn met EAGAIN: only a new edge can change that
-            pd.wait_read()
-    finally:
-        fd.unlock_slow(True)
+    raw_loop(fd, True, fn)
 
 
 def raw_write(fd: FD, fn: Callable[[int], bool]) -> None:
@@ -54,19 +46,7 @@ def raw_write(fd: FD, fn: Callable[[int], bool]) -> None:
 
     Go: FD.RawWrite.
     """
-    fd.lock_slow(False)
-    try:
-        pd = fd.pd
-        if pd.wd < 0:
-            raise DeadlineExceededError()
-        sysfd = fd.sysfd
-        while True:
-            if fn(sysfd):
-                return
-            pd.wready = False
-            pd.wait_write()
-    finally:
-        fd.unlock_slow(False)
+    raw_loop(fd, False, fn)
 
 
 def dup(fd: FD) -> int:

@@ -15,8 +15,8 @@ from __future__ import annotations
 import errno
 import os
 
-from gonet._poll._fd_unix import FD, with_written
-from gonet.errors import DeadlineExceededError
+from gonet._poll._fd_posix import prepare_counted, try_write
+from gonet._poll._fd_unix import FD
 
 __all__ = ["sendfile", "MAX_SENDFILE"]
 
@@ -25,7 +25,6 @@ MAX_SENDFILE = 4 << 20
 
 _UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ESPIPE,
                 errno.EBADF, errno.EXDEV, errno.ENOTSOCK}
-
 
 
 def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, bool]:
@@ -40,31 +39,20 @@ def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, boo
 
     Go: poll.SendFile.
     """
-    fd.lock_slow(False)
+    pd = prepare_counted(fd)
     try:
-        pd = fd.pd
-        if pd.wd < 0:
-            raise with_written(DeadlineExceededError(), 0)
         out = fd.sysfd
         written = 0
         while count is None or written < count:
             n = MAX_SENDFILE if count is None else min(count - written, MAX_SENDFILE)
-            if not pd.wready:
-                try:
-                    pd.wait_write()
-                except OSError as e:
-                    raise with_written(e, written) from None
             try:
-                k = os.sendfile(out, src, offset + written, n)
-            except BlockingIOError:
-                pd.wready = False
-                continue
-            except InterruptedError:
-                continue
+                k = try_write(pd, written, os.sendfile, out, src, offset + written, n)
             except OSError as e:
                 if not written and e.errno in _UNSUPPORTED:
                     return 0, False
-                raise with_written(e, written) from None
+                raise
+            if k < 0:
+                continue
             if k == 0:
                 break  # end of file
             written += k

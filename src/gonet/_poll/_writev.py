@@ -10,14 +10,13 @@
 # fail with EAGAIN — the same inference as FD.write.
 from __future__ import annotations
 
-from gonet._poll._fd_unix import FD, MAX_RW, with_written
-from gonet.errors import DeadlineExceededError
+from gonet._poll._fd_posix import prepare_counted, try_write
+from gonet._poll._fd_unix import FD, MAX_RW
 
 __all__ = ["writev", "IOV_MAX"]
 
 # Linux's UIO_MAXIOV; Go caps each writev at the same number (maxVec).
 IOV_MAX = 1024
-
 
 
 def writev(fd: FD, bufs: list[memoryview]) -> int:
@@ -32,21 +31,13 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
 
     Go: FD.Writev.
     """
-    fd.lock_slow(False)
+    pd = prepare_counted(fd)
     try:
-        pd = fd.pd
-        if pd.wd < 0:
-            raise with_written(DeadlineExceededError(), 0)
         sendmsg = fd.sock.sendmsg
         written = 0
         i = 0
         nbufs = len(bufs)
         while i < nbufs:
-            if not pd.wready:
-                try:
-                    pd.wait_write()
-                except OSError as e:
-                    raise with_written(e, written) from None
             chunk = []
             offered = 0
             for b in bufs[i:i + IOV_MAX]:
@@ -54,15 +45,9 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
                     break
                 chunk.append(b)
                 offered += b.nbytes
-            try:
-                k = sendmsg(chunk)
-            except BlockingIOError:
-                pd.wready = False
+            k = try_write(pd, written, sendmsg, chunk)
+            if k < 0:
                 continue
-            except InterruptedError:
-                continue
-            except OSError as e:
-                raise with_written(e, written) from None
             written += k
             if k < offered and pd.trust:
                 pd.wready = False  # a short send filled the buffer: wait for EPOLLOUT

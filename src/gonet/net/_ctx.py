@@ -14,14 +14,13 @@
 #
 # Invariants: hooks never park — they run inside whichever goroutine cancels (the context's
 # after_func goroutine, or the dialer). cancel() runs each hook at most once; a hook removed by
-# its stop() before cancel never runs. gonet.context is imported lazily, only when a context is
-# actually passed, so net does not depend on it at import.
+# its stop() before cancel never runs.
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
+from gonet.context import after_func
 from gonet.errors import Canceled, DeadlineExceeded
 
 __all__ = ["Abort", "link_context", "context_deadline", "map_err", "lookup_err"]
@@ -116,8 +115,6 @@ def link_context(ctx: Any, abort: Abort) -> Callable[[], bool] | None:
         return None
     if not ctx.done():  # background()/todo(): the nil channel, which is falsy
         return None  # background() and todo(): never done
-    # Imported lazily: net must not need gonet.context to import.
-    after_func = importlib.import_module("gonet.context").after_func
 
     def fire() -> None:
         abort.cancel(map_err(ctx.err()))

@@ -20,6 +20,8 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from gonet._poll import FD
+
 if TYPE_CHECKING:
     from gonet.net._net import Conn
 
@@ -134,7 +136,7 @@ def makefile(conn: Conn, mode: str = "r", buffering: int | None = None, *,
 
 def dup_file(conn: Conn) -> ConnIO:
     """Return an unbuffered binary file over a duplicate of conn's descriptor. Go: TCPConn.File."""
-    from gonet._poll import FD
+    # Imported here: gonet.net._net imports this module (Conn.file, Conn.makefile).
     from gonet.net._net import Conn
 
     s = conn.dup()

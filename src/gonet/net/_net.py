@@ -27,14 +27,16 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from gonet._poll import _fd_dgram, _fd_raw, _writev
+from gonet._poll._fd_raw import FD_ERRORS as _FD_ERRORS
 from gonet.errors import (
-    DeadlineExceededError,
     ErrClosed,
     ErrWriteToConnected,
-    NotPollableError,
     OpError,
     op_error,
 )
+from gonet.net._makefile import dup_file, makefile
+from gonet.net._rawconn import RawConn
+from gonet.net._sendfile import sendfile as _sendfile
 from gonet.runtime import sleep
 
 if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _net.pxd, hence the alias
@@ -80,9 +82,6 @@ def _duration(seconds: float) -> str:
     ms = round(seconds * 1000)
     return f"{ms}ms" if ms < 1000 else f"{ms / 1000:g}s"
 
-
-# What the fd layer itself raises around a raw fn call; anything else came from fn and passes.
-_FD_ERRORS = (ErrClosed, DeadlineExceededError, NotPollableError)
 
 
 def byte_views(buffers: Iterable[Any]) -> list[memoryview]:
@@ -377,9 +376,7 @@ class Conn:
 
         Go: TCPConn.ReadFrom (with an *os.File source).
         """
-        from gonet.net._sendfile import sendfile
-
-        return sendfile(self, file, offset, count)
+        return _sendfile(self, file, offset, count)
 
     def dup(self) -> socket.socket:
         """Return an independent duplicate of the socket as a standard socket.socket.
@@ -405,8 +402,6 @@ class Conn:
 
         Go: TCPConn.File.
         """
-        from gonet.net._makefile import dup_file
-
         return dup_file(self)
 
     def makefile(self, mode: str = "r", buffering: int | None = None, *, encoding: str | None = None,
@@ -417,14 +412,10 @@ class Conn:
 
         Python: socket.makefile.
         """
-        from gonet.net._makefile import makefile
-
         return makefile(self, mode, buffering, encoding=encoding, errors=errors, newline=newline)
 
     def syscall_conn(self) -> Any:
         """Return a RawConn for raw access to the socket. Go: TCPConn.SyscallConn."""
-        from gonet.net._rawconn import RawConn
-
         return RawConn(self)
 
     def raw_read(self, fn: Callable[[int], bool]) -> None:

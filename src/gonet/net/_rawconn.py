@@ -7,11 +7,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gonet._poll import _fd_raw
+from gonet._poll._fd_raw import FD_ERRORS
 from gonet.errors import op_error
-from gonet.net._net import _FD_ERRORS, Conn
+
+if TYPE_CHECKING:  # a type only: gonet.net._net imports this module
+    from gonet.net._net import Conn
 
 __all__ = ["RawConn"]
 
@@ -35,7 +38,7 @@ class RawConn:
         c = self._conn
         try:
             return _fd_raw.raw_control(c._fd, fn)
-        except _FD_ERRORS as e:
+        except FD_ERRORS as e:
             raise op_error("raw-control", c._net, c._laddr_or_none(), c._raddr_or_none(), e) from e
 
     def read(self, fn: Callable[[int], bool]) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gonet._poll import _sendfile
 from gonet.errors import op_error
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a type only: gonet.net._net imports this module
     from gonet.net._net import Conn
 
 __all__ = ["sendfile"]

@@ -22,11 +22,10 @@ from typing import Any, ParamSpec
 
 from gonet.errors import DeadlockError
 from gonet.runtime import _proc, _signals
-from gonet.runtime._proc import TICK_LIMIT, WAITING, G, Scheduler, current
+from gonet.runtime._proc import TICK_LIMIT, WAITING, G, Scheduler, current, live_schedulers
 from gonet.runtime._signals import set_sigquit, sigquit_mode
 from gonet.runtime._sysmon import (
     block_threshold,
-    live_schedulers,
     set_block_threshold,
     set_time_slice,
     sysmon,

@@ -68,6 +68,7 @@ def flush_before_exit() -> None:
     """
     try:
         # The exiting goroutine holds its thread while it waits: that is no stall to report.
+        # Imported here: _sysmon imports _proc, which imports this module (see the header).
         from gonet.runtime._sysmon import sysmon
 
         sysmon.threshold = None
@@ -113,6 +114,7 @@ def default_panic(g: G, exc: BaseException) -> None:
     """
     try:
         flush_before_exit()
+        # Imported here: _traceback imports _proc, which imports this module (see the header).
         from gonet.runtime._traceback import creator_of, stack
 
         msg = "".join(traceback.format_exception_only(type(exc), exc)).rstrip()
@@ -135,7 +137,7 @@ def fatal_deadlock(exc: BaseException, tb: TracebackType | None) -> str:
     The main goroutine's block is rebuilt from the exception's traceback (by the time the
     exception reaches the top, main's stack has unwound); the others are dumped as they are.
     """
-    from gonet.runtime._traceback import fatal_dump
+    from gonet.runtime._traceback import fatal_dump  # lazy: _traceback imports _proc (header)
 
     return f"fatal error: {exc}\n\n{fatal_dump(tb)}"
 

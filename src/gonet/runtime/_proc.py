@@ -719,6 +719,17 @@ def all_schedulers() -> list[Scheduler]:
     return list(_schedulers)
 
 
+def live_schedulers() -> list[Scheduler]:
+    """Return every scheduler not shut down, oldest main goroutine first. Safe from any thread."""
+    for _ in range(5):
+        try:
+            scheds = all_schedulers()
+        except RuntimeError:  # the WeakSet changed size while another thread added to it
+            continue
+        return sorted((s for s in scheds if not s.closed), key=lambda s: s.main.id)
+    return []
+
+
 # Schedulers of the parent, kept alive forever in a forked child: their goroutines do not exist
 # there (as in Go and POSIX: only the forking thread survives fork), so their greenlets must
 # never be collected — collecting one would run its finally blocks in the child.

@@ -22,7 +22,8 @@ from types import FrameType
 from typing import Any
 
 from gonet.runtime import _sigqueue  # noqa: F401 - hooks the signal pipe into new schedulers
-from gonet.runtime._sysmon import settings
+from gonet.runtime._debugvars import settings
+from gonet.runtime._traceback import stack
 
 __all__ = ["set_sigquit", "sigquit_mode", "install_default"]
 
@@ -43,8 +44,6 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _on_sigquit(signum: int, frame: FrameType | None) -> None:
-    from gonet.runtime._traceback import stack
-
     try:
         text = "SIGQUIT: quit\n\n" + stack(all=True)
     except BaseException as e:  # noqa: BLE001 - still exit as promised

@@ -1,4 +1,4 @@
-# gonet.runtime._sysmon: the watchdog thread (Go: runtime.sysmon) and GONET_DEBUG settings.
+# gonet.runtime._sysmon: the watchdog thread (Go: runtime.sysmon).
 #
 # Python cannot preempt a goroutine, so a goroutine that computes (or makes a blocking call)
 # without yielding stops every other goroutine of its thread. The watchdog is one daemon OS
@@ -37,87 +37,21 @@ import sys
 import threading
 import time
 import weakref
-from dataclasses import dataclass
 from typing import Any
 
 from gonet.runtime import _proc
-from gonet.runtime._proc import TICK_LIMIT, Scheduler, all_schedulers
+from gonet.runtime._debugvars import settings
+from gonet.runtime._proc import TICK_LIMIT, Scheduler, all_schedulers, live_schedulers
+from gonet.runtime._traceback import format_frames, frames_of
 
-__all__ = ["Settings", "settings", "parse_duration", "parse_gonet_debug", "Sysmon", "sysmon",
-           "set_block_threshold", "block_threshold", "set_time_slice", "time_slice",
-           "live_schedulers"]
+__all__ = ["Sysmon", "sysmon", "set_block_threshold", "block_threshold", "set_time_slice",
+           "time_slice"]
 
 log = logging.getLogger("gonet.runtime")
 
 # Longest sleep between samples when every scheduler sits in epoll_wait.
 IDLE_MAX = 0.05
 THREAD_NAME = "gonet-sysmon"
-
-
-@dataclass
-class Settings:
-    """Debug settings from GONET_DEBUG (comma-separated ``key=value``). Go: GODEBUG.
-
-    watchdog:       report goroutines running longer than this (seconds); None: off.
-    pollguarantee:  longest time without a network poll while goroutines run; None: off.
-    sigquit:        "exit" (dump goroutines, exit 2: Go's default), "dump" (dump, go on),
-                    or "off" (leave SIGQUIT alone).
-    timeslice:      how long a goroutine may run before its next yield point yields (Go's
-                    forcePreemptNS); None: never preempt.
-    """
-
-    watchdog: float | None = 0.1
-    pollguarantee: float | None = 0.01
-    timeslice: float | None = 0.01
-    sigquit: str = "exit"
-
-
-_UNITS = (("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1.0), ("m", 60.0))
-
-
-def parse_duration(text: str) -> float | None:
-    """Parse "100ms", "0.5s", "250us", "2m" or a bare number of milliseconds; "off"/"0" -> None.
-
-    Raises:
-        ValueError: not a duration.
-    """
-    t = text.strip().lower()
-    if t in ("off", "0", "false", "no", "none"):
-        return None
-    for suffix, scale in _UNITS:
-        if t.endswith(suffix) and t[: -len(suffix)].replace(".", "", 1).isdigit():
-            value = float(t[: -len(suffix)]) * scale
-            return value if value > 0 else None
-    value = float(t) * 1e-3  # bare numbers are milliseconds, the natural unit here
-    return value if value > 0 else None
-
-
-def parse_gonet_debug(env: str) -> Settings:
-    """Parse a GONET_DEBUG value such as ``watchdog=250ms,sigquit=dump``.
-
-    Unknown keys and bad values are reported on logger "gonet.runtime" and ignored, so a typo
-    never stops a program from starting.
-    """
-    out = Settings()
-    for item in env.split(","):
-        item = item.strip()
-        if not item:
-            continue
-        key, _, value = item.partition("=")
-        key = key.strip().lower()
-        try:
-            if key in ("watchdog", "pollguarantee", "timeslice"):
-                setattr(out, key, parse_duration(value))
-            elif key == "sigquit" and value.strip().lower() in ("exit", "dump", "off"):
-                out.sigquit = value.strip().lower()
-            else:
-                raise ValueError("unknown setting")
-        except ValueError as e:
-            log.warning("GONET_DEBUG: ignoring %r (%s)", item, e)
-    return out
-
-
-settings = parse_gonet_debug(os.environ.get("GONET_DEBUG", ""))
 
 
 class _Watch:
@@ -270,7 +204,6 @@ class Sysmon:
         self._report(s, g, now - w.since, others)
 
     def _report(self, s: Scheduler, g: Any, ran: float, others: int) -> None:
-        from gonet.runtime._traceback import format_frames, frames_of
 
         frame = sys._current_frames().get(s.thread_ident)
         text = format_frames(frames_of(frame)) if frame is not None else "(stack unavailable)\n"
@@ -286,17 +219,6 @@ class Sysmon:
             text.rstrip("\n"),
             extra={"goroutine": g.id, "stack": text},
         )
-
-
-def live_schedulers() -> list[Scheduler]:
-    """Return every scheduler not shut down, oldest main goroutine first. Safe from any thread."""
-    for _ in range(5):
-        try:
-            scheds = all_schedulers()
-        except RuntimeError:  # the WeakSet changed size while another thread added to it
-            continue
-        return sorted((s for s in scheds if not s.closed), key=lambda s: s.main.id)
-    return []
 
 
 sysmon = Sysmon(settings.watchdog, settings.pollguarantee, settings.timeslice)

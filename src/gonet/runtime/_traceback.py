@@ -35,8 +35,7 @@ from typing import Any, Protocol, runtime_checkable
 import greenlet
 
 from gonet.runtime import _proc
-from gonet.runtime._proc import RUNNABLE, RUNNING, WAITING, G, Scheduler
-from gonet.runtime._sysmon import live_schedulers
+from gonet.runtime._proc import RUNNABLE, RUNNING, WAITING, G, Scheduler, live_schedulers
 
 __all__ = ["Frame", "GoroutineInfo", "WaitObject", "snapshot", "stack", "format_dump", "format_groups",
            "group", "frames_of", "frames_of_traceback", "format_frames", "describe_wait", "callable_name",
