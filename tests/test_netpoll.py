@@ -498,3 +498,88 @@ def test_connect_survives_a_spurious_wakeup() -> None:
         with conn, acc2:
             conn.write(b"after the spurious wakeup")
             assert acc2.recv(100) == b"after the spurious wakeup"
+
+
+# -- the backend boundary: netpollready and the special fds ----------------------------------------
+
+
+def _lone_pd() -> Any:
+    """A pollDesc in a private fd table, never registered: events are fed to it by hand."""
+    from gonet.runtime._netpoll import PollDesc
+
+    return PollDesc(sched(), 1_000_000)
+
+
+@pytest.mark.parametrize(("word", "rready", "wready", "trust", "everr"), [
+    ("POLLIN", True, False, True, False),
+    ("POLLOUT", False, True, True, False),
+    ("POLLRDHUP", True, False, False, False),
+    ("POLLHUP", True, True, False, False),
+    ("POLLERR", True, True, False, True),
+])
+def test_netpollready_applies_the_readiness_table(word: str, rready: bool, wready: bool,
+                                                  trust: bool, everr: bool) -> None:
+    from gonet.runtime import _netpoll
+
+    pd = _lone_pd()
+    pd.rready = pd.wready = False
+    pd.trust = True
+    queue: list[Any] = []
+    woken = _netpoll.netpollready({pd.fd: pd}, [(pd.fd, getattr(_netpoll, word))], queue, {})
+    assert (woken, queue) == (0, [])
+    assert (pd.rready, pd.wready, pd.trust, pd.everr) == (rready, wready, trust, everr)
+
+
+def test_netpollready_queues_the_parked_reader_runnable() -> None:
+    from gonet.runtime._gstatus import RUNNABLE
+    from gonet.runtime._netpoll import POLLIN, netpollready
+
+    pd = _lone_pd()
+    pd.rready = False
+    done: list[bool] = []
+    g = gonet.go(lambda: done.append(pd.wait_read() is None))
+    gonet.gosched()
+    assert pd.rg is g
+    s = sched()
+    woken = netpollready({pd.fd: pd}, [(pd.fd, POLLIN)], s.runq, {})
+    assert (woken, pd.rg, g.status, g in s.runq) == (1, None, RUNNABLE, True)
+    gonet.gosched()
+    assert done == [True]
+    # A second edge finds no waiter: only the flag is latched.
+    pd.rready = False
+    assert netpollready({pd.fd: pd}, [(pd.fd, POLLIN)], s.runq, {}) == 0
+    assert pd.rready
+
+
+def test_netpollready_hands_special_fds_to_their_handler_and_drops_unknown_fds() -> None:
+    from gonet.runtime._netpoll import POLLIN, netpollready
+
+    calls: list[int] = []
+    woken = netpollready({}, [(7, POLLIN), (8, POLLIN), (7, POLLIN)], [],
+                         {7: lambda: calls.append(7)})
+    assert (woken, calls) == (0, [7, 7])
+
+
+def test_backend_special_fd_is_registered_once_edge_triggered_with_its_handler() -> None:
+    r, w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    ep = EpollBackend()
+    try:
+        assert list(ep.specials) == [ep.wakefd]  # the eventfd is the backend's own special
+        seen: list[int] = []
+        ep.open_special(r, lambda: seen.append(len(os.read(r, 64))))
+        assert ep.registrations == 1
+        os.write(w, b"xy")
+        events = ep.poll(1.0)
+        assert [fd for fd, _ in events] == [r]
+        from gonet.runtime._netpoll import netpollready
+        netpollready({}, events, [], ep.specials)
+        assert seen == [2]
+        ep.wakeup()
+        events = ep.poll(1.0)
+        netpollready({}, events, [], ep.specials)
+        assert ep.poll(0) == []  # the wakeup was drained by its special handler
+    finally:
+        ep.shutdown()
+        os.close(r)
+        os.close(w)
+    assert ep.specials == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import weakref
 from typing import Any
 
 import pytest
@@ -602,3 +603,25 @@ def test_the_hub_never_runs_with_a_finished_goroutine_recorded_as_current(
     gonet.sleep(0.5)  # they all finish meanwhile; then the hub idles in epoll_wait
     assert len(s.gfree) == _proc.GFREE_MAX
     assert hook.currents and [g for g in hook.currents if g is not None] == []
+
+
+# -- the new-scheduler hook ------------------------------------------------------------------------
+
+
+def test_one_new_scheduler_hook_runs_on_the_new_schedulers_thread(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from gonet.runtime import _on_new_scheduler as runtime_setup
+    from gonet.runtime import _sigqueue
+
+    assert runtime_setup in _proc.on_new_scheduler
+    assert _sigqueue._on_new_scheduler in _proc.on_new_scheduler
+    assert type(_proc._schedulers) is weakref.WeakSet  # a plain registry: it fires nothing
+    seen: list[tuple[Any, int, bool]] = []
+    monkeypatch.setattr(_proc, "on_new_scheduler", [
+        *_proc.on_new_scheduler,
+        lambda s: seen.append((s, threading.get_ident(), s in _proc.all_schedulers()))])
+    got: list[Any] = []
+    t = threading.Thread(target=lambda: got.append((_proc.current(), threading.get_ident())))
+    t.start()
+    t.join()
+    assert seen == [(got[0][0], got[0][1], True)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -265,3 +266,27 @@ def test_autojump_threshold_waits_in_real_time() -> None:
         sleep(60)
         assert now() - t0 == 60
         assert time.monotonic() - w0 >= 0.05  # it waited for the threshold before jumping
+
+
+def test_virtual_clock_installs_on_a_scheduler_whose_hub_already_runs() -> None:
+    # The hub reads the scheduler's clock afresh every round: no wrapper installed in advance.
+    import threading
+    import time
+
+    out: list[Any] = []
+
+    def thread() -> None:
+        sleep(0.001)  # the hub of this thread's new scheduler runs from here on
+        s = _proc.current()
+        assert s.hub
+        real = s.clock
+        with VirtualClock(start=5000.0).installed():
+            w0 = time.monotonic()
+            sleep(3600)
+            out.append((now(), time.monotonic() - w0 < 5))
+        out.append(s.clock is real)
+
+    t = threading.Thread(target=thread)
+    t.start()
+    t.join()
+    assert out == [(8600.0, True), True]

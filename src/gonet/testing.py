@@ -36,13 +36,11 @@ from typing import Any
 
 import pytest
 
-from gonet import runtime
 from gonet.errors import DeadlockError
 from gonet.runtime import _proc
 from gonet.runtime._traceback import format_dump, snapshot
 
-__all__ = ["VirtualClock", "GoroutinePanic", "run_in_goroutine", "leak_report",
-           "make_clock_switchable"]
+__all__ = ["VirtualClock", "GoroutinePanic", "run_in_goroutine", "leak_report"]
 
 _RUNTIME_THREADS = ("gonet-pool-", "gonet-sysmon")
 
@@ -56,40 +54,6 @@ class _Unwind(BaseException):
 
 
 # -- virtual clock -------------------------------------------------------------------------------
-
-
-def make_clock_switchable(s: Any) -> None:
-    """Give scheduler ``s`` a clock whose source can be swapped later (a new-scheduler hook).
-
-    The hub reads `s.clock` into a local when it first runs, so a clock assigned later would
-    not reach it; a fixed wrapper around a swappable source does. Only schedulers created while
-    gonet.testing is loaded pay for the extra call.
-    """
-    if getattr(s.clock, "_gonet_cell", None) is not None or s.hub:
-        return
-    cell: list[Callable[[], float]] = [s.clock]
-
-    def clock() -> float:
-        return cell[0]()
-
-    clock._gonet_cell = cell  # type: ignore[attr-defined]
-    s.clock = clock
-
-
-def _clock_cell(s: Any) -> list[Callable[[], float]]:
-    cell = getattr(s.clock, "_gonet_cell", None)
-    if cell is None:
-        make_clock_switchable(s)
-        cell = getattr(s.clock, "_gonet_cell", None)
-    if cell is None:
-        raise RuntimeError(
-            "gonet.testing.VirtualClock: this scheduler's hub started before gonet.testing was "
-            "imported, so its clock cannot be switched; import gonet.testing first")
-    return cell
-
-
-runtime.new_scheduler_hooks.append(make_clock_switchable)
-
 
 
 class VirtualClock:
@@ -162,18 +126,18 @@ class VirtualClock:
     def install(self, sched: Any = None) -> None:
         """Make this the clock of ``sched`` (default: this thread's scheduler).
 
+        The hub reads ``s.clock`` afresh every round, so the clock takes effect at once, also
+        on a scheduler whose hub already runs.
+
         Raises:
-            RuntimeError: already installed, or the scheduler's hub already runs with a clock
-                that cannot be switched (create the scheduler after importing gonet.testing,
-                or let the pytest plugin do it).
+            RuntimeError: already installed.
         """
         if self._sched is not None:
             raise RuntimeError("VirtualClock is already installed")
         s = sched if sched is not None else _proc.current()
-        cell = _clock_cell(s)
-        self._saved = (cell[0], s.autojump)
+        self._saved = (s.clock, s.autojump)
         self._sched = s
-        cell[0] = self.now
+        s.clock = self.now
         s.autojump = self.jump_to
         s.now = self._now
 
@@ -182,8 +146,7 @@ class VirtualClock:
         s = self._sched
         if s is None or self._saved is None:
             return
-        cell = _clock_cell(s)
-        cell[0], s.autojump = self._saved
+        s.clock, s.autojump = self._saved
         s.now = s.clock()
         self._sched = None
         self._saved = None

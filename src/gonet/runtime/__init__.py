@@ -5,9 +5,10 @@
 # settings, SIGQUIT handling, the seeded scheduler shuffle. Implementation modules are
 # underscore-private; `gonet._poll` is the only other layer that uses the pollDesc API.
 #
-# Every new scheduler passes through `_on_new_scheduler` (hooked into the scheduler registry
-# below): that is where the watchdog thread is started lazily, the SIGQUIT handler installed on
-# the main thread, and GONET_SCHED_SEED applied — so importing gonet does none of these.
+# Every new scheduler passes through `_on_new_scheduler` (appended below to
+# `_proc.on_new_scheduler`, the runtime's one new-scheduler hook): that is where the watchdog
+# thread is started lazily, the SIGQUIT handler installed on the main thread, and
+# GONET_SCHED_SEED applied — so importing gonet does none of these.
 from __future__ import annotations
 
 import inspect
@@ -15,7 +16,6 @@ import logging
 import os
 import random
 import sys
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any, ParamSpec
@@ -309,11 +309,6 @@ def _seed_from_env() -> int | None:
 # -- new schedulers ------------------------------------------------------------------------------
 
 
-# Extra per-scheduler set-up that other gonet modules register (gonet.testing makes the clock
-# switchable); each is called with the new scheduler, on its thread, before its hub first runs.
-new_scheduler_hooks: list[Callable[[Scheduler], None]] = []
-
-
 def _on_new_scheduler(s: Scheduler) -> None:
     seed = _seed_from_env()
     if seed is not None:
@@ -321,17 +316,6 @@ def _on_new_scheduler(s: Scheduler) -> None:
         s.ticks = TICK_LIMIT
     sysmon.ensure_started()
     _signals.install_default(s)
-    for hook in new_scheduler_hooks:
-        hook(s)
 
 
-class _SchedulerRegistry(weakref.WeakSet[Scheduler]):
-    """_proc's registry of live schedulers, which tells us when a scheduler is born."""
-
-    def add(self, item: Scheduler) -> None:
-        super().add(item)
-        _on_new_scheduler(item)
-
-
-# Scheduler.__init__ ends with `_schedulers.add(self)`: our registry turns that into the hook.
-_proc._schedulers = _SchedulerRegistry(_proc._schedulers)
+_proc.on_new_scheduler.append(_on_new_scheduler)

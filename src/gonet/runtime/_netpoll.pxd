@@ -1,4 +1,10 @@
 # Cython declarations for _netpoll.py (compiled when gonet is built with its accelerator).
+cimport cython
+
+# Declared before the cimport of _proc, whose .pxd cimports it back (the two modules share types).
+@cython.locals(pd=PollDesc, g=G, ev=long, woken=long)
+cpdef long netpollready(dict pds, list events, object runq, dict specials) except? -1
+
 from gonet.runtime._proc cimport G, Scheduler
 from gonet.runtime._time cimport Timer
 

@@ -28,16 +28,28 @@
 # the timer or by a deadline already in the past), > 0 pending. So the hot path checks
 # `rd < 0` — one comparison, no clock read.
 #
+# The boundary with the backend (Go: netpoll_epoll.go's netpoll -> netpollready here): a backend
+# reports each event as (fd, event word), the word made of the POLL* bits below; netpollready
+# applies the table above to the fd's pollDesc and appends the goroutines it unblocks straight to
+# the scheduler's run queue (Go returns a gList; a list built per poll and re-queued would cost
+# the hot loop an allocation and a second pass). The scheduler only polls and runs what is queued.
+#
 # Invariants:
-# - A pollDesc is in its scheduler's fd table from open() to close(); events for fds not in the
-#   table are dropped.
+# - A pollDesc is in its scheduler's fd table from open() to close(); an event for an fd not in
+#   the table goes to the backend's `specials` entry for it (the wakeup eventfd, the signal
+#   pipe), or is dropped (a closed fd's stale event).
+# - netpollready runs no user code between reading the batch and queueing its goroutines (a
+#   special's handler is the runtime's own), so a stale event cannot reach a reused fd number's
+#   new pollDesc.
 # - evict() (close) wakes both waiters; close() unregisters from epoll before the fd is closed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gonet.errors import DeadlineExceededError, ErrClosed, NotPollableError, WrongThreadError
+from gonet.runtime._gstatus import RUNNABLE, WAITING
 from gonet.runtime._waitreason import IO_WAIT
 
 _get_ident = threading.get_ident
@@ -46,7 +58,20 @@ if TYPE_CHECKING:
     from gonet.runtime._proc import G, Scheduler
     from gonet.runtime._time import Timer
 
-__all__ = ["PollDesc"]
+__all__ = ["PollDesc", "netpollready", "POLLIN", "POLLOUT", "POLLERR", "POLLHUP", "POLLRDHUP"]
+
+# The event word of a backend (poll(2)'s revents bits, and Linux's POLLRDHUP; epoll's are equal).
+POLLIN = 0x001  # readable
+POLLOUT = 0x004  # writable
+POLLERR = 0x008  # the socket failed (alone: the fd cannot be polled at all)
+POLLHUP = 0x010  # both directions hung up
+POLLRDHUP = 0x2000  # the peer shut down its writing side (FIN)
+
+# Which bits wake which side (Go: netpoll_epoll.go's netpoll decoding into mode 'r' / 'w').
+EV_READ = POLLIN | POLLRDHUP | POLLHUP | POLLERR
+EV_WRITE = POLLOUT | POLLHUP | POLLERR
+# The peer hung up or the socket failed: no further edges may come for data already signalled.
+EV_HUP = POLLRDHUP | POLLHUP | POLLERR
 
 
 class PollDesc:
@@ -258,6 +283,56 @@ class PollDesc:
                 t.stop()
             if d < 0:
                 self._unblock_write()
+
+
+def netpollready(pds: dict[int, PollDesc], events: list[tuple[int, int]], runq: Any,
+                 specials: dict[int, Callable[[], None]]) -> int:
+    """Apply one poll's events to their pollDescs; queue the goroutines they unblock.
+
+    Args:
+        pds: the scheduler's fd table.
+        events: (fd, event word) pairs from the backend's poll.
+        runq: the scheduler's run queue; unblocked goroutines are appended to it, runnable.
+        specials: the backend's handlers of registered fds that are not pollDescs.
+
+    Returns:
+        How many goroutines were queued.
+
+    Go: the event loop of netpoll (netpoll_epoll.go) with netpollready and netpollunblock.
+    """
+    woken = 0
+    for fd, ev in events:
+        pd = pds.get(fd)
+        if pd is None:
+            on_event = specials.get(fd)
+            if on_event is not None:
+                on_event()  # a signal's handler: what it readied runs next
+            continue
+        if ev & EV_HUP:
+            pd.trust = False
+        # The two directions are written out, not shared in a helper: a call per event would
+        # cost the hottest loop of the pure-Python build more than the repetition costs here.
+        if ev & EV_READ:
+            pd.rready = True
+            g = pd.rg
+            if g is not None and g.status is WAITING:
+                pd.rg = None
+                g.wakeval = True
+                g.status = RUNNABLE
+                runq.append(g)
+                woken += 1
+        if ev & EV_WRITE:
+            pd.wready = True
+            g = pd.wg
+            if g is not None and g.status is WAITING:
+                pd.wg = None
+                g.wakeval = True
+                g.status = RUNNABLE
+                runq.append(g)
+                woken += 1
+        if ev == POLLERR:
+            pd.everr = True
+    return woken
 
 
 def _read_deadline_fired(pd: PollDesc) -> None:

@@ -7,19 +7,27 @@
 # while nobody waits must be remembered — pollDesc latches it (see _netpoll.py) — and that after
 # an edge the reader must drain until EAGAIN or until a short read proves the buffer empty.
 #
-# The backend's interface is small on purpose (open, close, poll, wakeup) so that a poll(2),
-# kqueue or io_uring backend can stand beside it.
+# The backend's interface is small on purpose (open, close, poll, wakeup, open_special) so that
+# a poll(2), kqueue or io_uring backend can stand beside it. Its boundary with the portable
+# netpoller (Go: netpoll_epoll.go's netpoll calling netpollready in netpoll.go): `poll` returns
+# (fd, event word) pairs, the word in the portable bits of _netpoll.py — epoll's own layout, so
+# this backend hands its events over untranslated — and `specials` says what to do for the fds
+# that are not pollDescs (the wakeup eventfd, the signal pipe).
 #
 # Invariants:
 # - The epoll fd and the wakeup eventfd are close-on-exec.
-# - The wakeup eventfd is registered level-triggered and is drained by `poll` when it fires, so
-#   a wakeup is never lost and never spins.
+# - The wakeup eventfd is registered level-triggered and is drained (its `specials` entry) when it
+#   fires, so a wakeup is never lost and never spins.
 from __future__ import annotations
 
+import functools
 import os
 import select
+from collections.abc import Callable
 
-__all__ = ["EpollBackend", "EV_READ", "EV_WRITE", "EV_ERR", "EV_HUP", "STREAM_EVENTS"]
+from gonet.runtime import _netpoll
+
+__all__ = ["EpollBackend", "STREAM_EVENTS"]
 
 EPOLLIN = select.EPOLLIN
 EPOLLOUT = select.EPOLLOUT
@@ -28,13 +36,12 @@ EPOLLHUP = select.EPOLLHUP
 EPOLLRDHUP = select.EPOLLRDHUP
 EPOLLET = select.EPOLLET
 
-# Which epoll bits wake which side (Go: netpoll_epoll.go netpoll()).
-EV_READ = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR
-EV_WRITE = EPOLLOUT | EPOLLHUP | EPOLLERR
-EV_ERR = EPOLLERR
-# The peer hung up or the socket failed: no further edges may come for data already signalled.
-EV_HUP = EPOLLRDHUP | EPOLLHUP | EPOLLERR
 STREAM_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET
+
+# The portable event word is epoll's layout: checked once here rather than translated per event.
+if (_netpoll.POLLIN, _netpoll.POLLOUT, _netpoll.POLLERR, _netpoll.POLLHUP, _netpoll.POLLRDHUP) != (
+        EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP):
+    raise ImportError("gonet: epoll's event bits differ from the netpoller's event word")
 
 MAX_EVENTS = 128
 # Longest single wait, in seconds: epoll_wait takes an int of milliseconds. A timer further away
@@ -45,18 +52,33 @@ MAX_WAIT = 1e6
 class EpollBackend:
     """One epoll instance plus an eventfd used to interrupt a blocking wait from other threads."""
 
-    __slots__ = ("ep", "wakefd", "registrations")
+    __slots__ = ("ep", "wakefd", "registrations", "specials")
 
     def __init__(self) -> None:
         self.ep = select.epoll()  # epoll_create1(EPOLL_CLOEXEC)
         self.wakefd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         self.ep.register(self.wakefd, EPOLLIN)
         self.registrations = 0
+        # The registered fds that are not pollDescs, each with what to call when it fires (on
+        # the hub, with the batch's other events). Go: netpoll_epoll.go's netpollEventFd check.
+        self.specials: dict[int, Callable[[], None]] = {
+            self.wakefd: functools.partial(_drain_eventfd, self.wakefd)}  # no cycle through self
 
     def open(self, fd: int) -> None:
         """Register ``fd`` once, edge-triggered, for both directions."""
         self.ep.register(fd, STREAM_EVENTS)
         self.registrations += 1
+
+    def open_special(self, fd: int, on_event: Callable[[], None]) -> None:
+        """Register ``fd`` as `open` does, for ``on_event`` rather than a pollDesc.
+
+        Args:
+            fd: an fd no pollDesc holds, such as the signal pipe's read end.
+            on_event: called on the hub for each event of the fd; it must not park, and must
+                drain the fd (the registration is edge-triggered).
+        """
+        self.open(fd)
+        self.specials[fd] = on_event
 
     def close(self, fd: int) -> None:
         """Unregister ``fd``; must run before the fd is closed."""
@@ -87,14 +109,19 @@ class EpollBackend:
 
     def drain_wakeup(self) -> None:
         """Consume pending wakeups so the level-triggered eventfd stops reporting."""
-        try:
-            os.eventfd_read(self.wakefd)
-        except BlockingIOError:
-            pass
+        _drain_eventfd(self.wakefd)
 
     def shutdown(self) -> None:
         """Close the epoll instance and the eventfd. Idempotent."""
         self.ep.close()
+        self.specials.clear()
         fd, self.wakefd = self.wakefd, -1
         if fd >= 0:
             os.close(fd)
+
+
+def _drain_eventfd(fd: int) -> None:
+    try:
+        os.eventfd_read(fd)
+    except BlockingIOError:
+        pass

@@ -1,7 +1,7 @@
 # Cython declarations for _proc.py (compiled when gonet is built with its accelerator).
 cimport cython
 
-from gonet.runtime._netpoll cimport PollDesc
+from gonet.runtime._netpoll cimport PollDesc, netpollready
 from gonet.runtime._time cimport TimerHeap
 
 cdef class G:
@@ -59,7 +59,6 @@ cdef class Scheduler:
     cdef public long n_wakeups
     cdef public long n_deadlocks
     cdef public dict _parks_by
-    cdef public object sigq
     cdef object __weakref__
 
     cpdef G go(self, object fn, tuple args, dict kwargs)
@@ -77,5 +76,4 @@ cdef class Scheduler:
     cpdef _switch_away(self)
     cpdef _drain_inbox(self)
     cpdef _hub_loop(self)
-    @cython.locals(pd=PollDesc, g=G, ev=long, woken=long)
     cpdef _netpoll(self, double timeout)

@@ -8,13 +8,17 @@
 # the CPU straight to the next runnable goroutine (one greenlet switch, not two through the hub)
 # until TICK_LIMIT hand-offs in a row; then it goes through the hub, which fires timers and polls
 # the network without blocking, so a busy run queue cannot starve I/O. When nothing is runnable the
-# hub blocks in epoll_wait until the next timer.
+# hub blocks in epoll_wait until the next timer. Polling is the backend's (_netpoll_epoll.py) and
+# the readiness table _netpoll's: its netpollready appends the goroutines an event unblocks to
+# the run queue, so the scheduler decodes no event and touches no pollDesc (Go: proc.go gets a
+# gList from netpoll).
 #
 # The one primitive: park(reason) suspends the current goroutine; ready(g, value) makes it
 # runnable and park() then returns value (or raises g.wakeexc). Everything that blocks — the
 # netpoller, sleep, channels, mutexes, thread hand-off — is built on these two.
 #
-# Status state machine of a G (Go: _Grunnable, _Grunning, _Gwaiting, _Gdead):
+# Status state machine of a G (Go: _Grunnable, _Grunning, _Gwaiting, _Gdead; the values live in
+# _gstatus.py, shared with the netpoller):
 #
 #   go() ──> RUNNABLE ──switch──> RUNNING ──park()──> WAITING ──ready()──> RUNNABLE
 #                                    │
@@ -31,8 +35,8 @@
 # - cur is None whenever the hub runs (a greenlet that ends hands the CPU to the hub).
 # - From the hub's last run-queue check until epoll_wait returns, `sleeping` is set, and a
 #   goroutine readied on this thread meanwhile (by a finalizer, say) writes the eventfd.
-# - A G is in the run queue at most once: ready() is called only for WAITING goroutines, by
-#   whoever removed the G from the wait structure it was parked on.
+# - A G is in the run queue at most once: ready() (and netpollready) is called only for WAITING
+#   goroutines, by whoever removed the G from the wait structure it was parked on.
 # - Whoever parks must undo its wait registration if park() raises (DeadlockError,
 #   KeyboardInterrupt forwarded to main, GreenletExit at thread death).
 from __future__ import annotations
@@ -51,17 +55,15 @@ from typing import Any
 import greenlet
 
 from gonet.errors import DeadlockError, WrongThreadError
-from gonet.runtime._netpoll_epoll import EV_ERR, EV_HUP, EV_READ, EV_WRITE, EpollBackend
+from gonet.runtime._gstatus import DEAD, RUNNABLE, RUNNING, WAITING
+from gonet.runtime._netpoll import netpollready
+from gonet.runtime._netpoll_epoll import EpollBackend
 from gonet.runtime._panic import default_panic
 from gonet.runtime._time import TimerHeap
 from gonet.runtime._waitreason import IO_WAIT
 
 __all__ = ["G", "Scheduler", "current", "RUNNABLE", "RUNNING", "WAITING", "DEAD", "IO_WAIT"]
 
-RUNNABLE = "runnable"
-RUNNING = "running"
-WAITING = "waiting"
-DEAD = "dead"
 
 # Hand-offs between goroutines before the hub must poll the network (Go: schedtick % 61).
 TICK_LIMIT = 61
@@ -78,8 +80,9 @@ _goids = itertools.count(1)
 # from another OS thread, and has queued work or raised Scheduler.external so the hub waits
 # for it (the channels register one for objects shared between threads).
 deadlock_vetoes: list[Callable[[Scheduler], bool]] = []
-# Called with each new Scheduler at the end of its construction (the watchdog and the SIGQUIT
-# handler start this way). Append to it; hooks run on the new scheduler's thread.
+# The one new-scheduler hook: called with each new Scheduler at the end of its construction, on
+# its thread, before its hub first runs. gonet.runtime starts the watchdog, installs the SIGQUIT
+# handler and applies GONET_SCHED_SEED here; _sigqueue registers the signal pipe.
 on_new_scheduler: list[Callable[[Scheduler], None]] = []
 _schedulers: weakref.WeakSet[Scheduler] = weakref.WeakSet()
 _getcurrent = greenlet.getcurrent
@@ -199,7 +202,6 @@ class Scheduler:
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
         "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
         "_parks_by",
-        "sigq",  # the signal pipe (runtime/_sigqueue.py), on the main thread's scheduler only
         "__weakref__",
     )
 
@@ -234,8 +236,6 @@ class Scheduler:
         # of sleeping when no goroutine can run (trio's autojump clock).
         self.shuffle: Callable[[deque[G]], None] | None = None
         self.autojump: Callable[[float], None] | None = None
-        # The signal pipe (runtime/_sigqueue.py), on the main thread's scheduler only.
-        self.sigq: Any = None
         self._parks_by: dict[str, int] = {}  # every reason but IO_WAIT, the hot one
         self.closed = False
         self.n_created = 1
@@ -609,7 +609,10 @@ class Scheduler:
             self.gfree_low = len(gfree)
 
     def _netpoll(self, timeout: float) -> None:
-        """Wait for I/O up to timeout and ready the goroutines it unblocks (Go: netpoll)."""
+        """Wait for I/O up to timeout and queue the goroutines it unblocks (Go: netpoll).
+
+        The readiness table is _netpoll's: the scheduler only polls and runs what is queued.
+        """
         if timeout != 0:
             # From here to the end of epoll_wait, a ready() on this thread (a finalizer run by
             # GC, a GC callback) writes the eventfd so that the wait does not block.
@@ -621,45 +624,9 @@ class Scheduler:
         finally:
             self.sleeping = False
         self.n_polls += 1
-        if not events:
-            return
-        pds = self.pds
-        runq = self.runq
-        woken = 0
-        # No user code runs in this loop: stale events for closed fds cannot reach a reused fd
-        # number's new owner between collecting the batch and readying its goroutines.
-        for fd, ev in events:
-            pd = pds.get(fd)
-            if pd is None:
-                if fd == self.poller.wakefd:
-                    self.poller.drain_wakeup()
-                elif self.sigq is not None and fd == self.sigq.fd:
-                    self.sigq.drain()  # a signal arrived: what its handler readied runs next
-                continue
-            if ev & EV_HUP:
-                pd.trust = False
-            if ev & EV_READ:
-                pd.rready = True
-                g = pd.rg
-                if g is not None and g.status is WAITING:
-                    pd.rg = None
-                    g.wakeval = True
-                    g.status = RUNNABLE
-                    runq.append(g)
-                    woken += 1
-            if ev & EV_WRITE:
-                pd.wready = True
-                g = pd.wg
-                if g is not None and g.status is WAITING:
-                    pd.wg = None
-                    g.wakeval = True
-                    g.status = RUNNABLE
-                    runq.append(g)
-                    woken += 1
-            if ev == EV_ERR:
-                pd.everr = True
-        self.n_events += len(events)
-        self.n_wakeups += woken
+        if events:
+            self.n_wakeups += netpollready(self.pds, events, self.runq, self.poller.specials)
+            self.n_events += len(events)
 
     def _deadlock(self) -> None:
         main = self.main

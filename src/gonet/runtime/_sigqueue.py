@@ -6,8 +6,8 @@
 # in the run queue while the hub sleeps on. So the process gets one non-blocking pipe, whose
 # write end is the interpreter's `signal.set_wakeup_fd` (its C-level handler writes the signal
 # number there for every signal that has a Python handler) and whose read end the main thread's
-# scheduler registers with its epoll. epoll_wait returns, the hub drains the pipe and loops, and
-# sees what the handler did.
+# scheduler registers with its epoll, as one of the poller's special fds (not a pollDesc).
+# epoll_wait returns, the hub drains the pipe and loops, and sees what the handler did.
 #
 # gonet.signal's channels are fed the same way, never by user code in a handler: `enable(sig)`
 # installs `_handler`, which only marks the signal pending (coalescing repeats, as Go's sig.mask
@@ -101,11 +101,10 @@ class SigQueue:
     def attach(self, s: Any) -> None:
         """Register the pipe with s, a scheduler of the main thread. Idempotent."""
         self.open()
-        if s.sigq is self and self.poller is s.poller and self.registered == self.fd:
+        if self.poller is s.poller and self.registered == self.fd:
             return
-        s.poller.open(self.fd)
+        s.poller.open_special(self.fd, self.drain)
         self.poller, self.registered = s.poller, self.fd
-        s.sigq = self
         self.sched = weakref.ref(s)
         if self.active:
             self._bump(s)
