@@ -21,7 +21,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from gonet.net._net import Conn
+    from gonet.net._net import SocketConn
 
 __all__ = ["ConnIO", "makefile", "dup_file"]
 
@@ -96,7 +96,7 @@ class ConnIO(io.RawIOBase):
             self._conn.close()
 
 
-def makefile(conn: Conn, mode: str = "r", buffering: int | None = None, *,
+def makefile(conn: SocketConn, mode: str = "r", buffering: int | None = None, *,
              encoding: str | None = None, errors: str | None = None,
              newline: str | None = None) -> Any:
     """Return a file object over conn, with socket.makefile's modes, buffering and text layer.
@@ -132,10 +132,10 @@ def makefile(conn: Conn, mode: str = "r", buffering: int | None = None, *,
     return text
 
 
-def dup_file(conn: Conn) -> ConnIO:
+def dup_file(conn: SocketConn) -> ConnIO:
     """Return an unbuffered binary file over a duplicate of conn's descriptor. Go: TCPConn.File."""
     from gonet._poll import FD
-    from gonet.net._net import Conn
+    from gonet.net._net import SocketConn
 
     s = conn.dup()
     try:
@@ -143,5 +143,5 @@ def dup_file(conn: Conn) -> ConnIO:
     except BaseException:
         s.close()
         raise
-    dup = Conn(fd, conn._net, conn.local_addr(), conn.remote_addr())
+    dup = SocketConn(fd, conn._net, conn.local_addr(), conn.remote_addr())
     return ConnIO(dup, "rb+", owns=True)

@@ -11,17 +11,17 @@ from typing import Any
 
 from gonet._poll import _fd_raw
 from gonet.errors import op_error
-from gonet.net._net import _FD_ERRORS, Conn
+from gonet.net._net import _FD_ERRORS, SocketConn
 
 __all__ = ["RawConn"]
 
 
 class RawConn:
-    """Raw access to the socket of a Conn. Go: syscall.RawConn (net.rawConn)."""
+    """Raw access to the socket of a SocketConn. Go: syscall.RawConn (net.rawConn)."""
 
     __slots__ = ("_conn",)
 
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: SocketConn) -> None:
         self._conn = conn
 
     def control(self, fn: Callable[[int], Any]) -> Any:
