@@ -67,7 +67,7 @@ class ConnInfo(ListenerInfo):
 
     __slots__ = ()
 
-    def remote_addr(self) -> Any:
+    def remote_addr(self) -> Addr | None:
         """Return the conn's remote address (None once it is gone)."""
         obj = self._ref()
         return obj.remote_addr() if obj is not None else None

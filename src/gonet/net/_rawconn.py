@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from gonet._poll import _fd_raw
 from gonet.errors import op_error
 from gonet.net._net import _FD_ERRORS, SocketConn
 
 __all__ = ["RawConn"]
+
+_T = TypeVar("_T")
 
 
 class RawConn:
@@ -24,7 +26,7 @@ class RawConn:
     def __init__(self, conn: SocketConn) -> None:
         self._conn = conn
 
-    def control(self, fn: Callable[[int], Any]) -> Any:
+    def control(self, fn: Callable[[int], _T]) -> _T:
         """Call fn(fd) while the descriptor is guaranteed open; return its result.
 
         Raises:
