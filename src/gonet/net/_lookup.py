@@ -187,7 +187,8 @@ class Resolver:
             raise DNSError("no suitable address found", host, is_not_found=True)
         return out
 
-    def lookup_host(self, host: str, *, ctx: Context | None = None, deadline: float | None = None) -> list[str]:
+    def lookup_host(self, host: str, *, ctx: Context | None = None,
+                    deadline: float | None = None) -> list[str]:
         """Return the IP addresses (as strings) of host, IPv4 and IPv6, in the resolver's order.
 
         Args:
@@ -262,7 +263,8 @@ class Resolver:
             raise AddrError("invalid port", service)
         return port
 
-    def lookup_addr(self, addr: str, *, ctx: Context | None = None, deadline: float | None = None) -> list[str]:
+    def lookup_addr(self, addr: str, *, ctx: Context | None = None,
+                    deadline: float | None = None) -> list[str]:
         """Return the names of an IP address (reverse lookup).
 
         Raises:
@@ -301,7 +303,8 @@ def lookup_host(host: str, *, ctx: Context | None = None, deadline: float | None
     return default_resolver.lookup_host(host, ctx=ctx, deadline=deadline)
 
 
-def lookup_ip(network: str, host: str, *, ctx: Context | None = None, deadline: float | None = None) -> list[str]:
+def lookup_ip(network: str, host: str, *, ctx: Context | None = None,
+              deadline: float | None = None) -> list[str]:
     """Return host's addresses for network "ip", "ip4" or "ip6". Go: net.LookupIP."""
     return default_resolver.lookup_ip(network, host, ctx=ctx, deadline=deadline)
 

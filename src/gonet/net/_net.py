@@ -45,8 +45,8 @@ if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _ne
     from gonet.net._iface import Addr
     from gonet.net._rawconn import RawConn
 
-__all__ = ["SocketConn", "SocketPacketConn", "SocketListener", "check_deadline", "buffer_error", "ErrWriteToConnected",
-           "byte_views", "ConnInfo", "ListenerInfo"]
+__all__ = ["SocketConn", "SocketPacketConn", "SocketListener", "check_deadline", "buffer_error",
+           "ErrWriteToConnected", "byte_views", "ConnInfo", "ListenerInfo"]
 
 
 class ListenerInfo:
@@ -538,7 +538,8 @@ class SocketPacketConn(SocketConn):
 
     sendall = write
 
-    def write_to(self, data: bytes | bytearray | memoryview, addr: Addr | tuple[str, int] | str | bytes) -> int:
+    def write_to(self, data: bytes | bytearray | memoryview,
+                 addr: Addr | tuple[str, int] | str | bytes) -> int:
         """Send data as one datagram to addr; return len(data).
 
         Raises:
