@@ -67,7 +67,7 @@ def test_io_wait_shows_fd_direction_peer_and_deadline() -> None:
     # A compiled Conn.read has no Python frame: the dump then starts at the line calling it.
     conn_read_compiled = _accel.compiled().get("gonet.net._net", False)
     if not conn_read_compiled:
-        assert re.search(r"gonet\.net\._net\.Conn\.read\(\.\.\.\)\n\t\S+_net\.py:\d+\n", b), b
+        assert re.search(r"gonet\.net\._net\.SocketConn\.read\(\.\.\.\)\n\t\S+_net\.py:\d+\n", b), b
     assert re.search(r"tests?\.test_traceback\.reader\(\.\.\.\)\n\t\S+test_traceback\.py:\d+\n", b) \
         or re.search(r"test_traceback\.reader\(\.\.\.\)\n\t\S+test_traceback\.py:\d+\n", b), b
     if not conn_read_compiled:

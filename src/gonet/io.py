@@ -269,9 +269,9 @@ def copy_n(dst: Writer, src: Reader, n: int) -> int:
 
 
 def _is_datagram_conn(x: Any) -> bool:
-    from gonet.net._net import PacketConn
+    from gonet.net._net import SocketPacketConn
 
-    return isinstance(x, PacketConn)
+    return isinstance(x, SocketPacketConn)
 
 
 def delegate_copy(dst: Any, src: Any) -> int | None:
@@ -316,9 +316,9 @@ def _copy(dst: Writer, src: Reader, buf: bytearray | memoryview | None) -> int:
 
 def _stream_conn(x: Any) -> Any:
     """x as a gonet stream socket conn (TCP, Unix stream), else None."""
-    from gonet.net._net import Conn
+    from gonet.net._net import SocketConn
 
-    if isinstance(x, Conn) and not _is_datagram_conn(x) and x._fd.stream:
+    if isinstance(x, SocketConn) and not _is_datagram_conn(x) and x._fd.stream:
         return x
     return None
 

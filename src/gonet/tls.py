@@ -17,11 +17,14 @@
 from __future__ import annotations
 
 import ssl
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from gonet.errors import ErrClosed
 from gonet.net._mutex import FifoLock
 from gonet.runtime import now
+
+if TYPE_CHECKING:
+    from gonet.net import Addr, Conn
 
 __all__ = ["client", "server", "TLSConn"]
 
@@ -39,7 +42,7 @@ class TLSConn:
     Go: tls.Conn.
     """
 
-    def __init__(self, conn: Any, context: ssl.SSLContext, server_side: bool,
+    def __init__(self, conn: Conn, context: ssl.SSLContext, server_side: bool,
                  server_hostname: str | None) -> None:
         if not isinstance(context, ssl.SSLContext):
             raise TypeError(f"context must be an ssl.SSLContext, not {type(context).__name__}")
@@ -274,15 +277,15 @@ class TLSConn:
 
     # -- delegation and state ------------------------------------------------------------------
 
-    def net_conn(self) -> Any:
+    def net_conn(self) -> Conn:
         """Return the underlying conn. Go: Conn.NetConn."""
         return self._conn
 
-    def local_addr(self) -> Any:
+    def local_addr(self) -> Addr | None:
         """Return the underlying conn's local address."""
         return self._conn.local_addr()
 
-    def remote_addr(self) -> Any:
+    def remote_addr(self) -> Addr | None:
         """Return the underlying conn's remote address."""
         return self._conn.remote_addr()
 
@@ -320,7 +323,7 @@ class TLSConn:
         return self._ssl.server_hostname
 
 
-def client(conn: Any, server_hostname: str | None = None,
+def client(conn: Conn, server_hostname: str | None = None,
            context: ssl.SSLContext | None = None) -> TLSConn:
     """Return the client side of a TLS connection over conn; the handshake runs on first use.
 
@@ -344,7 +347,7 @@ def client(conn: Any, server_hostname: str | None = None,
     return TLSConn(conn, context, False, server_hostname)
 
 
-def server(conn: Any, context: ssl.SSLContext) -> TLSConn:
+def server(conn: Conn, context: ssl.SSLContext) -> TLSConn:
     """Return the server side of a TLS connection over conn; the handshake runs on first use.
 
     Args:

@@ -3,6 +3,9 @@
 #
 # Every blocking call parks only the calling goroutine; the socket underneath is non-blocking and
 # registered once with the scheduler's edge-triggered epoll.
+#
+# Conn, PacketConn, Listener and Addr are interfaces (Protocols, as in Go): TCPConn, UnixConn,
+# PipeConn and tls.TLSConn are all Conns; UDPConn and UnixConn are also PacketConns.
 from gonet.errors import (
     AddrError,
     DeadlineExceededError,
@@ -13,6 +16,7 @@ from gonet.errors import (
     UnknownNetworkError,
 )
 from gonet.net._dial import Dialer, dial
+from gonet.net._iface import Addr, Conn, Listener, PacketConn
 from gonet.net._ipsock import TCPAddr, UDPAddr, join_host_port, split_host_port
 from gonet.net._listen import listen, listen_packet
 from gonet.net._lookup import (
@@ -25,7 +29,7 @@ from gonet.net._lookup import (
     lookup_ip_addrs,
     lookup_port,
 )
-from gonet.net._net import Conn, ErrWriteToConnected, Listener, PacketConn
+from gonet.net._net import ErrWriteToConnected
 from gonet.net._pipe import ErrClosedPipe, PipeAddr, PipeConn, pipe
 from gonet.net._rawconn import RawConn
 from gonet.net._resolve import resolve_tcp_addr, resolve_udp_addr, resolve_unix_addr
@@ -34,7 +38,7 @@ from gonet.net._udpsock import UDPConn
 from gonet.net._unixsock import UnixAddr, UnixConn, UnixListener
 
 __all__ = [
-    "listen", "listen_packet", "dial", "Dialer", "pipe", "Conn", "PacketConn", "Listener",
+    "listen", "listen_packet", "dial", "Dialer", "pipe", "Addr", "Conn", "PacketConn", "Listener",
     "TCPConn", "TCPListener", "UDPConn", "UnixConn", "UnixListener", "PipeConn", "RawConn",
     "TCPAddr", "UDPAddr", "UnixAddr", "PipeAddr", "split_host_port", "join_host_port",
     "resolve_tcp_addr", "resolve_udp_addr", "resolve_unix_addr",

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gonet.errors import AddrError, DeadlineExceededError, op_error
 from gonet.net._ctx import Abort, context_deadline, link_context, map_err
+from gonet.net._iface import Conn
 from gonet.net._ipsock import TCPAddr, UDPAddr, addr_sockaddr, ip_sockaddr, is_ipv4, partition
 from gonet.net._listen import check_network
 from gonet.net._lookup import Resolver
-from gonet.net._net import Conn, check_deadline
+from gonet.net._net import SocketConn, check_deadline
 from gonet.net._resolve import TCP_NETS, UDP_NETS, internet_addr_list
 from gonet.net._sock_posix import dial_socket, is_self_connect, set_default_sockopts
 from gonet.net._tcpsock import DEFAULT_KEEP_ALIVE, TCPConn, set_keep_alive_opts, tcp_addr_of
@@ -162,7 +163,7 @@ class Dialer:
             raise op_error("dial", network, None, raddr, map_err(err))
         return conn
 
-    def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> Conn:
+    def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> SocketConn:
         if network in TCP_NETS or network in UDP_NETS:
             cls = TCPAddr if network in TCP_NETS else UDPAddr
             try:
@@ -195,7 +196,7 @@ class Dialer:
     # -- Happy Eyeballs ------------------------------------------------------------------------
 
     def _dial_parallel(self, network: str, primaries: list[Any], fallbacks: list[Any],
-                       local: Any, deadline: float | None, abort: Abort) -> Conn:
+                       local: Any, deadline: float | None, abort: Abort) -> SocketConn:
         """Race primaries against fallbacks started fallback_delay later. Go: dialParallel."""
         if not fallbacks:
             return self._dial_serial(network, primaries, local, deadline, abort)
@@ -250,7 +251,7 @@ class Dialer:
     # -- one address after another ---------------------------------------------------------------
 
     def _dial_serial(self, network: str, addrs: list[Any], local: Any, deadline: float | None,
-                     abort: Abort) -> Conn:
+                     abort: Abort) -> SocketConn:
         """Try each address in turn with its share of the time left. Go: dialSerial."""
         first: BaseException | None = None
         for i, ra in enumerate(addrs):

@@ -13,8 +13,8 @@ from typing import Any, Literal, overload
 
 from gonet._poll import FD
 from gonet.errors import AddrError, UnknownNetworkError, op_error
+from gonet.net._iface import Listener, PacketConn
 from gonet.net._ipsock import TCPAddr, UDPAddr, addr_sockaddr, ipv6_supported
-from gonet.net._net import Listener, PacketConn
 from gonet.net._resolve import KNOWN_NETS, TCP_NETS, UDP_NETS, internet_addr_list
 from gonet.net._sock_posix import new_socket, set_default_sockopts
 from gonet.net._tcpsock import DEFAULT_KEEP_ALIVE, TCPListener, tcp_addr_of

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
 from gonet.net._ctx import Abort, context_deadline, link_context, lookup_err
 from gonet.net._ipsock import parse_ip
 from gonet.runtime import current, now
 from gonet.runtime._threadpool import lookup_pool
+
+if TYPE_CHECKING:  # a type only: net does not import gonet.context at run time (see _ctx.py)
+    from gonet.context import Context
 
 __all__ = [
     "Resolver", "default_resolver", "lookup_host", "lookup_ip", "lookup_port", "lookup_addr",
@@ -93,7 +96,7 @@ class Resolver:
 
     # -- running them ------------------------------------------------------------------------
 
-    def _deadline(self, deadline: float | None, ctx: Any) -> float | None:
+    def _deadline(self, deadline: float | None, ctx: Context | None) -> float | None:
         t = None if self.timeout is None else now() + self.timeout
         return _earliest(deadline, context_deadline(ctx), t)
 
@@ -126,7 +129,7 @@ class Resolver:
             if stop is not None:
                 stop()
 
-    def _with_ctx(self, ctx: Any, fn: Callable[[Abort | None], Any]) -> Any:
+    def _with_ctx(self, ctx: Context | None, fn: Callable[[Abort | None], Any]) -> Any:
         if ctx is None:
             return fn(None)
         abort = Abort()
@@ -184,7 +187,8 @@ class Resolver:
             raise DNSError("no suitable address found", host, is_not_found=True)
         return out
 
-    def lookup_host(self, host: str, *, ctx: Any = None, deadline: float | None = None) -> list[str]:
+    def lookup_host(self, host: str, *, ctx: Context | None = None,
+                    deadline: float | None = None) -> list[str]:
         """Return the IP addresses (as strings) of host, IPv4 and IPv6, in the resolver's order.
 
         Args:
@@ -203,7 +207,7 @@ class Resolver:
         addrs = self._with_ctx(ctx, lambda a: self.lookup_ip_addrs(host, socket.AF_UNSPEC, d, a))
         return [ip + ("%" + zone if zone else "") for _f, ip, zone in addrs]
 
-    def lookup_ip(self, network: str, host: str, *, ctx: Any = None,
+    def lookup_ip(self, network: str, host: str, *, ctx: Context | None = None,
                   deadline: float | None = None) -> list[str]:
         """Return host's addresses for network "ip", "ip4" (IPv4 only) or "ip6" (IPv6 only).
 
@@ -220,7 +224,7 @@ class Resolver:
         addrs = self._with_ctx(ctx, lambda a: self.lookup_ip_addrs(host, fams[network], d, a))
         return [ip + ("%" + zone if zone else "") for _f, ip, zone in addrs]
 
-    def lookup_port(self, network: str, service: str, *, ctx: Any = None) -> int:
+    def lookup_port(self, network: str, service: str, *, ctx: Context | None = None) -> int:
         """Return the port number of service ("80", "http") for network ("tcp", "udp", ...).
 
         Raises:
@@ -259,7 +263,8 @@ class Resolver:
             raise AddrError("invalid port", service)
         return port
 
-    def lookup_addr(self, addr: str, *, ctx: Any = None, deadline: float | None = None) -> list[str]:
+    def lookup_addr(self, addr: str, *, ctx: Context | None = None,
+                    deadline: float | None = None) -> list[str]:
         """Return the names of an IP address (reverse lookup).
 
         Raises:
@@ -293,21 +298,22 @@ def lookup_ip_addrs(host: str, family: int = socket.AF_UNSPEC,
     return default_resolver.lookup_ip_addrs(host, family, deadline)
 
 
-def lookup_host(host: str, *, ctx: Any = None, deadline: float | None = None) -> list[str]:
+def lookup_host(host: str, *, ctx: Context | None = None, deadline: float | None = None) -> list[str]:
     """Return the IP addresses of host. Go: net.LookupHost."""
     return default_resolver.lookup_host(host, ctx=ctx, deadline=deadline)
 
 
-def lookup_ip(network: str, host: str, *, ctx: Any = None, deadline: float | None = None) -> list[str]:
+def lookup_ip(network: str, host: str, *, ctx: Context | None = None,
+              deadline: float | None = None) -> list[str]:
     """Return host's addresses for network "ip", "ip4" or "ip6". Go: net.LookupIP."""
     return default_resolver.lookup_ip(network, host, ctx=ctx, deadline=deadline)
 
 
-def lookup_port(network: str, service: str, *, ctx: Any = None) -> int:
+def lookup_port(network: str, service: str, *, ctx: Context | None = None) -> int:
     """Return the port number of a service for a network. Go: net.LookupPort."""
     return default_resolver.lookup_port(network, service, ctx=ctx)
 
 
-def lookup_addr(addr: str, *, ctx: Any = None, deadline: float | None = None) -> list[str]:
+def lookup_addr(addr: str, *, ctx: Context | None = None, deadline: float | None = None) -> list[str]:
     """Return the names of an IP address. Go: net.LookupAddr."""
     return default_resolver.lookup_addr(addr, ctx=ctx, deadline=deadline)

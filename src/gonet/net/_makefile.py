@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from gonet._poll import FD
 
 if TYPE_CHECKING:
-    from gonet.net._net import Conn
+    from gonet.net._net import SocketConn
 
 __all__ = ["ConnIO", "makefile", "dup_file"]
 
@@ -98,7 +98,7 @@ class ConnIO(io.RawIOBase):
             self._conn.close()
 
 
-def makefile(conn: Conn, mode: str = "r", buffering: int | None = None, *,
+def makefile(conn: SocketConn, mode: str = "r", buffering: int | None = None, *,
              encoding: str | None = None, errors: str | None = None,
              newline: str | None = None) -> Any:
     """Return a file object over conn, with socket.makefile's modes, buffering and text layer.
@@ -134,10 +134,10 @@ def makefile(conn: Conn, mode: str = "r", buffering: int | None = None, *,
     return text
 
 
-def dup_file(conn: Conn) -> ConnIO:
+def dup_file(conn: SocketConn) -> ConnIO:
     """Return an unbuffered binary file over a duplicate of conn's descriptor. Go: TCPConn.File."""
-    # Imported here: gonet.net._net imports this module (Conn.file, Conn.makefile).
-    from gonet.net._net import Conn
+    # Imported here: gonet.net._net imports this module (SocketConn.file, SocketConn.makefile).
+    from gonet.net._net import SocketConn
 
     s = conn.dup()
     try:
@@ -145,5 +145,5 @@ def dup_file(conn: Conn) -> ConnIO:
     except BaseException:
         s.close()
         raise
-    dup = Conn(fd, conn._net, conn.local_addr(), conn.remote_addr())
+    dup = SocketConn(fd, conn._net, conn.local_addr(), conn.remote_addr())
     return ConnIO(dup, "rb+", owns=True)

@@ -1,7 +1,7 @@
 # Cython declarations for _net.py (compiled when gonet is built with its accelerator).
 from gonet._poll._fd_unix cimport FD
 
-cdef class Conn:
+cdef class SocketConn:
     cdef public FD _fd
     cdef public object _net
     cdef public object _laddr
@@ -10,7 +10,7 @@ cdef class Conn:
     cdef public object _addr_of
     cdef object __weakref__
 
-cdef class Listener:
+cdef class SocketListener:
     cdef public FD _fd
     cdef public object _net
     cdef public object _laddr

@@ -1,16 +1,19 @@
-# gonet.net._net: the generic Conn, PacketConn and Listener (Go: net/net.go's conn, PacketConn,
-# Listener).
+# gonet.net._net: SocketConn, SocketPacketConn and SocketListener, the socket-backed
+# implementations of net's Conn, PacketConn and Listener interfaces (Go: net/net.go's conn).
+#
+# The interfaces themselves are Protocols in _iface; these classes are what TCPConn, UDPConn,
+# UnixConn, TCPListener and UnixListener derive from, as Go's types embed its unexported conn.
 #
 # The one place where fd-layer causes become OpError: each public method calls the FD and, on
 # failure, raises op_error(op, net, local, remote, cause). Addresses are computed lazily (a
 # getsockname per accepted connection would cost a syscall on the churn path) but are pinned
 # before the fd is closed, so error messages after close still name both ends.
 #
-# Iterating a Listener is net/http's accept loop: temporary errors (EMFILE, ...) are logged and
+# Iterating a SocketListener is net/http's accept loop: temporary errors (EMFILE, ...) are logged and
 # retried after a doubling delay, so no server loop dies when descriptors run out for a while.
 #
 # Invariants:
-# - Conn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them;
+# - SocketConn.read/recv/write stay a bare call into the FD inside a try — benchmarks measure them;
 #   a misused argument (read(100)) is explained only after the call failed.
 # - The pollDesc (kept by the scheduler's fd table) refers to its conn or listener only weakly
 #   (pd.info, for goroutine dumps), so a conn nobody references is collected and its FD's
@@ -24,7 +27,7 @@ import logging
 import socket
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from gonet._poll import _fd_dgram, _fd_raw, _writev
 from gonet._poll._fd_raw import FD_ERRORS as _FD_ERRORS
@@ -41,9 +44,11 @@ from gonet.runtime import sleep
 
 if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _net.pxd, hence the alias
     from gonet._poll import FD as _FD
+    from gonet.net._iface import Addr
+    from gonet.net._rawconn import RawConn
 
-__all__ = ["Conn", "PacketConn", "Listener", "check_deadline", "buffer_error", "ErrWriteToConnected",
-           "byte_views", "ConnInfo", "ListenerInfo"]
+__all__ = ["SocketConn", "SocketPacketConn", "SocketListener", "check_deadline", "buffer_error",
+           "ErrWriteToConnected", "byte_views", "ConnInfo", "ListenerInfo"]
 
 
 class ListenerInfo:
@@ -64,7 +69,7 @@ class ConnInfo(ListenerInfo):
 
     __slots__ = ()
 
-    def remote_addr(self) -> Any:
+    def remote_addr(self) -> Addr | None:
         """Return the conn's remote address (None once it is gone)."""
         obj = self._ref()
         return obj.remote_addr() if obj is not None else None
@@ -128,15 +133,15 @@ def check_deadline(t: Any) -> float | None:
     return float(t)
 
 
-class Conn:
+class SocketConn:
     """A stream connection: blocking-style read/write over a non-blocking socket.
 
-    Go: net.Conn (the methods shared by TCPConn and UnixConn).
+    Go: net's conn (the methods shared by TCPConn, UDPConn and UnixConn).
     """
 
     __slots__ = ("_fd", "_net", "_laddr", "_raddr", "_raw_raddr", "_addr_of", "__weakref__")
 
-    def __init__(self, fd: _FD, net: str, laddr: Any = None, raddr: Any = None,
+    def __init__(self, fd: _FD, net: str, laddr: Addr | None = None, raddr: Addr | None = None,
                  raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None) -> None:
         self._fd = fd
         self._net = net
@@ -213,7 +218,7 @@ class Conn:
         """Whether close() has been called."""
         return self._fd.closing
 
-    def __enter__(self) -> Conn:
+    def __enter__(self) -> SocketConn:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -226,15 +231,15 @@ class Conn:
 
     # -- addresses -----------------------------------------------------------------------------
 
-    def local_addr(self) -> Any:
+    def local_addr(self) -> Addr | None:
         """Return the local address. Go: Conn.LocalAddr."""
         return self._laddr_or_none()
 
-    def remote_addr(self) -> Any:
+    def remote_addr(self) -> Addr | None:
         """Return the remote address. Go: Conn.RemoteAddr."""
         return self._raddr_or_none()
 
-    def _laddr_or_none(self) -> Any:
+    def _laddr_or_none(self) -> Addr | None:
         if self._laddr is None and not self._fd.destroyed and self._addr_of is not None:
             try:
                 self._laddr = self._addr_of(self._fd.sock.getsockname())
@@ -242,7 +247,7 @@ class Conn:
                 return None
         return self._laddr
 
-    def _raddr_or_none(self) -> Any:
+    def _raddr_or_none(self) -> Addr | None:
         if self._raddr is None:
             raw = self._raw_raddr
             if raw is None and not self._fd.destroyed:
@@ -337,7 +342,7 @@ class Conn:
 
     # -- vectored, zero-copy and raw I/O (off the hot path) ---------------------------------------
 
-    def writev(self, buffers: Iterable[Any]) -> int:
+    def writev(self, buffers: Iterable[bytes | bytearray | memoryview]) -> int:
         """Write every buffer, in order, with as few sendmsg calls as possible; return the total.
 
         At most 1024 buffers go into one sendmsg; a partly sent buffer is resumed where it
@@ -359,7 +364,7 @@ class Conn:
             raise op_error("writev", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
                            syscall="writev", written=getattr(e, "written", 0)) from e
 
-    def sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
+    def sendfile(self, file: BinaryIO, offset: int = 0, count: int | None = None) -> int:
         """Send count bytes (None: to the end) of file from offset; return the bytes sent.
 
         Uses sendfile(2) when file is a regular file with a descriptor, else reads and writes.
@@ -414,7 +419,7 @@ class Conn:
         """
         return makefile(self, mode, buffering, encoding=encoding, errors=errors, newline=newline)
 
-    def syscall_conn(self) -> Any:
+    def syscall_conn(self) -> RawConn:
         """Return a RawConn for raw access to the socket. Go: TCPConn.SyscallConn."""
         return RawConn(self)
 
@@ -445,26 +450,29 @@ class Conn:
             raise self._error("raw-write", e) from e
 
 
-class PacketConn(Conn):
+class SocketPacketConn(SocketConn):
     """A message-oriented connection: datagrams with their sender's address.
 
     Shared by UDPConn and UnixConn ("unixgram"). Each read returns one datagram: a zero-byte
     datagram reads as 0 (not EOF), a longer one than the buffer is truncated, as the OS does.
 
-    Go: net.PacketConn (the methods of UDPConn and UnixConn).
+    Go: the net.PacketConn methods of UDPConn and UnixConn.
     """
 
     __slots__ = ("_connected", "_last_raw", "_last_addr")
 
-    def __init__(self, fd: _FD, net: str, laddr: Any = None, raddr: Any = None,
+    def __init__(self, fd: _FD, net: str, laddr: Addr | None = None, raddr: Addr | None = None,
                  raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None,
                  connected: bool = False) -> None:
         super().__init__(fd, net, laddr, raddr, raw_raddr, addr_of)
         self._connected = connected
         self._last_raw: Any = None
-        self._last_addr: Any = None
+        self._last_addr: Addr | None = None
 
-    def _peer(self, raw: Any) -> Any:
+    if TYPE_CHECKING:  # a narrower type for the inherited method; nothing changes at run time
+        def __enter__(self) -> SocketPacketConn: ...
+
+    def _peer(self, raw: Any) -> Addr | None:
         # Consecutive datagrams usually come from one peer: reuse its address object.
         if raw == self._last_raw and raw is not None:
             return self._last_addr
@@ -473,7 +481,7 @@ class PacketConn(Conn):
         self._last_addr = addr
         return addr
 
-    def read_from(self, buf: bytearray | memoryview) -> tuple[int, Any]:
+    def read_from(self, buf: bytearray | memoryview) -> tuple[int, Addr | None]:
         """Read one datagram into buf; return (byte count, sender address).
 
         Raises:
@@ -490,7 +498,7 @@ class PacketConn(Conn):
             raise buffer_error("read_from", "recv_from", buf, e) from None
         return n, self._peer(raw)
 
-    def recv_from(self, size: int) -> tuple[bytes, Any]:
+    def recv_from(self, size: int) -> tuple[bytes, Addr | None]:
         """Read one datagram of at most size bytes; return (data, sender address)."""
         if not isinstance(size, int):
             raise TypeError(f"recv_from size must be int, not {type(size).__name__}")
@@ -513,7 +521,7 @@ class PacketConn(Conn):
         Go: UDPConn.Write.
         """
         if self._fd.stream:
-            return Conn.write(self, data)
+            return SocketConn.write(self, data)
         try:
             return _fd_dgram.send(self._fd, data)
         except OSError as e:
@@ -521,7 +529,8 @@ class PacketConn(Conn):
 
     sendall = write
 
-    def write_to(self, data: bytes | bytearray | memoryview, addr: Any) -> int:
+    def write_to(self, data: bytes | bytearray | memoryview,
+                 addr: Addr | tuple[str, int] | str | bytes) -> int:
         """Send data as one datagram to addr; return len(data).
 
         Raises:
@@ -544,10 +553,10 @@ class PacketConn(Conn):
             raise op_error("write", self._net, self._laddr_or_none(), addr, e,
                            syscall="sendto") from e
 
-    def writev(self, buffers: Iterable[Any]) -> int:
+    def writev(self, buffers: Iterable[bytes | bytearray | memoryview]) -> int:
         """Send the concatenation of buffers as ONE datagram to the connected peer."""
         if self._fd.stream:
-            return Conn.writev(self, buffers)
+            return SocketConn.writev(self, buffers)
         bufs = byte_views(buffers)
         if len(bufs) > _writev.IOV_MAX:
             raise ValueError(f"a datagram takes at most {_writev.IOV_MAX} buffers, got {len(bufs)}")
@@ -556,7 +565,7 @@ class PacketConn(Conn):
         except OSError as e:
             raise self._error("write", e) from e
 
-    def _as_addr(self, addr: Any) -> Any:
+    def _as_addr(self, addr: Any) -> Addr:
         """Return addr as this conn's address class; TypeError if it is not one. Per type."""
         raise TypeError(f"{type(self).__name__} cannot send to {addr!r}")
 
@@ -565,12 +574,12 @@ class PacketConn(Conn):
         raise TypeError(f"{type(self).__name__} cannot send to {addr!r}")
 
 
-class Listener:
-    """A stream listener. Go: net.Listener."""
+class SocketListener:
+    """A stream listener over a listening socket. Go: the net.Listener methods of TCPListener."""
 
     __slots__ = ("_fd", "_net", "_laddr", "_addr_of", "__weakref__")
 
-    def __init__(self, fd: _FD, net: str, laddr: Any, addr_of: Callable[[Any], Any]) -> None:
+    def __init__(self, fd: _FD, net: str, laddr: Addr, addr_of: Callable[[Any], Any]) -> None:
         self._fd = fd
         self._net = net
         self._laddr = laddr
@@ -578,11 +587,11 @@ class Listener:
         if fd.pd is not None:
             fd.pd.info = ListenerInfo(self)
 
-    def addr(self) -> Any:
+    def addr(self) -> Addr:
         """Return the address the listener is bound to. Go: Listener.Addr."""
         return self._laddr
 
-    def accept(self) -> Conn:
+    def accept(self) -> SocketConn:
         """Wait for and return the next connection. Go: Listener.Accept."""
         try:
             fd, raw = self._fd.accept()
@@ -590,7 +599,7 @@ class Listener:
             raise op_error("accept", self._net, None, self._laddr, e, syscall="accept") from e
         return self._new_conn(fd, raw)
 
-    def _new_conn(self, fd: int, raw: Any) -> Conn:
+    def _new_conn(self, fd: int, raw: Any) -> SocketConn:
         raise TypeError(f"{type(self).__name__} does not create connections")
 
     def close(self) -> None:
@@ -637,18 +646,18 @@ class Listener:
             raise op_error("dup", self._net, None, self._laddr, e) from e
         return io.FileIO(nfd, "r+", closefd=True)
 
-    def __enter__(self) -> Listener:
+    def __enter__(self) -> SocketListener:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if not self._fd.closing:
             self.close()
 
-    def __iter__(self) -> Iterator[Conn]:
+    def __iter__(self) -> Iterator[SocketConn]:
         """Iterate over accepted connections: ``for conn in ln: go(handle, conn)``."""
         return self
 
-    def __next__(self) -> Conn:
+    def __next__(self) -> SocketConn:
         """Accept the next connection, riding out temporary errors; stop once ln is closed.
 
         This is the accept loop of net/http's Server.Serve, so that no server loop dies on

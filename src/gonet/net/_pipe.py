@@ -245,7 +245,7 @@ class PipeConn:
 
     def describe_wait(self, g: Any, now: float) -> str:
         """Say which side of the pipe g waits on, for a goroutine dump (the runtime's WaitObject)."""
-        from gonet.runtime._traceback import deadline_text
+        from gonet.runtime._netpoll import deadline_text
 
         offer = self._tx.offer
         if g in self._rx.readers:

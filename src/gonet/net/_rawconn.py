@@ -7,27 +7,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from gonet._poll import _fd_raw
 from gonet._poll._fd_raw import FD_ERRORS
 from gonet.errors import op_error
 
 if TYPE_CHECKING:  # a type only: gonet.net._net imports this module
-    from gonet.net._net import Conn
+    from gonet.net._net import SocketConn
 
 __all__ = ["RawConn"]
 
+_T = TypeVar("_T")
+
 
 class RawConn:
-    """Raw access to the socket of a Conn. Go: syscall.RawConn (net.rawConn)."""
+    """Raw access to the socket of a SocketConn. Go: syscall.RawConn (net.rawConn)."""
 
     __slots__ = ("_conn",)
 
-    def __init__(self, conn: Conn) -> None:
+    def __init__(self, conn: SocketConn) -> None:
         self._conn = conn
 
-    def control(self, fn: Callable[[int], Any]) -> Any:
+    def control(self, fn: Callable[[int], _T]) -> _T:
         """Call fn(fd) while the descriptor is guaranteed open; return its result.
 
         Raises:

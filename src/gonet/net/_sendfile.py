@@ -17,7 +17,7 @@ from gonet._poll import _sendfile
 from gonet.errors import op_error
 
 if TYPE_CHECKING:  # a type only: gonet.net._net imports this module
-    from gonet.net._net import Conn
+    from gonet.net._net import SocketConn
 
 __all__ = ["sendfile"]
 
@@ -40,7 +40,7 @@ def _check(file: Any, offset: Any, count: Any) -> None:
             raise ValueError(f"count must be a positive integer (got {count})")
 
 
-def sendfile(conn: Conn, file: Any, offset: int = 0, count: int | None = None) -> int:
+def sendfile(conn: SocketConn, file: Any, offset: int = 0, count: int | None = None) -> int:
     """Send count bytes (None: to EOF) of file from offset over conn; return the bytes sent.
 
     Go: TCPConn.ReadFrom / genericReadFrom.
@@ -71,7 +71,7 @@ def _seek(file: Any, pos: int) -> None:
         pass
 
 
-def _copy(conn: Conn, file: Any, offset: int, count: int | None) -> int:
+def _copy(conn: SocketConn, file: Any, offset: int, count: int | None) -> int:
     """The fallback: read chunks from file and write them, from offset. Go: genericReadFrom."""
     if offset:
         file.seek(offset)
@@ -89,6 +89,6 @@ def _copy(conn: Conn, file: Any, offset: int, count: int | None) -> int:
     return sent
 
 
-def _error(conn: Conn, e: OSError, syscall: str, written: int) -> OSError:
+def _error(conn: SocketConn, e: OSError, syscall: str, written: int) -> OSError:
     return op_error("readfrom", conn._net, conn._laddr_or_none(), conn._raddr_or_none(), e,
                     syscall=syscall, written=written)

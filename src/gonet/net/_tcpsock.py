@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from gonet._poll import FD
 from gonet.net._ipsock import TCPAddr, sockaddr_to_ip_port
-from gonet.net._net import Conn, Listener
+from gonet.net._net import SocketConn, SocketListener
 
 __all__ = ["TCPConn", "TCPListener", "tcp_addr_of", "DEFAULT_KEEP_ALIVE", "set_keep_alive_opts"]
 
@@ -37,7 +37,7 @@ def set_keep_alive_opts(sock: socket.socket, period: float) -> None:
     sock.setsockopt(_IPPROTO_TCP, socket.TCP_KEEPINTVL, secs)
 
 
-class TCPConn(Conn):
+class TCPConn(SocketConn):
     """A TCP connection. Go: net.TCPConn."""
 
     __slots__ = ()
@@ -74,7 +74,7 @@ class TCPConn(Conn):
         self._setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, val)
 
 
-class TCPListener(Listener):
+class TCPListener(SocketListener):
     """A TCP listener. Go: net.TCPListener."""
 
     __slots__ = ("_family", "_keep_alive", "_specific")

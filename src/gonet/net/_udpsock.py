@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from gonet.errors import AddrError
 from gonet.net._ipsock import UDPAddr, ip_sockaddr, parse_ip, sockaddr_to_ip_port
-from gonet.net._net import PacketConn
+from gonet.net._net import SocketPacketConn
 
 __all__ = ["UDPConn", "udp_addr_of"]
 
@@ -20,7 +20,7 @@ def udp_addr_of(sa: Any) -> UDPAddr:
     return UDPAddr(ip, port, zone)
 
 
-class UDPConn(PacketConn):
+class UDPConn(SocketPacketConn):
     """A UDP socket, connected (dialled) or not (listen_packet). Go: net.UDPConn."""
 
     __slots__ = ()

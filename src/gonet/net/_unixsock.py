@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gonet._poll import FD
-from gonet.net._net import Listener, PacketConn
+from gonet.net._net import SocketListener, SocketPacketConn
 
 __all__ = ["UnixAddr", "UnixConn", "UnixListener", "unix_sockaddr", "unix_addr_of", "UNIX_TYPES"]
 
@@ -61,7 +61,7 @@ def unix_addr_of(net: str) -> Any:
     return conv
 
 
-class UnixConn(PacketConn):
+class UnixConn(SocketPacketConn):
     """A Unix domain socket connection: stream, seqpacket or datagram. Go: net.UnixConn.
 
     read_from/write_to work as for UDPConn; write_to takes a UnixAddr or a path.
@@ -89,7 +89,7 @@ class UnixConn(PacketConn):
         return unix_sockaddr(addr.name)
 
 
-class UnixListener(Listener):
+class UnixListener(SocketListener):
     """A Unix domain socket listener. Go: net.UnixListener."""
 
     __slots__ = ("_sotype", "_path", "_unlink")

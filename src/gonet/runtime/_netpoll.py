@@ -74,6 +74,15 @@ EV_WRITE = POLLOUT | POLLHUP | POLLERR
 EV_HUP = POLLRDHUP | POLLHUP | POLLERR
 
 
+def deadline_text(when: float, now: float) -> str:
+    """Say when a deadline encoded as pollDesc does it (0 none, -1 expired, else a time) falls."""
+    if when < 0:
+        return "deadline expired"
+    if when > 0:
+        return f"deadline in {when - now:.3f}s"
+    return ""
+
+
 class PollDesc:
     """Readiness, waiters and deadlines of one registered fd. Go: runtime.pollDesc."""
 
@@ -205,8 +214,6 @@ class PollDesc:
 
     def describe_wait(self, g: Any, now: float) -> str:
         """Say what g waits for on this fd, for a goroutine dump (gonet.runtime's WaitObject)."""
-        from gonet.runtime._traceback import deadline_text
-
         info = self.info
         if self.rg is g:
             # A listener's info has no remote address: its read side is accept().

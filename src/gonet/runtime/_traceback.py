@@ -162,15 +162,6 @@ def _short_repr(obj: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def deadline_text(when: float, now: float) -> str:
-    """Say when a deadline encoded as pollDesc does it (0 none, -1 expired, else a time) falls."""
-    if when < 0:
-        return "deadline expired"
-    if when > 0:
-        return f"deadline in {when - now:.3f}s"
-    return ""
-
-
 @runtime_checkable
 class WaitObject(Protocol):
     """What a goroutine parks on (its ``waitobj``), able to say so in a dump.
