@@ -16,7 +16,7 @@ import pytest
 
 import gonet
 from gonet import Chan, ClosedChannelError, net, select, sync
-from gonet import _chan as chan_mod
+from gonet import _sema as sema
 from gonet.errors import DeadlineExceededError
 from gonet.runtime import _proc, _threadpool
 
@@ -246,7 +246,7 @@ def test_close_from_a_thread_wakes_goroutine_receivers_and_vice_versa() -> None:
     b: Chan[int] = Chan()
     seen: list[Any] = []
     t = start(lambda: seen.append(b.recv_ok()))
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread blocked in recv")
+    wait_until(lambda: sema.asleep(t.ident), "thread blocked in recv")
     b.close()
     join(t)
     assert seen == [(None, False)]
@@ -288,7 +288,7 @@ def test_select_in_a_plain_thread_completed_by_a_goroutine() -> None:
     b: Chan[int] = Chan()
     seen: list[Any] = []
     t = start(lambda: seen.append(select(a.recv_case(), b.send_case(5))))
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread blocked in select")
+    wait_until(lambda: sema.asleep(t.ident), "thread blocked in select")
     assert b.recv() == 5
     join(t)
     assert seen == [(1, None, True)] and not a._recvq
@@ -326,7 +326,7 @@ def test_a_channel_becomes_shared_when_a_second_thread_uses_it() -> None:
     assert ch.recv() == 1
     assert ch.recv() == 2
     join(t)
-    assert ch._owner == chan_mod.SHARED and ch._lock is not None
+    assert ch._owner == sema.SHARED and ch._lock is not None
 
 
 def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> None:
@@ -336,7 +336,7 @@ def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> 
     inside = threading.Event()
     leave = threading.Event()
 
-    @chan_mod._critical
+    @sema.critical
     def owner_op() -> None:
         ch.send(1)  # takes ownership for this thread, lock-free
         inside.set()
@@ -347,12 +347,12 @@ def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> 
     owner = start(owner_op, name="owner")
     gonet.run_in_thread(inside.wait, BOUND)
     newcomer = start(lambda: got.append((ch.recv(), ch.recv())), name="newcomer")
-    wait_until(lambda: in_frame(newcomer, chan_mod._wait_quiescent), "newcomer waits")
+    wait_until(lambda: in_frame(newcomer, sema.wait_quiescent), "newcomer waits")
     assert got == [] and len(ch) == 1
     leave.set()
     join(owner)
     join(newcomer)
-    assert got == [(1, 2)] and ch._owner == chan_mod.SHARED
+    assert got == [(1, 2)] and ch._owner == sema.SHARED
 
 
 def test_sync_primitives_across_threads(fast_switching: None) -> None:
@@ -383,7 +383,7 @@ def test_a_plain_thread_waits_on_a_waitgroup_done_by_goroutines() -> None:
     wg.add(3)
     passed = threading.Event()
     t = start(lambda: (wg.wait(), passed.set()))
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread waiting")
+    wait_until(lambda: sema.asleep(t.ident), "thread waiting")
     for _ in range(3):
         gonet.go(wg.done)
     settle()
@@ -418,7 +418,7 @@ def test_a_thread_blocked_in_a_gonet_wait_cannot_wake_us() -> None:
     mine: Chan[int] = Chan()
     theirs: Chan[int] = Chan()
     t = start(theirs.recv)
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread blocked")
+    wait_until(lambda: sema.asleep(t.ident), "thread blocked")
     with pytest.raises(gonet.DeadlockError):
         mine.recv()
     theirs.close()
