@@ -329,6 +329,39 @@ def test_a_channel_becomes_shared_when_a_second_thread_uses_it() -> None:
     assert ch._owner == sema.SHARED and ch._lock is not None
 
 
+def test_the_owner_gains_exclusive_access_without_a_lock() -> None:
+    ch: Chan[int] = Chan(1)
+    with ch._exclusive():
+        assert ch._owner == threading.get_ident() and ch._lock is None
+
+
+def shared(obj: Any, op: Callable[[], Any]) -> None:
+    """Make obj shared: run op (an operation on obj) here, then on another thread."""
+    op()
+    join(start(op))
+    assert obj._owner == sema.SHARED and obj._lock is not None
+
+
+def test_an_operation_that_fails_on_a_shared_object_releases_its_lock() -> None:
+    ch: Chan[int] = Chan(1)
+    shared(ch, ch._drain)
+    ch.close()
+    with pytest.raises(ClosedChannelError):
+        ch.close()  # `with self._exclusive()`
+    with pytest.raises(ClosedChannelError):
+        ch.send(1)  # the hot path's inline form
+    assert not ch._lock.locked()  # type: ignore[union-attr]
+    mu = sync.Mutex()
+    shared(mu, lambda: (mu.lock(), mu.unlock()))
+    with pytest.raises(gonet.PanicError):
+        mu.unlock()
+    assert not mu._lock.locked()  # type: ignore[union-attr]
+
+
+def test_the_runtime_consults_the_waiting_layer_before_a_deadlock_verdict() -> None:
+    assert sema._veto in _proc.deadlock_vetoes
+
+
 def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> None:
     # Simulate the owner thread being switched out half-way through a lock-free operation:
     # the newcomer must not touch the channel until the owner has left it.
