@@ -90,7 +90,8 @@ class Chan(Shareable, Generic[T]):
         return f"<Chan cap={self._cap} len={len(self._buf)}{state} at {id(self):#x}>"
 
     # send and _recv are the hot paths: they spell out `with self._exclusive():` as an inline
-    # owner test plus try/finally (a context manager would cost more than the hand-off).
+    # owner test plus try/finally (a context manager would cost more than the hand-off), and
+    # hand exclusive access over to _wait when they must block.
 
     @critical
     def send(self, v: T) -> None:
@@ -128,12 +129,12 @@ class Chan(Shareable, Generic[T]):
             if len(buf) < self._cap:
                 buf.append(v)
                 return
-            w = self._enqueue(self._sendq, v)
+            held, lk = lk, None  # _wait takes over exclusive access
+            if self._wait(self._sendq, v, CHAN_SEND, held) is CLOSED:
+                raise ClosedChannelError("send on closed channel")
         finally:
             if lk is not None:
                 lk.release()
-        if self._block(self._sendq, w, CHAN_SEND) is CLOSED:
-            raise ClosedChannelError("send on closed channel")
 
     @critical
     def _recv(self) -> Any:
@@ -170,11 +171,11 @@ class Chan(Shareable, Generic[T]):
                 return buf.popleft()
             if self._closed:
                 return CLOSED
-            w = self._enqueue(self._recvq, None)
+            held, lk = lk, None  # _wait takes over exclusive access
+            return self._wait(self._recvq, None, CHAN_RECEIVE, held)
         finally:
             if lk is not None:
                 lk.release()
-        return self._block(self._recvq, w, CHAN_RECEIVE)
 
     def recv(self) -> T | None:
         """Receive a value, blocking until one is available; None once closed and drained.

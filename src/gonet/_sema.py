@@ -27,10 +27,11 @@
 # through its private lock.
 #
 # Exclusive access has one structural form: `with self._exclusive():` around the code that reads
-# or changes the object's state; the block never parks. A blocking operation enqueues its sudog
-# (_enqueue) inside the block and waits (_block) after it. The hottest operations (channel
-# send/receive, Mutex lock/unlock, ...) spell the same thing out as `lk = ... _enter()` +
-# try/finally: a context manager's two calls would cost more than the operation itself.
+# or changes the object's state; the block never parks. The hottest operations (channel
+# send/receive, Mutex lock/unlock, ...) spell the same thing out as `lk = ... _enter()` plus
+# try/finally (a context manager's calls would cost more than the operation itself); when such
+# an operation must wait it hands its exclusive access over to _wait (`held, lk = lk, None`),
+# which queues the waiter, gives the access up, and parks, all in one call.
 #
 # Deadlock. The hub declares a deadlock when nothing on its thread can run, but another OS
 # thread may still wake us. The one mechanism is the scheduler's deadlock veto (registered
@@ -171,7 +172,7 @@ _OWNED = _Owned()
 class Shareable:
     """Base of objects usable lock-free by one thread and with a lock by several.
 
-    Subclasses keep FIFO queues of Sudogs and use _exclusive / _enqueue / _block.
+    Subclasses keep FIFO queues of Sudogs and use _exclusive, _wait (or _enqueue and _block).
     """
 
     __slots__ = ("_owner", "_lock")
@@ -227,34 +228,72 @@ class Shareable:
     def _abandon(self, w: Sudog) -> None:
         """Undo what a completed waiter received when its goroutine leaves with an exception."""
 
-    def _enqueue(self, q: deque[Sudog], elem: Any) -> Sudog:
-        """Queue a waiter for the caller on q, carrying elem; call with exclusive access held.
+    @critical
+    def _wait(self, q: deque[Sudog], elem: Any, reason: str, lk: LockType | None) -> Any:
+        """Enqueue the caller on q (carrying elem) and block until a partner completes it.
+
+        Takes over the caller's exclusive access (lk, or ownership) and gives it up before
+        blocking: the caller hands it over with ``held, lk = lk, None``.
+
+        Returns:
+            The value the partner passed.
 
         Raises:
             RuntimeError: the caller is a scheduler's hub, which cannot block (a timer callback).
         """
         try:
-            s: Scheduler | None = _tls.sched
-        except AttributeError:
-            s = None
-        if s is None or s.cur is None:
-            w = new_waiter(elem)
-        else:
             try:
-                w = _free.pop()
-                w.g = s.cur
-                w.elem = elem
-            except IndexError:
-                w = Sudog(s.cur, elem)
+                s: Scheduler | None = _tls.sched
+            except AttributeError:
+                s = None
+            if s is None or s.cur is None:
+                w = new_waiter(elem)
+                s = w.g.sched if w.g is not None else None
+            else:
+                try:
+                    w = _free.pop()
+                    w.g = s.cur
+                    w.elem = elem
+                except IndexError:
+                    w = Sudog(s.cur, elem)
+            w.chan = self  # what a goroutine dump shows this waiter waits on
+            q.append(w)
+        finally:
+            if lk is not None:
+                lk.release()
+        try:
+            if s is None:
+                thread_wait(w)
+                return w.elem
+            if lk is not None:
+                ensure_watch(s)  # shared: another thread may be the one to wake us
+            v = s.park(reason, w)
+            if not w.done and len(_free) < 256:
+                # Completed on this thread: nothing refers to w any more, so reuse it.
+                w.g = w.elem = w.chan = None
+                _free.append(w)
+            return v
+        except BaseException:
+            if not self._unlink(q, w):
+                self._abandon(w)
+            raise
+
+    def _enqueue(self, q: deque[Sudog], elem: Any) -> Sudog:
+        """Queue a fresh waiter for the caller on q, carrying elem (exclusive access held);
+        wait for it with _block.
+
+        Raises:
+            RuntimeError: the caller is a scheduler's hub, which cannot block (a timer callback).
+        """
+        w = new_waiter(elem)
         w.chan = self  # what a goroutine dump shows this waiter waits on
         q.append(w)
         return w
 
-    def _block(self, q: deque[Sudog], w: Sudog, reason: str, recycle: bool = True) -> Any:
-        """Wait (after leaving exclusive access) until a partner completes w; return its value.
-
-        Args:
-            recycle: reuse w once done with it; False if something else may still refer to it.
+    def _block(self, q: deque[Sudog], w: Sudog, reason: str) -> Any:
+        """Wait, after leaving exclusive access, until a partner completes w (from _enqueue);
+        return the value passed. For waits with a step between queueing and blocking (Cond.wait
+        unlocks L); w is not recycled, as something else may still refer to it.
 
         On an exception w is unlinked from q first, or, if already completed, abandoned.
         """
@@ -266,12 +305,7 @@ class Shareable:
             s: Scheduler = g.sched
             if self._owner == SHARED:
                 ensure_watch(s)  # another thread may be the one to wake us
-            v = s.park(reason, w)
-            if recycle and not w.done and len(_free) < 256:
-                # Completed on this thread: nothing refers to w any more, so reuse it.
-                w.g = w.elem = w.chan = None
-                _free.append(w)
-            return v
+            return s.park(reason, w)
         except BaseException:
             if not self._unlink(q, w):
                 self._abandon(w)

@@ -101,11 +101,15 @@ class WaitGroup(Shareable):
     @critical
     def wait(self) -> None:
         """Block until the counter is zero. Go: WaitGroup.Wait."""
-        with self._exclusive():
+        lk = None if self._owner == _get_ident() else self._enter()  # hot: `with self._exclusive()`
+        try:
             if self._n == 0:
                 return
-            w = self._enqueue(self._waitq, None)
-        self._block(self._waitq, w, "sync.WaitGroup.Wait")
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, None, "sync.WaitGroup.Wait", held)
+        finally:
+            if lk is not None:
+                lk.release()
 
     def go(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Run fn(*args, **kwargs) in a new goroutine counted by this group.
@@ -150,11 +154,11 @@ class Mutex(Shareable, Locker):
             if not self._locked:
                 self._locked = True
                 return
-            w = self._enqueue(self._waitq, None)
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, None, "sync.Mutex.Lock", held)  # woken = the lock is ours
         finally:
             if lk is not None:
                 lk.release()
-        self._block(self._waitq, w, "sync.Mutex.Lock")  # woken = the lock handed to us
 
     @critical
     def try_lock(self) -> bool:
@@ -233,11 +237,11 @@ class RWMutex(Shareable, Locker):
             if not self._writer and self._readers == 0 and not self._waitq:
                 self._writer = True
                 return
-            w = self._enqueue(self._waitq, True)
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, True, "sync.RWMutex.Lock", held)
         finally:
             if lk is not None:
                 lk.release()
-        self._block(self._waitq, w, "sync.RWMutex.Lock")
 
     @critical
     def rlock(self) -> None:
@@ -249,11 +253,11 @@ class RWMutex(Shareable, Locker):
             if not self._writer and not self._waitq:
                 self._readers += 1
                 return
-            w = self._enqueue(self._waitq, False)
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, False, "sync.RWMutex.RLock", held)
         finally:
             if lk is not None:
                 lk.release()
-        self._block(self._waitq, w, "sync.RWMutex.RLock")
 
     @critical
     def try_lock(self) -> bool:
@@ -553,6 +557,10 @@ class Semaphore(Shareable):
                 self._cur += n
                 return
             if n <= self._size:
+                if ctx is None:
+                    held, lk = lk, None  # _wait takes over exclusive access
+                    self._wait(self._waitq, n, SEMACQUIRE, held)
+                    return
                 w = self._enqueue(self._waitq, n)
         finally:
             if lk is not None:
@@ -561,12 +569,9 @@ class Semaphore(Shareable):
             if ctx is None:
                 block_forever(SEMACQUIRE)
                 return
-            else:
-                ctx.done().recv()
-                raise ctx.err()  # type: ignore[misc]
-        if ctx is None:
-            self._block(self._waitq, w, SEMACQUIRE)
-            return
+            ctx.done().recv()
+            raise ctx.err()  # type: ignore[misc]
+        assert ctx is not None  # w is queued here only with a context
         self._block_ctx(w, n, ctx)
 
     def _block_ctx(self, w: Sudog, n: int, ctx: Context) -> None:
@@ -575,8 +580,7 @@ class Semaphore(Shareable):
 
         stop = after_func(ctx, lambda: self._cancel_waiter(w))
         try:
-            # Not recycled: the cancel callback may still hold w after stop().
-            v = self._block(self._waitq, w, SEMACQUIRE, recycle=False)
+            v = self._block(self._waitq, w, SEMACQUIRE)
         finally:
             stop()
         if v is _CANCELED:
