@@ -146,11 +146,11 @@ def test_uncaught_deadlock_is_a_fatal_error_with_every_goroutine() -> None:
         r"fatal error: all goroutines are asleep - deadlock!\n\n"
         r"goroutine 1 \[chan receive\]:\n"
         r"# waiting on: <Chan cap=0 len=0 at 0x[0-9a-f]+>\n"
-        r"(?:gonet\._chan\.\S+\(\.\.\.\)\n\t\S+_chan\.py:\d+\n)+"
+        r"(?:gonet\._(?:chan|sema)\.\S+\(\.\.\.\)\n\t\S+_(?:chan|sema)\.py:\d+\n)+"
         r"__main__\.<module>\(\.\.\.\)\n\t<string>:15\n\n"
         r"goroutine 2 \[chan receive\]:\n"
         r"# waiting on: <Chan cap=0 len=0 at 0x[0-9a-f]+>\n"
-        r"(?:gonet\._chan\.\S+\(\.\.\.\)\n\t\S+_chan\.py:\d+\n)+"
+        r"(?:gonet\._(?:chan|sema)\.\S+\(\.\.\.\)\n\t\S+_(?:chan|sema)\.py:\d+\n)+"
         r"__main__\.worker\(\.\.\.\)\n\t<string>:9\n"
         r"created by \S+ in goroutine 1\n\t<string>:\d+\n", err)
     assert m, err

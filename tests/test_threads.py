@@ -16,7 +16,7 @@ import pytest
 
 import gonet
 from gonet import Chan, ClosedChannelError, net, select, sync
-from gonet import _chan as chan_mod
+from gonet import _sema as sema
 from gonet.errors import DeadlineExceededError
 from gonet.runtime import _proc, _threadpool
 
@@ -246,7 +246,7 @@ def test_close_from_a_thread_wakes_goroutine_receivers_and_vice_versa() -> None:
     b: Chan[int] = Chan()
     seen: list[Any] = []
     t = start(lambda: seen.append(b.recv_ok()))
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread blocked in recv")
+    wait_until(lambda: sema.asleep(t.ident), "thread blocked in recv")
     b.close()
     join(t)
     assert seen == [(None, False)]
@@ -288,7 +288,7 @@ def test_select_in_a_plain_thread_completed_by_a_goroutine() -> None:
     b: Chan[int] = Chan()
     seen: list[Any] = []
     t = start(lambda: seen.append(select(a.recv_case(), b.send_case(5))))
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread blocked in select")
+    wait_until(lambda: sema.asleep(t.ident), "thread blocked in select")
     assert b.recv() == 5
     join(t)
     assert seen == [(1, None, True)] and not a._recvq
@@ -326,7 +326,40 @@ def test_a_channel_becomes_shared_when_a_second_thread_uses_it() -> None:
     assert ch.recv() == 1
     assert ch.recv() == 2
     join(t)
-    assert ch._owner == chan_mod.SHARED and ch._lock is not None
+    assert ch._owner == sema.SHARED and ch._lock is not None
+
+
+def test_the_owner_gains_exclusive_access_without_a_lock() -> None:
+    ch: Chan[int] = Chan(1)
+    with ch._exclusive():
+        assert ch._owner == threading.get_ident() and ch._lock is None
+
+
+def shared(obj: Any, op: Callable[[], Any]) -> None:
+    """Make obj shared: run op (an operation on obj) here, then on another thread."""
+    op()
+    join(start(op))
+    assert obj._owner == sema.SHARED and obj._lock is not None
+
+
+def test_an_operation_that_fails_on_a_shared_object_releases_its_lock() -> None:
+    ch: Chan[int] = Chan(1)
+    shared(ch, ch._drain)
+    ch.close()
+    with pytest.raises(ClosedChannelError):
+        ch.close()  # `with self._exclusive()`
+    with pytest.raises(ClosedChannelError):
+        ch.send(1)  # the hot path's inline form
+    assert not ch._lock.locked()  # type: ignore[union-attr]
+    mu = sync.Mutex()
+    shared(mu, lambda: (mu.lock(), mu.unlock()))
+    with pytest.raises(gonet.PanicError):
+        mu.unlock()
+    assert not mu._lock.locked()  # type: ignore[union-attr]
+
+
+def test_the_runtime_consults_the_waiting_layer_before_a_deadlock_verdict() -> None:
+    assert sema._veto in _proc.deadlock_vetoes
 
 
 def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> None:
@@ -336,7 +369,7 @@ def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> 
     inside = threading.Event()
     leave = threading.Event()
 
-    @chan_mod._critical
+    @sema.critical
     def owner_op() -> None:
         ch.send(1)  # takes ownership for this thread, lock-free
         inside.set()
@@ -347,12 +380,12 @@ def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> 
     owner = start(owner_op, name="owner")
     gonet.run_in_thread(inside.wait, BOUND)
     newcomer = start(lambda: got.append((ch.recv(), ch.recv())), name="newcomer")
-    wait_until(lambda: in_frame(newcomer, chan_mod._wait_quiescent), "newcomer waits")
+    wait_until(lambda: in_frame(newcomer, sema.wait_quiescent), "newcomer waits")
     assert got == [] and len(ch) == 1
     leave.set()
     join(owner)
     join(newcomer)
-    assert got == [(1, 2)] and ch._owner == chan_mod.SHARED
+    assert got == [(1, 2)] and ch._owner == sema.SHARED
 
 
 def test_sync_primitives_across_threads(fast_switching: None) -> None:
@@ -383,7 +416,7 @@ def test_a_plain_thread_waits_on_a_waitgroup_done_by_goroutines() -> None:
     wg.add(3)
     passed = threading.Event()
     t = start(lambda: (wg.wait(), passed.set()))
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread waiting")
+    wait_until(lambda: sema.asleep(t.ident), "thread waiting")
     for _ in range(3):
         gonet.go(wg.done)
     settle()
@@ -418,7 +451,7 @@ def test_a_thread_blocked_in_a_gonet_wait_cannot_wake_us() -> None:
     mine: Chan[int] = Chan()
     theirs: Chan[int] = Chan()
     t = start(theirs.recv)
-    wait_until(lambda: chan_mod._asleep(t.ident), "thread blocked")
+    wait_until(lambda: sema.asleep(t.ident), "thread blocked")
     with pytest.raises(gonet.DeadlockError):
         mine.recv()
     theirs.close()

@@ -20,20 +20,17 @@ from _thread import LockType
 from _thread import get_ident as _get_ident
 from typing import Any, NamedTuple
 
-from gonet._chan import (
-    _CLOSED,
-    _EMPTY,
-    Case,
+from gonet._chan import CLOSED, EMPTY, Case
+from gonet._sema import (
     Sudog,
-    _block_forever,
-    _critical,
-    _ensure_watch,
-    _new_waiter,
-    _park,
-    _preempt_point,
-    _preempt_requested,
-    _safe,
-    _thread_wait,
+    block_forever,
+    critical,
+    ensure_watch,
+    new_waiter,
+    preempt_point,
+    preempt_requested,
+    safe,
+    thread_wait,
 )
 from gonet.errors import ClosedChannelError
 from gonet.runtime._waitreason import SELECT, SELECT_NO_CASES
@@ -66,7 +63,7 @@ def seed(n: int) -> None:
     _rng.seed(n)
 
 
-@_safe
+@safe
 def _lock_all(cases: tuple[Case, ...], me: int) -> list[LockType]:
     """Gain exclusive access to every case's channel; return the locks taken (Go: sellock)."""
     locks: dict[int, LockType] = {}
@@ -105,7 +102,7 @@ def _not_a_case(c: Any) -> TypeError:
     return TypeError(f"select takes cases such as ch.recv_case() or ch.send_case(v), not {kind}")
 
 
-@_critical
+@critical
 def select(*cases: Case, default: bool = False) -> SelectResult:
     """Wait until one of the cases can proceed, perform it, and report which.
 
@@ -125,9 +122,9 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
     if not cases:
         if default:
             return _DEFAULT_RESULT
-        _block_forever(SELECT_NO_CASES)
-    if _preempt_requested[0]:
-        _preempt_point()
+        block_forever(SELECT_NO_CASES)
+    if preempt_requested[0]:
+        preempt_point()
     me = _get_ident()
     locks: list[LockType] | None = None
     try:
@@ -165,20 +162,20 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
             if c.send:
                 if ch._closed:
                     raise ClosedChannelError("send on closed channel")
-                if ch._nb_send(c.value, me):
+                if ch.nb_send(c.value, me):
                     return _mk(SelectResult, (i, None, True))
             else:
-                v = ch._nb_recv(me)
-                if v is _CLOSED:
+                v = ch.nb_recv(me)
+                if v is CLOSED:
                     return _mk(SelectResult, (i, None, False))
-                if v is not _EMPTY:
+                if v is not EMPTY:
                     return _mk(SelectResult, (i, v, True))
             # Lost a race with another thread for a waiting select: not ready after all.
         if default:
             return _DEFAULT_RESULT
 
         # Pass 2: enqueue on every channel and park once.
-        w, s = _new_waiter(None, None)
+        w = new_waiter(None)
         w.token = {0: True}
         w.chan = cases  # for a goroutine dump
         sds: list[Sudog] = []
@@ -196,15 +193,17 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
         if locks:
             _unlock_all(locks)
     if not sds:
-        _block_forever(SELECT)  # only nil channels
-    if locks and s is not None:
-        _ensure_watch(s)  # a shared channel: another thread may be the one to wake us
+        block_forever(SELECT)  # only nil channels
+    g = w.g
     try:
-        if s is None:
-            _thread_wait(w)
+        if g is None:
+            thread_wait(w)
             v = w.elem
         else:
-            v = _park(s, SELECT, w)
+            s = g.sched
+            if locks:
+                ensure_watch(s)  # a shared channel: another thread may be the one to wake us
+            v = s.park(SELECT, w)
     except BaseException:
         w.token.pop(0, None)  # nobody may complete a case from now on
         _unlink(sds, cases, me)
@@ -212,10 +211,10 @@ def select(*cases: Case, default: bool = False) -> SelectResult:
     _unlink(sds, cases, me)
     i = w.index
     if cases[i].send:
-        if v is _CLOSED:
+        if v is CLOSED:
             raise ClosedChannelError("send on closed channel")
         return _mk(SelectResult, (i, None, True))
-    if v is _CLOSED:
+    if v is CLOSED:
         return _mk(SelectResult, (i, None, False))
     return _mk(SelectResult, (i, v, True))
 

@@ -1,9 +1,11 @@
 # gonet.sync: Go's sync package for goroutines — WaitGroup, Mutex, RWMutex, Once, Cond — plus
 # a weighted Semaphore (golang.org/x/sync/semaphore).
 #
-# Every primitive is a FIFO queue of waiters on the channel machinery (gonet._chan): lock-free
+# Every primitive is a FIFO queue of waiters on the waiting layer (gonet._sema): lock-free
 # while one OS thread uses it, locked once a second thread does, and a waiter is a parked
-# goroutine or a blocked plain thread. Wake-up is fair: a release hands the resource straight
+# goroutine or a blocked plain thread. State is read and changed only with exclusive access
+# (`with self._exclusive():`; the hottest operations spell it out as an owner test plus
+# try/finally, which costs no more than the lock-free path). Wake-up is fair: a release hands the resource straight
 # to the first waiter (the lock stays held across the hand-off), so a newcomer cannot barge
 # ahead of a goroutine that has been waiting (Go's starvation mode, always on).
 #
@@ -11,7 +13,6 @@
 # reentrant: locking it twice from one goroutine blocks (a deadlock if nothing else runs).
 from __future__ import annotations
 
-from _thread import LockType
 from _thread import get_ident as _get_ident
 from abc import ABC, abstractmethod
 from collections import deque
@@ -19,18 +20,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from gonet._chan import (
+from gonet._sema import (
+    Shareable,
     Sudog,
-    _block_forever,
-    _critical,
-    _ensure_watch,
-    _new_waiter,
-    _park,
-    _preempt_point,
-    _preempt_requested,
-    _Shareable,
-    _thread_wait,
-    _wake,
+    block_forever,
+    critical,
+    preempt_point,
+    preempt_requested,
+    wake,
 )
 from gonet.errors import SyncError
 from gonet.runtime import go as _go
@@ -59,7 +56,7 @@ class Locker(ABC):
         """Release the lock."""
 
 
-class WaitGroup(_Shareable):
+class WaitGroup(Shareable):
     """Wait for a collection of goroutines to finish. Go: sync.WaitGroup.
 
     ``add(n)`` before starting work, ``done()`` when each piece ends, ``wait()`` blocks until
@@ -73,7 +70,7 @@ class WaitGroup(_Shareable):
         self._n = 0
         self._waitq: deque[Sudog] = deque()
 
-    @_critical
+    @critical
     def add(self, delta: int) -> None:
         """Add delta (may be negative) to the counter; at zero, release every waiter.
 
@@ -83,33 +80,36 @@ class WaitGroup(_Shareable):
         Go: WaitGroup.Add.
         """
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        n = self._n + delta
-        if n < 0:
+        lk = None if self._owner == me else self._enter()  # hot: `with self._exclusive()`
+        try:
+            n = self._n + delta
+            if n < 0:
+                raise SyncError("sync: negative WaitGroup counter")
+            self._n = n
+            if n == 0:
+                q = self._waitq
+                while q:
+                    wake(q.popleft(), None, me)
+        finally:
             if lk is not None:
                 lk.release()
-            raise SyncError("sync: negative WaitGroup counter")
-        self._n = n
-        if n == 0:
-            q = self._waitq
-            while q:
-                _wake(q.popleft(), None, me)
-        if lk is not None:
-            lk.release()
 
     def done(self) -> None:
         """Decrement the counter by one. Go: WaitGroup.Done."""
         self.add(-1)
 
-    @_critical
+    @critical
     def wait(self) -> None:
         """Block until the counter is zero. Go: WaitGroup.Wait."""
-        lk = None if self._owner == _get_ident() else self._enter()
-        if self._n == 0:
+        lk = None if self._owner == _get_ident() else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if self._n == 0:
+                return
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, None, "sync.WaitGroup.Wait", held)
+        finally:
             if lk is not None:
                 lk.release()
-            return
-        self._wait(self._waitq, None, "sync.WaitGroup.Wait", lk)
 
     def go(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> None:
         """Run fn(*args, **kwargs) in a new goroutine counted by this group.
@@ -131,7 +131,7 @@ class WaitGroup(_Shareable):
         return f"<WaitGroup n={self._n} waiters={len(self._waitq)}>"
 
 
-class Mutex(_Shareable, Locker):
+class Mutex(Shareable, Locker):
     """A mutual exclusion lock, FIFO-fair, not reentrant; also a context manager.
 
     Go: sync.Mutex.
@@ -144,31 +144,32 @@ class Mutex(_Shareable, Locker):
         self._locked = False
         self._waitq: deque[Sudog] = deque()
 
-    @_critical
+    @critical
     def lock(self) -> None:
         """Acquire the lock, waiting in FIFO order if it is held. Go: Mutex.Lock."""
-        if _preempt_requested[0]:
-            _preempt_point()
-        lk = None if self._owner == _get_ident() else self._enter()
-        if not self._locked:
-            self._locked = True
+        if preempt_requested[0]:
+            preempt_point()
+        lk = None if self._owner == _get_ident() else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if not self._locked:
+                self._locked = True
+                return
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, None, "sync.Mutex.Lock", held)  # woken = the lock is ours
+        finally:
             if lk is not None:
                 lk.release()
-            return
-        self._wait(self._waitq, None, "sync.Mutex.Lock", lk)  # woken = the lock handed to us
 
-    @_critical
+    @critical
     def try_lock(self) -> bool:
         """Acquire the lock if it is free; report whether it was. Go: Mutex.TryLock."""
-        lk = None if self._owner == _get_ident() else self._enter()
-        ok = not self._locked
-        if ok:
-            self._locked = True
-        if lk is not None:
-            lk.release()
-        return ok
+        with self._exclusive():
+            ok = not self._locked
+            if ok:
+                self._locked = True
+            return ok
 
-    @_critical
+    @critical
     def unlock(self) -> None:
         """Release the lock, handing it to the longest waiter if any.
 
@@ -178,18 +179,18 @@ class Mutex(_Shareable, Locker):
         Go: Mutex.Unlock.
         """
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        if not self._locked:
+        lk = None if self._owner == me else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if not self._locked:
+                raise SyncError("sync: unlock of unlocked mutex")
+            q = self._waitq
+            if q:
+                wake(q.popleft(), None, me)  # still locked: ownership passes to the waiter
+            else:
+                self._locked = False
+        finally:
             if lk is not None:
                 lk.release()
-            raise SyncError("sync: unlock of unlocked mutex")
-        q = self._waitq
-        if q:
-            _wake(q.popleft(), None, me)  # still locked: ownership passes to the waiter
-        else:
-            self._locked = False
-        if lk is not None:
-            lk.release()
 
     def _abandon(self, w: Sudog) -> None:
         self.unlock()  # handed the lock but leaving with an exception: pass it on
@@ -209,7 +210,7 @@ class Mutex(_Shareable, Locker):
         return f"<Mutex {'locked' if self._locked else 'unlocked'} waiters={len(self._waitq)}>"
 
 
-class RWMutex(_Shareable, Locker):
+class RWMutex(Shareable, Locker):
     """A reader/writer lock: many readers or one writer, granted in FIFO order.
 
     A waiting writer blocks later readers, so writers are not starved; when a writer
@@ -226,55 +227,57 @@ class RWMutex(_Shareable, Locker):
         self._writer = False
         self._waitq: deque[Sudog] = deque()  # elem: True for a writer
 
-    @_critical
+    @critical
     def lock(self) -> None:
         """Acquire for writing. Go: RWMutex.Lock."""
-        if _preempt_requested[0]:
-            _preempt_point()
-        lk = None if self._owner == _get_ident() else self._enter()
-        if not self._writer and self._readers == 0 and not self._waitq:
-            self._writer = True
+        if preempt_requested[0]:
+            preempt_point()
+        lk = None if self._owner == _get_ident() else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if not self._writer and self._readers == 0 and not self._waitq:
+                self._writer = True
+                return
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, True, "sync.RWMutex.Lock", held)
+        finally:
             if lk is not None:
                 lk.release()
-            return
-        self._wait(self._waitq, True, "sync.RWMutex.Lock", lk)
 
-    @_critical
+    @critical
     def rlock(self) -> None:
         """Acquire for reading. Go: RWMutex.RLock."""
-        if _preempt_requested[0]:
-            _preempt_point()
-        lk = None if self._owner == _get_ident() else self._enter()
-        if not self._writer and not self._waitq:
-            self._readers += 1
+        if preempt_requested[0]:
+            preempt_point()
+        lk = None if self._owner == _get_ident() else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if not self._writer and not self._waitq:
+                self._readers += 1
+                return
+            held, lk = lk, None  # _wait takes over exclusive access
+            self._wait(self._waitq, False, "sync.RWMutex.RLock", held)
+        finally:
             if lk is not None:
                 lk.release()
-            return
-        self._wait(self._waitq, False, "sync.RWMutex.RLock", lk)
 
-    @_critical
+    @critical
     def try_lock(self) -> bool:
         """Acquire for writing if free; report whether it was. Go: RWMutex.TryLock."""
-        lk = None if self._owner == _get_ident() else self._enter()
-        ok = not self._writer and self._readers == 0 and not self._waitq
-        if ok:
-            self._writer = True
-        if lk is not None:
-            lk.release()
-        return ok
+        with self._exclusive():
+            ok = not self._writer and self._readers == 0 and not self._waitq
+            if ok:
+                self._writer = True
+            return ok
 
-    @_critical
+    @critical
     def try_rlock(self) -> bool:
         """Acquire for reading if no writer holds or awaits it. Go: RWMutex.TryRLock."""
-        lk = None if self._owner == _get_ident() else self._enter()
-        ok = not self._writer and not self._waitq
-        if ok:
-            self._readers += 1
-        if lk is not None:
-            lk.release()
-        return ok
+        with self._exclusive():
+            ok = not self._writer and not self._waitq
+            if ok:
+                self._readers += 1
+            return ok
 
-    @_critical
+    @critical
     def unlock(self) -> None:
         """Release the write lock.
 
@@ -284,17 +287,17 @@ class RWMutex(_Shareable, Locker):
         Go: RWMutex.Unlock.
         """
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        if not self._writer:
+        lk = None if self._owner == me else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if not self._writer:
+                raise SyncError("sync: Unlock of unlocked RWMutex")
+            self._writer = False
+            self._grant(me)
+        finally:
             if lk is not None:
                 lk.release()
-            raise SyncError("sync: Unlock of unlocked RWMutex")
-        self._writer = False
-        self._grant(me)
-        if lk is not None:
-            lk.release()
 
-    @_critical
+    @critical
     def runlock(self) -> None:
         """Release one read lock.
 
@@ -304,16 +307,16 @@ class RWMutex(_Shareable, Locker):
         Go: RWMutex.RUnlock.
         """
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        if self._readers <= 0:
+        lk = None if self._owner == me else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if self._readers <= 0:
+                raise SyncError("sync: RUnlock of unlocked RWMutex")
+            self._readers -= 1
+            if self._readers == 0:
+                self._grant(me)
+        finally:
             if lk is not None:
                 lk.release()
-            raise SyncError("sync: RUnlock of unlocked RWMutex")
-        self._readers -= 1
-        if self._readers == 0:
-            self._grant(me)
-        if lk is not None:
-            lk.release()
 
     def _grant(self, me: int) -> None:
         """Admit waiters from the head: one writer, or a run of readers."""
@@ -324,12 +327,12 @@ class RWMutex(_Shareable, Locker):
                 if self._readers or self._writer:
                     return
                 self._writer = True
-                _wake(q.popleft(), True, me)  # the value keeps elem meaningful for _abandon
+                wake(q.popleft(), True, me)  # the value keeps elem meaningful for _abandon
                 return
             if self._writer:
                 return
             self._readers += 1
-            _wake(q.popleft(), False, me)
+            wake(q.popleft(), False, me)
 
     def _abandon(self, w: Sudog) -> None:
         if w.elem:
@@ -464,7 +467,7 @@ def once_value(f: Callable[[], T]) -> Callable[[], T]:
     return g
 
 
-class Cond(_Shareable):
+class Cond(Shareable):
     """A condition variable over a Locker L: wait() releases L, sleeps until signalled, and
     re-acquires L. Waiters are woken in the order they started waiting.
 
@@ -481,62 +484,38 @@ class Cond(_Shareable):
     def __repr__(self) -> str:
         return f"<Cond waiters={len(self._waitq)}>"
 
+    @critical
     def wait(self) -> None:
         """Unlock L, wait for signal() or broadcast(), then lock L again. Go: Cond.Wait."""
         # Enqueue before unlocking L, so a signal sent right after the unlock is not missed.
-        w, s = self._enqueue()
+        with self._exclusive():
+            w = self._enqueue(self._waitq, None)
         self.L.unlock()
         try:
-            self._await(w, s)
+            self._block(self._waitq, w, "sync.Cond.Wait")
         finally:
             self.L.lock()
 
-    @_critical
-    def _enqueue(self) -> tuple[Sudog, Any]:
-        lk = None if self._owner == _get_ident() else self._enter()
-        w, s = _new_waiter(None, lk)
-        w.chan = self  # for a goroutine dump
-        self._waitq.append(w)
-        if lk is not None:
-            lk.release()
-            if s is not None:
-                _ensure_watch(s)
-        return w, s
-
-    def _await(self, w: Sudog, s: Any) -> None:
-        try:
-            if s is None:
-                _thread_wait(w)
-            else:
-                _park(s, "sync.Cond.Wait", w)
-        except BaseException:
-            self._unlink(self._waitq, w)
-            raise
-
-    @_critical
+    @critical
     def signal(self) -> None:
         """Wake the longest-waiting goroutine, if any. Go: Cond.Signal."""
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        q = self._waitq
-        if q:
-            _wake(q.popleft(), None, me)
-        if lk is not None:
-            lk.release()
+        with self._exclusive():
+            q = self._waitq
+            if q:
+                wake(q.popleft(), None, me)
 
-    @_critical
+    @critical
     def broadcast(self) -> None:
         """Wake every waiting goroutine. Go: Cond.Broadcast."""
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        q = self._waitq
-        while q:
-            _wake(q.popleft(), None, me)
-        if lk is not None:
-            lk.release()
+        with self._exclusive():
+            q = self._waitq
+            while q:
+                wake(q.popleft(), None, me)
 
 
-class Semaphore(_Shareable):
+class Semaphore(Shareable):
     """A weighted semaphore of ``size`` units, granted in FIFO order: a large request at the
     head of the queue is not overtaken by smaller ones behind it.
 
@@ -553,7 +532,7 @@ class Semaphore(_Shareable):
         self._cur = 0
         self._waitq: deque[Sudog] = deque()  # elem: units wanted
 
-    @_critical
+    @critical
     def acquire(self, n: int = 1, ctx: Context | None = None) -> None:
         """Acquire n units, waiting in FIFO order; with ctx, give up when it is done.
 
@@ -571,84 +550,70 @@ class Semaphore(_Shareable):
             err = ctx.err()
             if err is not None:
                 raise err
-        lk = None if self._owner == me else self._enter()
-        if self._size - self._cur >= n and not self._waitq:
-            self._cur += n
+        w = None
+        lk = None if self._owner == me else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if self._size - self._cur >= n and not self._waitq:
+                self._cur += n
+                return
+            if n <= self._size:
+                if ctx is None:
+                    held, lk = lk, None  # _wait takes over exclusive access
+                    self._wait(self._waitq, n, SEMACQUIRE, held)
+                    return
+                w = self._enqueue(self._waitq, n)
+        finally:
             if lk is not None:
                 lk.release()
-            return
-        if n > self._size:
-            if lk is not None:
-                lk.release()
+        if w is None:  # more than the size: only the context can end the wait
             if ctx is None:
-                _block_forever(SEMACQUIRE)
-            else:
-                ctx.done().recv()
-                raise ctx.err()  # type: ignore[misc]
-        if ctx is None:
-            self._wait(self._waitq, n, SEMACQUIRE, lk)
-            return
-        self._acquire_ctx(n, ctx, lk)
+                block_forever(SEMACQUIRE)
+                return
+            ctx.done().recv()
+            raise ctx.err()  # type: ignore[misc]
+        assert ctx is not None  # w is queued here only with a context
+        self._block_ctx(w, n, ctx)
 
-    def _acquire_ctx(self, n: int, ctx: Context, lk: LockType | None) -> None:
+    def _block_ctx(self, w: Sudog, n: int, ctx: Context) -> None:
+        """Wait for the queued w until granted or ctx is done (then w is withdrawn)."""
         from gonet.context import after_func
 
-        w, s = _new_waiter(n, lk)
-        w.chan = self  # for a goroutine dump
-        self._waitq.append(w)
-        if lk is not None:
-            lk.release()
-            if s is not None:
-                _ensure_watch(s)
         stop = after_func(ctx, lambda: self._cancel_waiter(w))
         try:
-            if s is None:
-                _thread_wait(w)
-                v = w.elem
-            else:
-                v = _park(s, SEMACQUIRE, w)
-        except BaseException:
+            v = self._block(self._waitq, w, SEMACQUIRE)
+        finally:
             stop()
-            if not self._unlink(self._waitq, w):
-                self.release(n)
-            raise
-        stop()
         if v is _CANCELED:
             raise ctx.err()  # type: ignore[misc]
         if ctx.err() is not None:  # granted, but the context ended too: give it back (as Go)
             self.release(n)
             raise ctx.err()  # type: ignore[misc]
 
-    @_critical
+    @critical
     def _cancel_waiter(self, w: Sudog) -> None:
         """after_func callback: withdraw w if it is still queued and wake it empty-handed."""
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        q = self._waitq
-        try:
-            front = bool(q) and q[0] is w
-            q.remove(w)
-        except ValueError:
-            pass  # already granted
-        else:
+        with self._exclusive():
+            q = self._waitq
+            try:
+                front = bool(q) and q[0] is w
+                q.remove(w)
+            except ValueError:
+                return  # already granted
             if front:
                 self._notify(me)  # removing the head may let smaller requests behind it in
-            _wake(w, _CANCELED, me)
-        if lk is not None:
-            lk.release()
+            wake(w, _CANCELED, me)
 
-    @_critical
+    @critical
     def try_acquire(self, n: int = 1) -> bool:
         """Acquire n units if available without waiting; report success. Go: Weighted.TryAcquire."""
-        lk = None if self._owner == _get_ident() else self._enter()
-        ok = self._size - self._cur >= n and not self._waitq
-        if ok:
-            self._cur += n
-        if lk is not None:
-            lk.release()
-        return ok
+        with self._exclusive():
+            ok = self._size - self._cur >= n and not self._waitq
+            if ok:
+                self._cur += n
+            return ok
 
-    @_critical
+    @critical
     def release(self, n: int = 1) -> None:
         """Release n units, admitting waiters from the head of the queue.
 
@@ -658,15 +623,15 @@ class Semaphore(_Shareable):
         Go: Weighted.Release.
         """
         me = _get_ident()
-        lk = None if self._owner == me else self._enter()
-        if self._cur - n < 0:
+        lk = None if self._owner == me else self._enter()  # hot: `with self._exclusive()`
+        try:
+            if self._cur - n < 0:
+                raise SyncError("semaphore: released more than held")
+            self._cur -= n
+            self._notify(me)
+        finally:
             if lk is not None:
                 lk.release()
-            raise SyncError("semaphore: released more than held")
-        self._cur -= n
-        self._notify(me)
-        if lk is not None:
-            lk.release()
 
     def _notify(self, me: int) -> None:
         q = self._waitq
@@ -675,10 +640,11 @@ class Semaphore(_Shareable):
             if self._size - self._cur < want:
                 return  # FIFO: the head waits, and so does everyone behind it
             self._cur += want
-            _wake(q.popleft(), want, me)  # the value keeps elem meaningful for _abandon
+            wake(q.popleft(), want, me)  # the value keeps elem meaningful for _abandon
 
     def _abandon(self, w: Sudog) -> None:
-        self.release(w.elem)
+        if w.elem is not _CANCELED:  # granted: give the units back
+            self.release(w.elem)
 
     def __enter__(self) -> Semaphore:
         self.acquire()
