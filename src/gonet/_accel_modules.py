@@ -4,7 +4,7 @@
 # _accel's import-time choice of implementation. Invariant: this file imports nothing and does
 # nothing but define ACCELERATED.
 #
-# Not gonet._chan / gonet.sync: their thread-mode switch finds in-flight operations by their
+# Not gonet._sema / _chan / _select / sync: their thread-mode switch finds in-flight operations by their
 # Python frames, which compiled functions do not have.
 ACCELERATED = (
     "gonet.runtime._time",
