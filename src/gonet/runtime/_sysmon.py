@@ -225,6 +225,17 @@ sysmon = Sysmon(settings.watchdog, settings.pollguarantee, settings.timeslice)
 os.register_at_fork(after_in_child=sysmon._after_fork)
 
 
+def _swap(attr: str, what: str, seconds: float | None) -> float | None:
+    # One setter for the watchdog's durations: validate, swap, and make sure the thread runs.
+    if seconds is not None and not seconds >= 0:
+        raise ValueError(f"{what} must be >= 0, got {seconds!r}")
+    old: float | None = getattr(sysmon, attr)
+    setattr(sysmon, attr, seconds or None)
+    if all_schedulers():
+        sysmon.ensure_started()
+    return old
+
+
 def set_block_threshold(seconds: float | None) -> float | None:
     """Set how long a goroutine may run without yielding before the watchdog reports it.
 
@@ -239,13 +250,7 @@ def set_block_threshold(seconds: float | None) -> float | None:
 
     Go: no equivalent (Go preempts); compare GODEBUG settings.
     """
-    if seconds is not None and not seconds >= 0:
-        raise ValueError(f"watchdog threshold must be >= 0, got {seconds!r}")
-    old = sysmon.threshold
-    sysmon.threshold = seconds or None
-    if all_schedulers():
-        sysmon.ensure_started()
-    return old
+    return _swap("threshold", "watchdog threshold", seconds)
 
 
 def block_threshold() -> float | None:
@@ -268,13 +273,7 @@ def set_time_slice(seconds: float | None) -> float | None:
 
     Go: forcePreemptNS (10 ms); Go's GODEBUG=asyncpreemptoff=1 is the closest "off".
     """
-    if seconds is not None and not seconds >= 0:
-        raise ValueError(f"time slice must be >= 0, got {seconds!r}")
-    old = sysmon.timeslice
-    sysmon.timeslice = seconds or None
-    if all_schedulers():
-        sysmon.ensure_started()
-    return old
+    return _swap("timeslice", "time slice", seconds)
 
 
 def time_slice() -> float | None:
