@@ -165,7 +165,7 @@ class Dialer:
 
     def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> SocketConn:
         if network in TCP_NETS or network in UDP_NETS:
-            cls = TCPAddr if network in TCP_NETS else UDPAddr
+            cls: type[TCPAddr | UDPAddr] = TCPAddr if network in TCP_NETS else UDPAddr
             try:
                 addrs = internet_addr_list("dial", network, address, cls, deadline, abort,
                                            self.resolver)
@@ -349,7 +349,7 @@ class _Race:
     def __init__(self) -> None:
         self.sched = current()
         self.g = self.sched.running()
-        self.results: list[tuple[Any, BaseException | None, bool]] = []
+        self.results: list[tuple[SocketConn | None, BaseException | None, bool]] = []
         self.parked = False
         self.returned = False
         self.fallback_due = False
