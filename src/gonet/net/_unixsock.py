@@ -129,6 +129,5 @@ class UnixListener(SocketListener):
         except BaseException:
             sock.close()
             raise
-        conn = UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
+        return UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
                         connected=True)
-        return conn

@@ -225,7 +225,7 @@ def stats(all_threads: bool = False) -> dict[str, Any]:
     Go: runtime.ReadMemStats / runtime/metrics, for the scheduler.
     """
     scheds = live_schedulers() if all_threads else [current()]
-    out: dict[str, Any] = {k: 0 for k in _SUMMED}
+    out: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
     for k in _MERGED:
         out[k] = {}
     for s in scheds:
