@@ -103,7 +103,7 @@ def _not_a_case(c: Any) -> TypeError:
 
 
 @critical
-def select(*cases: Case, default: bool = False) -> SelectResult:
+def select(*cases: Case, default: bool = False) -> SelectResult:  # noqa: C901 - hot path, kept inline
     """Wait until one of the cases can proceed, perform it, and report which.
 
     Cases are built with ``ch.recv_case()`` and ``ch.send_case(v)``. When several are ready,

@@ -161,7 +161,7 @@ class Reader:
         r = self._r
         if r == self._w:
             if n >= len(self._buf):
-                got = self._rd.read(buf)
+                got: int = self._rd.read(buf)
                 if got < 0 or got > n:
                     raise ErrNegativeRead()
                 if got:

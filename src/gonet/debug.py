@@ -311,7 +311,7 @@ class DebugServer:
                 .replace("{{REFRESH_MS}}", str(max(250, int(self.sample_interval * 1000)))))
 
 
-def _alive(g: Any, gid: int) -> bool:
+def _alive(g: _proc.G, gid: int) -> bool:
     return g.id == gid and g.status != _proc.DEAD
 
 

@@ -323,7 +323,7 @@ def op_error(
         _combined[cls] = combined
     if isinstance(err, OpError):
         err = err.err
-    e = combined(op, net, source, addr, err, syscall, written)
+    e: OpError = combined(op, net, source, addr, err, syscall, written)
     # The result is also a `cls`: give it the cause's own attributes (a DNSError's name and
     # is_timeout...), except where OpError's fields of the same name take precedence.
     for k, v in getattr(err, "__dict__", {}).items():

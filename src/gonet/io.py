@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # a type only: io imports net lazily, at the call that needs it
+    from gonet.net._net import SocketConn
 
 __all__ = ["Reader", "Writer", "ReaderFrom", "WriterTo", "EOF", "ErrUnexpectedEOF",
            "ErrShortBuffer", "ErrShortWrite", "copy", "copy_n", "copy_buffer", "read_full",
@@ -314,7 +317,7 @@ def _copy(dst: Writer, src: Reader, buf: bytearray | memoryview | None) -> int:
         written += n
 
 
-def _stream_conn(x: Any) -> Any:
+def _stream_conn(x: Any) -> SocketConn | None:
     """x as a gonet stream socket conn (TCP, Unix stream), else None."""
     from gonet.net._net import SocketConn
 

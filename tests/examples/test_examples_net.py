@@ -79,13 +79,13 @@ def test_tls_echo_example(tmp_path) -> None:
         cert, key = _make_cert_openssl(tmp_path)
     ctx = ssl.create_default_context(cafile=str(cert))
     payload = os.urandom(300_000)
-    with example("tls_echo.py", "--cert", str(cert), "--key", str(key), "127.0.0.1:0") as addr:
-        with tls.client(net.dial("tcp", addr), server_hostname="localhost", context=ctx) as c:
-            c.set_deadline(gonet.now() + 30)
-            c.handshake()
-            w = spawn(write_then_close_write, c, payload)
-            assert read_until_eof(c) == payload  # the server closes after our close_notify
-            w.result()
+    with example("tls_echo.py", "--cert", str(cert), "--key", str(key), "127.0.0.1:0") as addr, \
+            tls.client(net.dial("tcp", addr), server_hostname="localhost", context=ctx) as c:
+        c.set_deadline(gonet.now() + 30)
+        c.handshake()
+        w = spawn(write_then_close_write, c, payload)
+        assert read_until_eof(c) == payload  # the server closes after our close_notify
+        w.result()
 
 
 def test_tls_echo_example_rejects_missing_cert() -> None:
@@ -138,13 +138,12 @@ def test_proxy_example_copies_both_ways_and_propagates_close_write() -> None:
 
 def test_proxy_example_closes_client_when_target_refuses() -> None:
     s, port = held_closed_port()
-    with s, example("proxy.py", "127.0.0.1:0", f"127.0.0.1:{port}") as addr:
-        with net.dial("tcp", addr) as c:
-            c.set_deadline(gonet.now() + 30)
-            try:
-                assert c.read(bytearray(10)) == 0
-            except ConnectionResetError:
-                pass  # also a valid way to learn the proxy gave up
+    with s, example("proxy.py", "127.0.0.1:0", f"127.0.0.1:{port}") as addr, net.dial("tcp", addr) as c:
+        c.set_deadline(gonet.now() + 30)
+        try:
+            assert c.read(bytearray(10)) == 0
+        except ConnectionResetError:
+            pass  # also a valid way to learn the proxy gave up
 
 
 def test_proxy_example_usage_error() -> None:

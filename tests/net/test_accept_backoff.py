@@ -156,7 +156,7 @@ def test_debug_page_keeps_serving_after_emfile() -> None:
     assert len(retry_delays(p.stdout, r"127\.0\.0\.1:\d+")) >= 2
 
 
-@pytest.mark.parametrize("example,reply", [("echo_server", b"ping\n"),
+@pytest.mark.parametrize(("example", "reply"), [("echo_server", b"ping\n"),
                                            ("chat_server", b"welcome, ping (1 online)\n")])
 def test_example_servers_keep_serving_after_emfile(example: str, reply: bytes) -> None:
     p = run_child(f'''

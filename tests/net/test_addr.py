@@ -69,14 +69,14 @@ JOIN = [
 ]
 
 
-@pytest.mark.parametrize("hostport, host, port", SPLIT_OK)
+@pytest.mark.parametrize(("hostport", "host", "port"), SPLIT_OK)
 def test_split_host_port(hostport: str, host: str, port: str) -> None:
     got = net.split_host_port(hostport)
     assert got == (host, port)
     assert isinstance(got[1], str)
 
 
-@pytest.mark.parametrize("hostport, err", SPLIT_FAIL)
+@pytest.mark.parametrize(("hostport", "err"), SPLIT_FAIL)
 def test_split_host_port_errors(hostport: str, err: str) -> None:
     with pytest.raises(net.AddrError) as ei:
         net.split_host_port(hostport)
@@ -87,12 +87,12 @@ def test_split_host_port_errors(hostport: str, err: str) -> None:
     assert isinstance(e, ValueError)
 
 
-@pytest.mark.parametrize("host, port, hostport", JOIN)
+@pytest.mark.parametrize(("host", "port", "hostport"), JOIN)
 def test_join_host_port(host: str, port: str, hostport: str) -> None:
     assert net.join_host_port(host, port) == hostport
 
 
-@pytest.mark.parametrize("host, port, hostport", [j for j in JOIN if j[0] and "%" not in j[0]])
+@pytest.mark.parametrize(("host", "port", "hostport"), [j for j in JOIN if j[0] and "%" not in j[0]])
 def test_join_then_split_round_trips(host: str, port: str, hostport: str) -> None:
     assert net.split_host_port(net.join_host_port(host, port)) == (host, port)
 

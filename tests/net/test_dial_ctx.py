@@ -95,7 +95,7 @@ def test_context_deadline_bounds_the_dial() -> None:
         cancel()
 
 
-@pytest.mark.parametrize("timeout,ctx_timeout", [(0.1, 30.0), (30.0, 0.1)])
+@pytest.mark.parametrize(("timeout", "ctx_timeout"), [(0.1, 30.0), (30.0, 0.1)])
 def test_earliest_of_timeout_and_context_deadline_wins(timeout, ctx_timeout) -> None:
     ctx, cancel = context.with_timeout(context.background(), ctx_timeout)
     try:

@@ -105,7 +105,7 @@ def test_dialer_rejects_bad_options() -> None:
         net.Dialer(resolver=object())  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("network,address,exc,text", [
+@pytest.mark.parametrize(("network", "address", "exc", "text"), [
     ("tcp7", "127.0.0.1:1", net.UnknownNetworkError, "dial tcp7: unknown network tcp7"),
     ("tcp", "127.0.0.1", net.AddrError, "dial tcp: address 127.0.0.1: missing port in address"),
     ("tcp", "", net.AddrError, "dial tcp: missing address"),
@@ -288,7 +288,7 @@ def test_explicit_local_port_self_connect_is_kept_as_go_does() -> None:
         assert c.recv(100) == b"echo of myself"
 
 
-@pytest.mark.parametrize("self_connects,calls", [(1, 2), (2, 3), (99, 3)])
+@pytest.mark.parametrize(("self_connects", "calls"), [(1, 2), (2, 3), (99, 3)])
 def test_self_connect_with_kernel_port_is_retried_twice(monkeypatch, self_connects, calls) -> None:
     seen = []
     real = _dial.is_self_connect

@@ -97,12 +97,12 @@ def test_a_caught_dns_error_has_its_attributes(slow: SlowResolver,
     try:
         net.dial("tcp", "localhost:80", timeout=0.05)
     except net.DNSError as e:  # the natural Python spelling of Go's errors.As(err, &dnsErr)
-        assert e.is_timeout and not e.is_not_found and e.name == "localhost"
+        assert e.is_timeout and not e.is_not_found and e.name == "localhost"  # noqa: PT017 - the spelling shown
     monkeypatch.setattr(_lookup, "_getaddrinfo", _no_such_host)
     try:
         net.dial("tcp", "no-such-host.invalid:80")
     except net.DNSError as e:
-        assert e.is_not_found and not e.is_timeout
+        assert e.is_not_found and not e.is_timeout  # noqa: PT017 - the spelling shown
 
 
 def test_literal_ips_need_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:

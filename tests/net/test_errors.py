@@ -15,9 +15,8 @@ from gonet import net
 
 def test_connection_refused_shape() -> None:
     holder, port = held_closed_port()
-    with holder:
-        with pytest.raises(ConnectionRefusedError) as ei:
-            net.dial("tcp", f"127.0.0.1:{port}")
+    with holder, pytest.raises(ConnectionRefusedError) as ei:
+        net.dial("tcp", f"127.0.0.1:{port}")
     e = ei.value
     assert isinstance(e, net.OpError) and isinstance(e, OSError)
     assert (e.op, e.net, e.source) == ("dial", "tcp", None)
@@ -86,7 +85,7 @@ def test_every_error_is_catchable_as_op_error_and_oserror() -> None:
                 net.dial("tcp", f"127.0.0.1:{port}")
 
 
-@pytest.mark.parametrize("call, text, types", [
+@pytest.mark.parametrize(("call", "text", "types"), [
     (lambda: net.listen("tcpx", "127.0.0.1:0"), "listen tcpx: unknown network tcpx",
      (net.UnknownNetworkError, ValueError)),
     (lambda: net.dial("tcpx", "127.0.0.1:1"), "dial tcpx: unknown network tcpx",
@@ -128,9 +127,8 @@ def test_wrong_argument_types_are_type_errors() -> None:
 
 
 def test_with_block_on_an_already_closed_conn_and_listener_is_quiet() -> None:
-    with tcp_pair() as (c, s):
-        with c:
-            c.close()
+    with tcp_pair() as (c, s), c:
+        c.close()
     ln = net.listen("tcp", "127.0.0.1:0")
     with ln:
         ln.close()
@@ -161,7 +159,7 @@ def _oserr(code: int) -> OSError:
     return OSError(code, __import__("os").strerror(code))
 
 
-@pytest.mark.parametrize("op,cause,temporary", [
+@pytest.mark.parametrize(("op", "cause", "temporary"), [
     ("accept", _oserr(errno.EMFILE), True),
     ("accept", _oserr(errno.ENFILE), True),
     ("accept", ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"), True),
@@ -216,7 +214,7 @@ def test_not_found_is_not_temporary() -> None:
 # -- common mistakes get messages that say what to do ---------------------------------------------
 
 
-@pytest.mark.parametrize("arg,text", [
+@pytest.mark.parametrize(("arg", "text"), [
     (100, "read needs a writable buffer such as bytearray(100); use recv(100) for bytes"),
     (b"abc", "read needs a writable buffer such as bytearray(n), not bytes; use recv(n) for bytes"),
     ("abc", "read needs a writable buffer such as bytearray(n), not str; use recv(n) for bytes"),

@@ -133,9 +133,8 @@ def test_served_by_this_threads_goroutines() -> None:
 
 
 def test_serve_reports_a_bad_address() -> None:
-    with debug.serve("127.0.0.1:0") as srv:
-        with pytest.raises(OSError, match="address already in use"):
-            debug.serve(f"127.0.0.1:{srv.addr[1]}")
+    with debug.serve("127.0.0.1:0") as srv, pytest.raises(OSError, match="address already in use"):
+        debug.serve(f"127.0.0.1:{srv.addr[1]}")
 
 
 # -- in a browser --------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def test_the_clients_run_in_another_process() -> None:
     assert created == 1 + res.served
 
 
-@pytest.mark.parametrize("args, message", [
+@pytest.mark.parametrize(("args", "message"), [
     (["--clients", "0"], "gonet demo: clients must be >= 1, got 0\n"),
     (["--seconds", "0"], "gonet demo: seconds must be > 0, got 0.0\n"),
 ])

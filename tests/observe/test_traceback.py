@@ -458,8 +458,7 @@ def test_sigquit_dumps_every_goroutine_and_exits_2() -> None:
     assert r.returncode == 2, r
     assert "still running" not in r.stdout
     err = r.stderr
-    assert err.startswith("SIGQUIT: quit\n\ngoroutine 1 [running]:\n") or \
-        err.startswith("SIGQUIT: quit\n\ngoroutine 1 [sleep]:\n"), err
+    assert err.startswith(("SIGQUIT: quit\n\ngoroutine 1 [running]:\n", "SIGQUIT: quit\n\ngoroutine 1 [sleep]:\n")), err
     assert re.search(r"^goroutine \d+ \[sleep\]:\n# waiting on: timer due in 3\d{3}\.\d{3}s\n"
                      r"gonet\.runtime\.sleep\(\.\.\.\)\n\t\S+\n__main__\.idle\(\.\.\.\)\n\t<string>:\d+\n"
                      r"created by __main__\.<module> in goroutine 1\n\t<string>:11\n", err, re.M), err

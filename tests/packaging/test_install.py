@@ -74,7 +74,7 @@ def test_a_broken_c_compiler_installs_pure_python_with_one_line(tmp_path: Path) 
     assert list(site.rglob("*.so")) == []
     got = _probe(site)
     assert str(got["file"]).startswith(str(site))
-    assert got["compiled"] == {name: False for name in _accel.ACCELERATED}
+    assert got["compiled"] == dict.fromkeys(_accel.ACCELERATED, False)
     assert got["version"] == "0.1.0"
 
 
@@ -87,4 +87,4 @@ def test_without_cython_installs_pure_python_with_one_line(tmp_path: Path) -> No
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert _gonet_lines(r.stdout + r.stderr) == ["gonet: Cython is not installed" + FALLBACK]
     assert list(site.rglob("*.so")) == []
-    assert _probe(site)["compiled"] == {name: False for name in _accel.ACCELERATED}
+    assert _probe(site)["compiled"] == dict.fromkeys(_accel.ACCELERATED, False)

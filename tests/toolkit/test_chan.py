@@ -229,7 +229,7 @@ def test_nil_channel_basics() -> None:
     assert isinstance(ei.value, PanicError)
 
 
-@pytest.mark.parametrize("op,reason", [
+@pytest.mark.parametrize(("op", "reason"), [
     (lambda: nil_chan.send(1), "chan send (nil chan)"),
     (lambda: nil_chan.recv(), "chan receive (nil chan)"),
     (lambda: nil_chan.recv_ok(), "chan receive (nil chan)"),

@@ -26,7 +26,7 @@ def is_done(ctx: ctxmod.Context) -> bool:
 
 # -- the empty contexts ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("ctx,name", [(background(), "context.Background"), (todo(), "context.TODO")])
+@pytest.mark.parametrize(("ctx", "name"), [(background(), "context.Background"), (todo(), "context.TODO")])
 def test_empty_contexts_are_never_done(ctx: ctxmod.Context, name: str) -> None:
     assert ctx.done() is nil_chan
     assert ctx.err() is None and ctx.deadline() is None and ctx.value("k") is None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import fcntl
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
 
 from gonet._poll._fd_posix import raw_loop
 from gonet._poll._fd_unix import FD
@@ -23,8 +23,10 @@ __all__ = ["raw_control", "raw_read", "raw_write", "dup", "FD_ERRORS"]
 # What the fd layer itself raises around a raw fn call; anything else came from fn and passes.
 FD_ERRORS = (ErrClosed, DeadlineExceededError, NotPollableError)
 
+_T = TypeVar("_T")
 
-def raw_control(fd: FD, fn: Callable[[int], Any]) -> Any:
+
+def raw_control(fd: FD, fn: Callable[[int], _T]) -> _T:
     """Call fn(fd number) while the fd is referenced; return its result. Go: FD.RawControl."""
     fd.incref()
     try:

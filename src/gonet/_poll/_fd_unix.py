@@ -209,7 +209,7 @@ class FD(FdMutex):
 
     # -- writes --------------------------------------------------------------------------------
 
-    def write(self, data: Any) -> int:
+    def write(self, data: Any) -> int:  # noqa: C901 - measured hot path, kept inline
         """Write all of data, parking while the send buffer is full; return len(data).
 
         Raises:

@@ -165,7 +165,7 @@ class Dialer:
 
     def _dial(self, network: str, address: str, deadline: float | None, abort: Abort) -> SocketConn:
         if network in TCP_NETS or network in UDP_NETS:
-            cls = TCPAddr if network in TCP_NETS else UDPAddr
+            cls: type[TCPAddr | UDPAddr] = TCPAddr if network in TCP_NETS else UDPAddr
             try:
                 addrs = internet_addr_list("dial", network, address, cls, deadline, abort,
                                            self.resolver)
@@ -195,7 +195,7 @@ class Dialer:
 
     # -- Happy Eyeballs ------------------------------------------------------------------------
 
-    def _dial_parallel(self, network: str, primaries: list[Any], fallbacks: list[Any],
+    def _dial_parallel(self, network: str, primaries: list[Any], fallbacks: list[Any],  # noqa: C901 - one race loop
                        local: Any, deadline: float | None, abort: Abort) -> SocketConn:
         """Race primaries against fallbacks started fallback_delay later. Go: dialParallel."""
         if not fallbacks:
@@ -309,8 +309,7 @@ class Dialer:
                 fd.close()
                 attempt += 1
                 continue
-            conn = TCPConn(fd, network, tcp_addr_of(la) if la else None, ra, None, tcp_addr_of)
-            return conn
+            return TCPConn(fd, network, tcp_addr_of(la) if la else None, ra, None, tcp_addr_of)
 
     def _dial_udp(self, network: str, ra: UDPAddr, local: UDPAddr | None,
                   deadline: float | None, abort: Abort) -> UDPConn:
@@ -324,8 +323,7 @@ class Dialer:
                              lambda s: set_default_sockopts(s, family, socket.SOCK_DGRAM, False))
         except Exception as e:
             raise self._error(network, local, ra, e, abort) from e
-        conn = UDPConn(fd, network, None, ra, None, udp_addr_of, connected=True)
-        return conn
+        return UDPConn(fd, network, None, ra, None, udp_addr_of, connected=True)
 
     def _dial_unix(self, network: str, address: str, deadline: float | None,
                    abort: Abort) -> UnixConn:
@@ -337,8 +335,7 @@ class Dialer:
         except Exception as e:
             raise self._error(network, None, ra, e, abort) from e
         la = UnixAddr(self.local_addr, network) if self.local_addr else None
-        conn = UnixConn(fd, network, la, ra, None, unix_addr_of(network), connected=True)
-        return conn
+        return UnixConn(fd, network, la, ra, None, unix_addr_of(network), connected=True)
 
 
 class _Race:
@@ -349,7 +346,7 @@ class _Race:
     def __init__(self) -> None:
         self.sched = current()
         self.g = self.sched.running()
-        self.results: list[tuple[Any, BaseException | None, bool]] = []
+        self.results: list[tuple[SocketConn | None, BaseException | None, bool]] = []
         self.parked = False
         self.returned = False
         self.fallback_due = False

@@ -170,8 +170,7 @@ def _listen_tcp(network: str, address: str, backlog: int, keep_alive: float) -> 
     except OSError as e:
         sock.close()
         raise op_error("listen", network, None, la, e, syscall="listen") from e
-    ln = TCPListener(fd, network, bound, keep_alive)
-    return ln
+    return TCPListener(fd, network, bound, keep_alive)
 
 
 def _listen_udp(network: str, address: str) -> UDPConn:
@@ -182,8 +181,7 @@ def _listen_udp(network: str, address: str) -> UDPConn:
     except OSError as e:
         sock.close()
         raise op_error("listen", network, None, la, e, syscall="getsockname") from e
-    conn = UDPConn(fd, network, bound, None, None, udp_addr_of)
-    return conn
+    return UDPConn(fd, network, bound, None, None, udp_addr_of)
 
 
 def _bind_unix(network: str, address: str) -> tuple[socket.socket, UnixAddr]:
@@ -211,8 +209,7 @@ def _listen_unix(network: str, address: str, backlog: int) -> UnixListener:
     except OSError as e:
         sock.close()
         raise op_error("listen", network, None, la, e, syscall="listen") from e
-    ln = UnixListener(fd, network, la)
-    return ln
+    return UnixListener(fd, network, la)
 
 
 def _listen_unixgram(network: str, address: str) -> UnixConn:
@@ -222,5 +219,4 @@ def _listen_unixgram(network: str, address: str) -> UnixConn:
     except OSError as e:
         sock.close()
         raise op_error("listen", network, None, la, e) from e
-    conn = UnixConn(fd, network, la, None, None, unix_addr_of(network))
-    return conn
+    return UnixConn(fd, network, la, None, None, unix_addr_of(network))

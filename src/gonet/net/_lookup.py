@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
 from gonet.net._ctx import Abort, context_deadline, link_context, lookup_err
@@ -31,6 +31,8 @@ __all__ = [
     "Resolver", "default_resolver", "lookup_host", "lookup_ip", "lookup_port", "lookup_addr",
     "lookup_ip_addrs", "DNSTimeoutError",
 ]
+
+_T = TypeVar("_T")
 
 # Indirection so tests can substitute a slow or failing resolver for the default one.
 _getaddrinfo = socket.getaddrinfo
@@ -129,7 +131,7 @@ class Resolver:
             if stop is not None:
                 stop()
 
-    def _with_ctx(self, ctx: Context | None, fn: Callable[[Abort | None], Any]) -> Any:
+    def _with_ctx(self, ctx: Context | None, fn: Callable[[Abort | None], _T]) -> _T:
         if ctx is None:
             return fn(None)
         abort = Abort()

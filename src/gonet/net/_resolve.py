@@ -7,13 +7,15 @@
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import TypeVar
 
 from gonet.errors import AddrError, UnknownNetworkError
 from gonet.net._ctx import Abort
 from gonet.net._ipsock import TCPAddr, UDPAddr, is_ipv4, parse_ip, split_host_port
 from gonet.net._lookup import Resolver, default_resolver
 from gonet.net._unixsock import UnixAddr
+
+_A = TypeVar("_A", bound="TCPAddr | UDPAddr")  # the address class a lookup builds
 
 __all__ = [
     "TCP_NETS", "UDP_NETS", "UNIX_NETS", "KNOWN_NETS", "family_for", "internet_addr_list",
@@ -35,9 +37,9 @@ def family_for(network: str) -> int:
     return socket.AF_UNSPEC
 
 
-def internet_addr_list(op: str, network: str, address: str, cls: type[Any],
+def internet_addr_list(op: str, network: str, address: str, cls: type[_A],
                        deadline: float | None = None, abort: Abort | None = None,
-                       resolver: Resolver | None = None) -> list[Any]:
+                       resolver: Resolver | None = None) -> list[_A]:
     """Resolve "host:port" to candidate addresses of class cls (TCPAddr or UDPAddr).
 
     Args:
@@ -75,7 +77,7 @@ def internet_addr_list(op: str, network: str, address: str, cls: type[Any],
     return out
 
 
-def _for_resolve(network: str, address: str, addrs: list[Any]) -> Any:
+def _for_resolve(network: str, address: str, addrs: list[_A]) -> _A:
     # Go: addrList.forResolve — "[...]" in the address asks for IPv6, else IPv4 is preferred.
     want6 = network in ("tcp", "udp") and "[" in address
     for a in addrs:

@@ -67,10 +67,7 @@ class TCPConn(SocketConn):
         unsent data and resets, > 0 blocks close up to sec seconds. Go: TCPConn.SetLinger."""
         import struct
 
-        if sec is None or sec < 0:
-            val = struct.pack("ii", 0, 0)
-        else:
-            val = struct.pack("ii", 1, int(sec))
+        val = struct.pack("ii", 0, 0) if sec is None or sec < 0 else struct.pack("ii", 1, int(sec))
         self._setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, val)
 
 
@@ -106,5 +103,4 @@ class TCPListener(SocketListener):
             sock.close()
             raise
         laddr = self._laddr if self._specific else None
-        conn = TCPConn(nfd, self._net, laddr, None, raw, tcp_addr_of)
-        return conn
+        return TCPConn(nfd, self._net, laddr, None, raw, tcp_addr_of)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ def unix_sockaddr(name: str) -> str | bytes:
     return name
 
 
-def unix_addr_of(net: str) -> Any:
+def unix_addr_of(net: str) -> Callable[[Any], UnixAddr | None]:
     """Return a converter from socket addresses to UnixAddr for network net."""
     def conv(sa: Any) -> UnixAddr | None:
         if isinstance(sa, bytes):
@@ -129,6 +129,5 @@ class UnixListener(SocketListener):
         except BaseException:
             sock.close()
             raise
-        conn = UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
+        return UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
                         connected=True)
-        return conn

@@ -73,6 +73,7 @@ def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
             _last_plain = code
         elif not callable(fn):
             raise TypeError(_not_callable_message(fn))
+    s: Scheduler  # a bare annotation: no bytecode on this path
     try:
         s = _proc._tls.sched
     except AttributeError:
@@ -138,6 +139,7 @@ def sleep(seconds: float) -> None:
 
 def now() -> float:
     """Return the current time on the clock deadlines use (time.monotonic, or a virtual clock)."""
+    s: Scheduler
     try:
         s = _proc._tls.sched
     except AttributeError:
@@ -223,7 +225,7 @@ def stats(all_threads: bool = False) -> dict[str, Any]:
     Go: runtime.ReadMemStats / runtime/metrics, for the scheduler.
     """
     scheds = live_schedulers() if all_threads else [current()]
-    out: dict[str, Any] = {k: 0 for k in _SUMMED}
+    out: dict[str, Any] = dict.fromkeys(_SUMMED, 0)
     for k in _MERGED:
         out[k] = {}
     for s in scheds:

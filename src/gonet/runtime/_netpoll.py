@@ -251,7 +251,7 @@ class PollDesc:
 
     # -- deadlines -----------------------------------------------------------------------------
 
-    def set_deadline(self, when: float | None, read: bool, write: bool) -> None:
+    def set_deadline(self, when: float | None, read: bool, write: bool) -> None:  # noqa: C901 - hot path, kept inline
         """Set the absolute deadline of one or both directions; None clears it.
 
         A deadline in the past expires at once and wakes a parked waiter; a later one arms a

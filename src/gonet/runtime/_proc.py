@@ -536,7 +536,7 @@ class Scheduler:
             except BaseException as e:  # noqa: BLE001 - a timer callback or poll failed: main decides
                 self.interrupt(self.main, e)
 
-    def _hub_loop(self) -> None:
+    def _hub_loop(self) -> None:  # noqa: C901 - the measured hub loop, kept inline
         runq = self.runq
         timers = self.timers
         polled = False  # did the previous round just poll? then don't poll again before running

@@ -82,8 +82,9 @@ class GoroutineInfo:
         return f"goroutine {self.id} [{label}]:"
 
 
-def _qualname(code: Any) -> str:
-    return getattr(code, "co_qualname", None) or code.co_name  # co_qualname: Python 3.11+
+def _qualname(code: CodeType) -> str:
+    name: str = getattr(code, "co_qualname", None) or code.co_name  # co_qualname: Python 3.11+
+    return name
 
 
 def _func_name(module: Any, code: Any) -> str:
