@@ -94,15 +94,15 @@ def test_unknown_host_is_a_not_found_dns_error(monkeypatch: pytest.MonkeyPatch) 
 
 def test_a_caught_dns_error_has_its_attributes(slow: SlowResolver,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    try:
+    # `except net.DNSError as e` is the natural Python spelling of Go's errors.As(err, &dnsErr).
+    with pytest.raises(net.DNSError) as ei:
         net.dial("tcp", "localhost:80", timeout=0.05)
-    except net.DNSError as e:  # the natural Python spelling of Go's errors.As(err, &dnsErr)
-        assert e.is_timeout and not e.is_not_found and e.name == "localhost"  # noqa: PT017 - the spelling shown
+    e = ei.value
+    assert e.is_timeout and not e.is_not_found and e.name == "localhost"
     monkeypatch.setattr(_lookup, "_getaddrinfo", _no_such_host)
-    try:
+    with pytest.raises(net.DNSError) as ei:
         net.dial("tcp", "no-such-host.invalid:80")
-    except net.DNSError as e:
-        assert e.is_not_found and not e.is_timeout  # noqa: PT017 - the spelling shown
+    assert ei.value.is_not_found and not ei.value.is_timeout
 
 
 def test_literal_ips_need_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
