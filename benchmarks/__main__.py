@@ -1,5 +1,6 @@
 # __main__.py - the `python -m benchmarks` entry point: set up, run interleaved, report.
 """Run gonet's benchmark suite end to end and write tables, JSON and charts."""
+
 from __future__ import annotations
 
 import argparse
@@ -27,19 +28,33 @@ QUICK_IDLE_CONNS = 2000
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse the command line; --quick shortens every run for a smoke test."""
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("--scenarios", default=",".join(SCENARIOS),
-                   help=f"comma-separated subset of: {','.join(SCENARIOS)}")
-    p.add_argument("--servers", default=",".join(SERVERS),
-                   help=f"comma-separated subset of: {','.join(SERVERS)}")
+    p.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of: {','.join(SCENARIOS)}"
+    )
+    p.add_argument(
+        "--servers", default=",".join(SERVERS), help=f"comma-separated subset of: {','.join(SERVERS)}"
+    )
     p.add_argument("--duration", type=float, default=None, help="measured seconds per run (default 5)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up seconds per run (default 1)")
     p.add_argument("--rounds", type=int, default=1, help="repeat the whole interleaved sweep; median shown")
     p.add_argument("--spawn-n", type=int, default=None, help="goroutines per spawn round (default 100000)")
-    p.add_argument("--quick", action="store_true", help="short smoke run (~1 s per run, fewer conns for idle)")
-    p.add_argument("--quiet-wait", type=float, default=0.0, metavar="SECONDS",
-                   help="before each run, wait up to this long for other CPU load to stop (default 0)")
-    p.add_argument("--retry-noisy", type=int, default=0, metavar="N",
-                   help="re-run a run up to N times while other load shared the CPUs; keep the quietest")
+    p.add_argument(
+        "--quick", action="store_true", help="short smoke run (~1 s per run, fewer conns for idle)"
+    )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each run, wait up to this long for other CPU load to stop (default 0)",
+    )
+    p.add_argument(
+        "--retry-noisy",
+        type=int,
+        default=0,
+        metavar="N",
+        help="re-run a run up to N times while other load shared the CPUs; keep the quietest",
+    )
     p.add_argument("--out", type=Path, default=BENCH_DIR / "results", help="output directory")
     args = p.parse_args(argv)
     args.duration = args.duration or (1.0 if args.quick else 5.0)
@@ -59,8 +74,9 @@ def _pick(spec: str, known: list[str], parser: argparse.ArgumentParser) -> list[
     return [k for k in known if k in wanted]
 
 
-def prepare(args: argparse.Namespace, notes: list[str],
-            log_dir: Path) -> tuple[list[str], dict[str, dict[str, str]], dict[str, Any]]:
+def prepare(
+    args: argparse.Namespace, notes: list[str], log_dir: Path
+) -> tuple[list[str], dict[str, dict[str, str]], dict[str, Any]]:
     """Install peers, build binaries, and drop servers that cannot run (with a note each).
 
     Returns the runnable servers, each server's (and spawn implementation's) environment, and
@@ -104,16 +120,21 @@ def _preflight(notes: list[str]) -> None:
 
 def _noise_notes(runs: list[dict[str, Any]]) -> list[str]:
     """Name the runs whose measured window shared the CPUs with a neighbour or the hypervisor."""
-    noisy = [r for r in runs if r.get("steal_pct", 0.0) >= STEAL_WARN_PCT
-             or r.get("foreign_cores", 0.0) >= FOREIGN_WARN_CORES]
+    noisy = [
+        r
+        for r in runs
+        if r.get("steal_pct", 0.0) >= STEAL_WARN_PCT or r.get("foreign_cores", 0.0) >= FOREIGN_WARN_CORES
+    ]
     if not noisy:
         return []
     worst = max(noisy, key=lambda r: r.get("foreign_cores", 0.0))
     names = ", ".join(f"{r['scenario']}/{r['server']}" for r in noisy)
-    return [f"{len(noisy)} of {len(runs)} runs shared the CPUs with other load (steal >= "
-            f"{STEAL_WARN_PCT:g}% or >= {FOREIGN_WARN_CORES} cores used by other processes; worst "
-            f"{worst.get('foreign_cores', 0.0):.2f} cores in {worst['scenario']}/{worst['server']}): "
-            f"treat these as noisy: {names}"]
+    return [
+        f"{len(noisy)} of {len(runs)} runs shared the CPUs with other load (steal >= "
+        f"{STEAL_WARN_PCT:g}% or >= {FOREIGN_WARN_CORES} cores used by other processes; worst "
+        f"{worst.get('foreign_cores', 0.0):.2f} cores in {worst['scenario']}/{worst['server']}): "
+        f"treat these as noisy: {names}"
+    ]
 
 
 def _progress(res: dict[str, Any]) -> str:
@@ -123,15 +144,18 @@ def _progress(res: dict[str, Any]) -> str:
         return f"{who} FAILED {res.get('error')}"
     if "rps" in res:
         per_cpu = res["req_per_cpu_s"] or 0.0
-        return (f"{who} {res['rps']:>10,.0f} req/s {per_cpu:>10,.0f} req/CPU-s "
-                f"p99 {res['lat_us']['p99']:>9,.1f} µs errors {res['errors']}")
+        return (
+            f"{who} {res['rps']:>10,.0f} req/s {per_cpu:>10,.0f} req/CPU-s "
+            f"p99 {res['lat_us']['p99']:>9,.1f} µs errors {res['errors']}"
+        )
     if "kib_per_conn" in res:
         return f"{who} {res['kib_per_conn']:>8,.1f} KiB/conn ({res['held']} held, errors {res['errors']})"
     return f"{who} batch {res['batch_us']:.2f} µs serial {res['serial_us']:.2f} µs per goroutine"
 
 
-def sweep(args: argparse.Namespace, servers: list[str], envs: dict[str, dict[str, str]],
-          log_dir: Path) -> list[dict[str, Any]]:
+def sweep(
+    args: argparse.Namespace, servers: list[str], envs: dict[str, dict[str, str]], log_dir: Path
+) -> list[dict[str, Any]]:
     """Run every scenario with every server in turn (interleaved), `rounds` times."""
     runs: list[dict[str, Any]] = []
     for rnd in range(args.rounds):
@@ -157,8 +181,9 @@ def _noise(res: dict[str, Any]) -> float:
     return max(res.get("foreign_cores", 0.0), steal_cores) if res.get("ok") else 0.0
 
 
-def _least_noisy(args: argparse.Namespace, scen: Scenario, server: str, env: dict[str, str],
-                 log_dir: Path) -> dict[str, Any]:
+def _least_noisy(
+    args: argparse.Namespace, scen: Scenario, server: str, env: dict[str, str], log_dir: Path
+) -> dict[str, Any]:
     """Run once, re-running up to --retry-noisy times while a neighbour shared the CPUs.
 
     Runs are chosen by the foreign load measured around them, never by their result.
@@ -200,19 +225,28 @@ def main(argv: list[str]) -> int:
     notes += _noise_notes(runs)
     if args.quick and "idle10k" in args.scenario_list:
         notes.append(f"--quick: idle10k held {QUICK_IDLE_CONNS:,} connections, not 10,000")
-    meta = {"command": shlex.join(["python", "-m", "benchmarks", *argv]), "started": started,
-            "wall_s": time.monotonic() - t0, "duration": args.duration, "warmup": args.warmup,
-            "rounds": args.rounds, "servers": servers, "scenarios": args.scenario_list,
-            "machine": mach}
+    meta = {
+        "command": shlex.join(["python", "-m", "benchmarks", *argv]),
+        "started": started,
+        "wall_s": time.monotonic() - t0,
+        "duration": args.duration,
+        "warmup": args.warmup,
+        "rounds": args.rounds,
+        "servers": servers,
+        "scenarios": args.scenario_list,
+        "machine": mach,
+    }
     table = report.write(out, meta, runs, servers, notes)
     try:
         charts.draw(out, table, servers)
     except ImportError as exc:
         print(f"note: charts skipped ({exc})", flush=True)
     md = (out / "results.md").read_text()
-    print("\n" + md[md.index("## Summary"):].split("\n## ", 1)[0].strip(), flush=True)
-    print(f"\nwrote {out / 'results.md'}, results.json and PNG charts "
-          f"in {time.monotonic() - t0:.0f} s", flush=True)
+    print("\n" + md[md.index("## Summary") :].split("\n## ", 1)[0].strip(), flush=True)
+    print(
+        f"\nwrote {out / 'results.md'}, results.json and PNG charts in {time.monotonic() - t0:.0f} s",
+        flush=True,
+    )
     return 1 if failed else 0
 
 

@@ -1,5 +1,6 @@
 # charts.py - draw one bar chart per scenario plus a one-image summary (matplotlib, Agg).
 """Render PNG bar charts of the aggregated results; gonet's bar is highlighted."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -61,8 +62,10 @@ def draw(out_dir: Path, table: dict[str, dict[str, dict[str, Any]]], order: list
         names_order = spawn_order if kind == "spawn" else order
         if kind in ("pingpong", "churn"):
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
-            for ax, key, label in ((axes[0], "rps", "requests/s"),
-                                   (axes[1], "req_per_cpu_s", "requests per server-CPU-second")):
+            for ax, key, label in (
+                (axes[0], "rps", "requests/s"),
+                (axes[1], "req_per_cpu_s", "requests per server-CPU-second"),
+            ):
                 _bars(ax, *_series(rows, names_order, key), label, f"{scen}: {label}")
         else:
             fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -77,8 +80,13 @@ def draw(out_dir: Path, table: dict[str, dict[str, dict[str, Any]]], order: list
     return written
 
 
-def _summary(plt: Any, out_dir: Path, table: dict[str, dict[str, dict[str, Any]]],
-             order: list[str], spawn_order: list[str]) -> Path:
+def _summary(
+    plt: Any,
+    out_dir: Path,
+    table: dict[str, dict[str, dict[str, Any]]],
+    order: list[str],
+    spawn_order: list[str],
+) -> Path:
     """Write summary.png: one panel per scenario with its headline metric."""
     scens = list(table)
     cols = 2
@@ -88,9 +96,14 @@ def _summary(plt: Any, out_dir: Path, table: dict[str, dict[str, dict[str, Any]]
         rows = table[scen]
         names_order = spawn_order if SCENARIOS[scen].kind == "spawn" else order
         names = [n for n in names_order if n in rows and rows[n].get("ok") and headline(rows[n]) is not None]
-        _bars(ax, names, [headline(rows[n]) or 0.0 for n in names], _metric(scen)[0],
-              f"{scen}: {SCENARIOS[scen].label}")
-    for ax in list(axes.flat)[len(scens):]:
+        _bars(
+            ax,
+            names,
+            [headline(rows[n]) or 0.0 for n in names],
+            _metric(scen)[0],
+            f"{scen}: {SCENARIOS[scen].label}",
+        )
+    for ax in list(axes.flat)[len(scens) :]:
         ax.axis("off")
     fig.tight_layout()
     path = out_dir / "summary.png"

@@ -1,5 +1,6 @@
 # config.py - the catalogue: which scenarios exist and how to launch each server.
 """Scenario and server definitions shared by the runner modules."""
+
 from __future__ import annotations
 
 import sys
@@ -32,23 +33,62 @@ _S = Scenario
 SCENARIOS: dict[str, Scenario] = {
     s.name: s
     for s in [
-        _S("pp1", "pingpong", 1, 64,
-           "1 connection, 64 B ping-pong: pure per-request latency", "1 conn × 64 B"),
-        _S("pp100", "pingpong", 100, 64,
-           "100 connections, 64 B ping-pong: scheduler + poller throughput", "100 conns × 64 B"),
-        _S("pp100_4k", "pingpong", 100, 4096,
-           "100 connections, 4 KiB ping-pong: copy and buffer costs", "100 conns × 4 KiB"),
-        _S("pp1000", "pingpong", 1000, 64,
-           "1000 connections, 64 B ping-pong: many ready fds per poll", "1000 conns × 64 B"),
-        _S("churn50", "churn", 50, 64,
-           "50 concurrent connect/echo 64 B/close loops: accept + spawn cost",
-           "50 × connect/echo/close"),
-        _S("idle10k", "idle", 10000, 64,
-           "10,000 held connections after one echo each: memory per connection",
-           "server KiB per held conn"),
-        _S("spawn", "spawn", 0, 0,
-           "go(fn) spawn+finish microbenchmark vs gevent and raw greenlet",
-           "µs per spawn+finish (batch)"),
+        _S(
+            "pp1",
+            "pingpong",
+            1,
+            64,
+            "1 connection, 64 B ping-pong: pure per-request latency",
+            "1 conn × 64 B",
+        ),
+        _S(
+            "pp100",
+            "pingpong",
+            100,
+            64,
+            "100 connections, 64 B ping-pong: scheduler + poller throughput",
+            "100 conns × 64 B",
+        ),
+        _S(
+            "pp100_4k",
+            "pingpong",
+            100,
+            4096,
+            "100 connections, 4 KiB ping-pong: copy and buffer costs",
+            "100 conns × 4 KiB",
+        ),
+        _S(
+            "pp1000",
+            "pingpong",
+            1000,
+            64,
+            "1000 connections, 64 B ping-pong: many ready fds per poll",
+            "1000 conns × 64 B",
+        ),
+        _S(
+            "churn50",
+            "churn",
+            50,
+            64,
+            "50 concurrent connect/echo 64 B/close loops: accept + spawn cost",
+            "50 × connect/echo/close",
+        ),
+        _S(
+            "idle10k",
+            "idle",
+            10000,
+            64,
+            "10,000 held connections after one echo each: memory per connection",
+            "server KiB per held conn",
+        ),
+        _S(
+            "spawn",
+            "spawn",
+            0,
+            0,
+            "go(fn) spawn+finish microbenchmark vs gevent and raw greenlet",
+            "µs per spawn+finish (batch)",
+        ),
     ]
 }
 

@@ -1,5 +1,6 @@
 # machine.py - describe the machine and software versions a run was measured on.
 """Collect a machine description for the results JSON and markdown."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,9 @@ def _repo_state() -> str:
     git = ["git", "-C", str(REPO_DIR)]
     head = _version_of([*git, "rev-parse", "--short", "HEAD"]) or "unknown commit"
     try:
-        dirty = subprocess.run([*git, "status", "--porcelain", "--", "src"], capture_output=True,
-                               text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--", "src"], capture_output=True, text=True, timeout=30
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         dirty = ""
     return f"{head}{' + uncommitted src/ changes' if dirty else ''}"
@@ -69,5 +71,5 @@ def describe(go_bin: str | None, gonet_version: str | None) -> dict[str, Any]:
         "versions": versions,
         "pinning": "server on core 1, loadgen on core 0" if procs.can_pin() else "none (nproc < 2)",
         "gonet_builds": "gonet = Cython-compiled hot modules (the default install), "
-                        "gonet_pure = the same source with GONET_PURE_PYTHON=1",
+        "gonet_pure = the same source with GONET_PURE_PYTHON=1",
     }

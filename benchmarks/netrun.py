@@ -6,6 +6,7 @@
 # every 256 KiB read buffer costs mmap + munmap; see docs/benchmarks.md, "Warm-up"). run_net is
 # the only way the suite measures a server, so no peer escapes the warm-up.
 """Run the C load generator against a freshly started, pinned echo server."""
+
 from __future__ import annotations
 
 import json
@@ -53,8 +54,15 @@ def warm_up(port: int, host: str = HOST) -> None:
             raise RuntimeError(f"warm-up: the server sent {rest!r} after the echo instead of closing")
 
 
-def run_net(scenario: Scenario, server: str, argv: list[str], env: dict[str, str],
-            duration: float, warmup: float, log_dir: Path) -> dict[str, Any]:
+def run_net(
+    scenario: Scenario,
+    server: str,
+    argv: list[str],
+    env: dict[str, str],
+    duration: float,
+    warmup: float,
+    log_dir: Path,
+) -> dict[str, Any]:
     """Start `server`, drive it with `scenario`, and return the raw measurements."""
     result: dict[str, Any] = {"scenario": scenario.name, "server": server, "ok": False}
     log_path = log_dir / f"{scenario.name}.{server}.log"
@@ -85,8 +93,16 @@ def run_net(scenario: Scenario, server: str, argv: list[str], env: dict[str, str
 
 def _loadgen_argv(scenario: Scenario, port: int, duration: float, warmup: float) -> list[str]:
     """Return the pinned load-generator command line."""
-    argv = [str(BUILD_DIR / "loadgen"), HOST, str(port), scenario.kind,
-            str(scenario.conns), str(scenario.size), f"{duration:g}", f"{warmup:g}"]
+    argv = [
+        str(BUILD_DIR / "loadgen"),
+        HOST,
+        str(port),
+        scenario.kind,
+        str(scenario.conns),
+        str(scenario.size),
+        f"{duration:g}",
+        f"{warmup:g}",
+    ]
     return procs.pinned(argv, "loadgen")
 
 
@@ -98,8 +114,9 @@ def _parse(line: str) -> dict[str, Any]:
     return data
 
 
-def _drive_timed(scenario: Scenario, pid: int, port: int, duration: float, warmup: float,
-                 log: Any) -> dict[str, Any]:
+def _drive_timed(
+    scenario: Scenario, pid: int, port: int, duration: float, warmup: float, log: Any
+) -> dict[str, Any]:
     """Run a pingpong/churn load; sample server CPU exactly around the measured window."""
     lg = procs.start(_loadgen_argv(scenario, port, duration, warmup), log)
     reader = procs.LineReader(lg)

@@ -1,5 +1,6 @@
 # procs.py - child-process plumbing: pinning, bounded line reads, /proc sampling, cleanup.
 """Start, observe and reliably stop benchmark child processes."""
+
 from __future__ import annotations
 
 import ctypes
@@ -40,12 +41,20 @@ def _child_setup() -> None:
     _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def start(argv: list[str], log: IO[bytes], env: dict[str, str] | None = None,
-          stdin: int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
+def start(
+    argv: list[str], log: IO[bytes], env: dict[str, str] | None = None, stdin: int = subprocess.DEVNULL
+) -> subprocess.Popen[bytes]:
     """Start argv with piped stdout and stderr appended to `log`."""
     # Own session: stop() can then signal the whole group, grandchildren included.
-    return subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=log,
-                            env=env, preexec_fn=_child_setup, start_new_session=True)
+    return subprocess.Popen(
+        argv,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=log,
+        env=env,
+        preexec_fn=_child_setup,
+        start_new_session=True,
+    )
 
 
 class LineReader:
@@ -89,7 +98,8 @@ def cpu_ticks() -> tuple[int, int, int]:
     """Return (steal, busy, total) ticks summed over all CPUs from /proc/stat."""
     with open("/proc/stat") as f:
         user, nice, system, idle, iowait, irq, softirq, steal = (
-            int(x) for x in (f.readline().split()[1:9] + ["0"] * 8)[:8])
+            int(x) for x in (f.readline().split()[1:9] + ["0"] * 8)[:8]
+        )
     # softirq time is left out of "busy": loopback TCP work runs there and is charged to
     # no process, so counting it would flag the benchmark's own traffic as foreign load.
     return steal, user + nice + system, user + nice + system + idle + iowait + irq + softirq + steal

@@ -1,5 +1,6 @@
 # report.py - turn raw run records into the results JSON and the markdown tables.
 """Aggregate runs per (scenario, server) and render markdown with gonet/peer ratios."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,9 @@ def aggregate(runs: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]
         grouped.setdefault((run["scenario"], run["server"]), []).append(run)
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for (scen, server), group in grouped.items():
-        ok = sorted((r for r in group if r.get("ok") and headline(r) is not None),
-                    key=lambda r: headline(r) or 0.0)
+        ok = sorted(
+            (r for r in group if r.get("ok") and headline(r) is not None), key=lambda r: headline(r) or 0.0
+        )
         table.setdefault(scen, {})[server] = ok[(len(ok) - 1) // 2] if ok else group[-1]
     return table
 
@@ -53,8 +55,13 @@ def _loadgen_util(run: dict[str, Any]) -> str:
     return f"{lg['loadgen_cpu_s'] / lg['duration_s'] * 100:.0f}%" if lg.get("duration_s") else "–"
 
 
-def _table(rows: dict[str, dict[str, Any]], order: list[str], header: str, aligns: str,
-           render: Callable[[dict[str, Any], dict[str, Any]], str]) -> list[str]:
+def _table(
+    rows: dict[str, dict[str, Any]],
+    order: list[str],
+    header: str,
+    aligns: str,
+    render: Callable[[dict[str, Any], dict[str, Any]], str],
+) -> list[str]:
     """Render one markdown table: a row per server in order, failed runs shown as such."""
     ref = rows.get(REF, {})
     cols = header.count("|") - 1
@@ -72,48 +79,66 @@ def _table(rows: dict[str, dict[str, Any]], order: list[str], header: str, align
 
 def _timed_row(r: dict[str, Any], ref: dict[str, Any]) -> str:
     lat = r["lat_us"]
-    return (f"{_num(r['rps'])} | {_num(r['req_per_cpu_s'])} "
-            f"| {r['server_cpu_util'] * 100:.0f}% | {_loadgen_util(r)} | {_num(lat['p50'], '{:,.1f}')} "
-            f"| {_num(lat['p99'], '{:,.1f}')} | {_num(lat['p999'], '{:,.1f}')} | {r['errors']} "
-            f"| {_ratio(ref.get('rps'), r['rps'])} "
-            f"| {_ratio(ref.get('req_per_cpu_s'), r['req_per_cpu_s'])}")
+    return (
+        f"{_num(r['rps'])} | {_num(r['req_per_cpu_s'])} "
+        f"| {r['server_cpu_util'] * 100:.0f}% | {_loadgen_util(r)} | {_num(lat['p50'], '{:,.1f}')} "
+        f"| {_num(lat['p99'], '{:,.1f}')} | {_num(lat['p999'], '{:,.1f}')} | {r['errors']} "
+        f"| {_ratio(ref.get('rps'), r['rps'])} "
+        f"| {_ratio(ref.get('req_per_cpu_s'), r['req_per_cpu_s'])}"
+    )
 
 
 def _timed_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
     """Render a ping-pong/churn table; ratios are gonet / peer for throughput and efficiency."""
-    return _table(rows, order,
-                  "| server | req/s | req per server-CPU-s | server CPU | loadgen CPU | p50 µs | p99 µs "
-                  "| p99.9 µs | errors | gonet / peer req/s | gonet / peer req/CPU-s |",
-                  "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|", _timed_row)
+    return _table(
+        rows,
+        order,
+        "| server | req/s | req per server-CPU-s | server CPU | loadgen CPU | p50 µs | p99 µs "
+        "| p99.9 µs | errors | gonet / peer req/s | gonet / peer req/CPU-s |",
+        "--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        _timed_row,
+    )
 
 
 def _idle_row(r: dict[str, Any], ref: dict[str, Any]) -> str:
-    return (f"{r['rss_before_kib'] / 1024:,.1f} | {r['rss_held_kib'] / 1024:,.1f} "
-            f"| {r['held']:,} | {_num(r['kib_per_conn'], '{:,.1f}')} "
-            f"| {r['loadgen']['setup_s']:.2f} | {r['errors']} "
-            f"| {_ratio(ref.get('kib_per_conn'), r['kib_per_conn'])}")
+    return (
+        f"{r['rss_before_kib'] / 1024:,.1f} | {r['rss_held_kib'] / 1024:,.1f} "
+        f"| {r['held']:,} | {_num(r['kib_per_conn'], '{:,.1f}')} "
+        f"| {r['loadgen']['setup_s']:.2f} | {r['errors']} "
+        f"| {_ratio(ref.get('kib_per_conn'), r['kib_per_conn'])}"
+    )
 
 
 def _idle_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
     """Render the held-connections memory table; the ratio is gonet / peer KiB per conn."""
-    return _table(rows, order,
-                  "| server | RSS before MiB | RSS holding MiB | held conns | KiB per conn | setup s "
-                  "| errors | gonet / peer KiB/conn |",
-                  "--:|--:|--:|--:|--:|--:|--:|", _idle_row)
+    return _table(
+        rows,
+        order,
+        "| server | RSS before MiB | RSS holding MiB | held conns | KiB per conn | setup s "
+        "| errors | gonet / peer KiB/conn |",
+        "--:|--:|--:|--:|--:|--:|--:|",
+        _idle_row,
+    )
 
 
 def _spawn_row(r: dict[str, Any], ref: dict[str, Any]) -> str:
-    return (f"{r['batch_us']:.2f} | {r['serial_us']:.2f} | {r['n']:,} × {r['rounds']} "
-            f"| {_ratio(ref.get('batch_us'), r['batch_us'])} "
-            f"| {_ratio(ref.get('serial_us'), r['serial_us'])}")
+    return (
+        f"{r['batch_us']:.2f} | {r['serial_us']:.2f} | {r['n']:,} × {r['rounds']} "
+        f"| {_ratio(ref.get('batch_us'), r['batch_us'])} "
+        f"| {_ratio(ref.get('serial_us'), r['serial_us'])}"
+    )
 
 
 def _spawn_rows(rows: dict[str, dict[str, Any]], order: list[str]) -> list[str]:
     """Render the spawn table; ratios are gonet / peer µs per goroutine (lower is better)."""
-    return _table(rows, order,
-                  "| implementation | batch µs/goroutine | serial µs/goroutine | n × rounds "
-                  "| gonet / peer batch | gonet / peer serial |",
-                  "--:|--:|--:|--:|--:|", _spawn_row)
+    return _table(
+        rows,
+        order,
+        "| implementation | batch µs/goroutine | serial µs/goroutine | n × rounds "
+        "| gonet / peer batch | gonet / peer serial |",
+        "--:|--:|--:|--:|--:|",
+        _spawn_row,
+    )
 
 
 def _summary(table: dict[str, dict[str, dict[str, Any]]], order: list[str]) -> list[str]:
@@ -121,8 +146,7 @@ def _summary(table: dict[str, dict[str, dict[str, Any]]], order: list[str]) -> l
     # gevent and greenlet are also spawn baselines, so they get columns whenever spawn ran.
     names = list(dict.fromkeys([*order, "gevent", "greenlet"]))
     peers = [s for s in names if s != REF and any(s in rows for rows in table.values())]
-    out = ["| scenario | metric | gonet | " + " | ".join(peers) + " |",
-           "|---|---|--:|" + "--:|" * len(peers)]
+    out = ["| scenario | metric | gonet | " + " | ".join(peers) + " |", "|---|---|--:|" + "--:|" * len(peers)]
     for scen, rows in table.items():
         kind = SCENARIOS[scen].kind
         metrics = {"idle": [("kib_per_conn", "KiB/conn ↓")], "spawn": [("batch_us", "µs/goroutine ↓")]}
@@ -141,13 +165,15 @@ def _value(run: dict[str, Any] | None, key: str) -> float | None:
     return float(run[key])
 
 
-def markdown(meta: dict[str, Any], table: dict[str, dict[str, dict[str, Any]]],
-             order: list[str], notes: list[str]) -> str:
+def markdown(
+    meta: dict[str, Any], table: dict[str, dict[str, dict[str, Any]]], order: list[str], notes: list[str]
+) -> str:
     """Return the full markdown report for one invocation."""
     m = meta["machine"]
     v = ", ".join(f"{k} {val}" for k, val in m["versions"].items() if val)
     lines = [
-        "# gonet benchmark results", "",
+        "# gonet benchmark results",
+        "",
         f"Command: `{meta['command']}`  ",
         f"Started: {meta['started']} · wall time {meta['wall_s']:.0f} s  ",
         f"Machine: {m['nproc']} × {m['cpu_model']}, Linux {m['kernel']}, "
@@ -157,10 +183,13 @@ def markdown(meta: dict[str, Any], table: dict[str, dict[str, dict[str, Any]]],
         f"Per run: one connection opened, echoed and closed, then {meta['duration']:g} s measured "
         f"after {meta['warmup']:g} s warm-up · "
         f"rounds: {meta['rounds']} (median shown) · servers interleaved per scenario, restarted per run",
-        "", "## Summary: gonet / peer",
-        "", "Each cell is gonet's number divided by the peer's from this invocation: above 1 favours "
+        "",
+        "## Summary: gonet / peer",
+        "",
+        "Each cell is gonet's number divided by the peer's from this invocation: above 1 favours "
         "gonet for req/s and req/CPU-s (requests per server-CPU-second), below 1 favours gonet for "
-        "KiB/conn and µs/goroutine.", "",
+        "KiB/conn and µs/goroutine.",
+        "",
         *_summary(table, order),
     ]
     for scen, rows in table.items():
@@ -174,14 +203,20 @@ def markdown(meta: dict[str, Any], table: dict[str, dict[str, dict[str, Any]]],
     return "\n".join(lines) + "\n"
 
 
-def write(out_dir: Path, meta: dict[str, Any], runs: list[dict[str, Any]], order: list[str],
-          notes: list[str]) -> dict[str, dict[str, dict[str, Any]]]:
+def write(
+    out_dir: Path, meta: dict[str, Any], runs: list[dict[str, Any]], order: list[str], notes: list[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
     """Write results.json and results.md into out_dir; return the aggregated table."""
     table = aggregate(runs)
-    doc = {"meta": meta, "notes": notes, "runs": runs,
-           "summary": {sc: {sv: headline(r) if r.get("ok") else None for sv, r in rows.items()}
-                       for sc, rows in table.items()}}
+    doc = {
+        "meta": meta,
+        "notes": notes,
+        "runs": runs,
+        "summary": {
+            sc: {sv: headline(r) if r.get("ok") else None for sv, r in rows.items()}
+            for sc, rows in table.items()
+        },
+    }
     (out_dir / "results.json").write_text(json.dumps(doc, indent=2) + "\n")
     (out_dir / "results.md").write_text(markdown(meta, table, order, notes))
     return table
-

@@ -1,5 +1,6 @@
 # setup_env.py - make the suite self-sufficient: install peers, build loadgen and the Go server.
 """Install missing peer libraries and compile the native pieces into benchmarks/_build."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,13 @@ from pathlib import Path
 
 from .config import BENCH_DIR, BUILD_DIR, REPO_DIR, SERVERS_DIR
 
-PEERS = {"greenlet": "greenlet", "uvloop": "uvloop", "gevent": "gevent", "trio": "trio",
-         "matplotlib": "matplotlib"}
+PEERS = {
+    "greenlet": "greenlet",
+    "uvloop": "uvloop",
+    "gevent": "gevent",
+    "trio": "trio",
+    "matplotlib": "matplotlib",
+}
 INSTALL_TIMEOUT_S = 600
 
 
@@ -24,8 +30,9 @@ def ensure_peers() -> list[str]:
         return []
     print(f"installing missing peers: {' '.join(missing)}", flush=True)
     try:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", *missing],
-                       check=True, timeout=INSTALL_TIMEOUT_S)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", *missing], check=True, timeout=INSTALL_TIMEOUT_S
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return [f"pip install {' '.join(missing)} failed: {exc}"]
     importlib.invalidate_caches()
@@ -56,12 +63,15 @@ def find_go() -> str | None:
         return None
     print("go not found; trying apt-get install -y golang-go", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for argv in (["apt-get", "install", "-y", "-q", "golang-go"],
-                 ["apt-get", "update", "-q"],
-                 ["apt-get", "install", "-y", "-q", "golang-go"]):
+    for argv in (
+        ["apt-get", "install", "-y", "-q", "golang-go"],
+        ["apt-get", "update", "-q"],
+        ["apt-get", "install", "-y", "-q", "golang-go"],
+    ):
         try:
-            done = subprocess.run(argv, env=env, timeout=INSTALL_TIMEOUT_S,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            done = subprocess.run(
+                argv, env=env, timeout=INSTALL_TIMEOUT_S, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
         except (OSError, subprocess.SubprocessError):
             return None
         # A failed first install is retried once after refreshing the package lists.
@@ -75,9 +85,15 @@ def build_go(go: str) -> str | None:
     src, out = SERVERS_DIR / "go_echo.go", BUILD_DIR / "go_echo"
     if not _stale(out, src):
         return str(out)
-    env = {**os.environ, "GO111MODULE": "off", "GOPROXY": "off", "GOFLAGS": "",
-           "GOCACHE": str(BUILD_DIR / "gocache"), "GOPATH": str(BUILD_DIR / "gopath"),
-           "CGO_ENABLED": "0"}
+    env = {
+        **os.environ,
+        "GO111MODULE": "off",
+        "GOPROXY": "off",
+        "GOFLAGS": "",
+        "GOCACHE": str(BUILD_DIR / "gocache"),
+        "GOPATH": str(BUILD_DIR / "gopath"),
+        "CGO_ENABLED": "0",
+    }
     try:
         subprocess.run([go, "build", "-o", str(out), str(src)], check=True, env=env, timeout=300)
     except (OSError, subprocess.SubprocessError) as exc:
@@ -100,12 +116,15 @@ def _with_path(src: Path, **extra: str) -> dict[str, str]:
 
 def probe_gonet(env: dict[str, str]) -> tuple[str | None, str]:
     """Import gonet under env; return (version, mode) or (None, the import error)."""
-    probe = ("import gonet, gonet.net; from gonet import go, net; from gonet import _accel; "
-             "c = _accel.compiled(); print(gonet.__version__, "
-             "'compiled' if c and all(c.values()) else 'pure-python')")
+    probe = (
+        "import gonet, gonet.net; from gonet import go, net; from gonet import _accel; "
+        "c = _accel.compiled(); print(gonet.__version__, "
+        "'compiled' if c and all(c.values()) else 'pure-python')"
+    )
     try:
-        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                             text=True, timeout=60)
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+        )
     except (OSError, subprocess.SubprocessError) as exc:
         return None, str(exc)
     if out.returncode != 0:
@@ -136,19 +155,31 @@ def build_gonet_compiled(log: Path) -> tuple[dict[str, str] | None, str]:
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         return env, "gonet: compiled copy is up to date"
     if importlib.util.find_spec("Cython") is None:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "Cython>=3.0"],
-                       timeout=INSTALL_TIMEOUT_S, check=False)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "Cython>=3.0"],
+            timeout=INSTALL_TIMEOUT_S,
+            check=False,
+        )
     shutil.rmtree(COMPILED_DIR, ignore_errors=True)
-    shutil.copytree(REPO_DIR / "src", COMPILED_DIR / "src",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c", "*.egg-info"))
+    shutil.copytree(
+        REPO_DIR / "src",
+        COMPILED_DIR / "src",
+        ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.c", "*.egg-info"),
+    )
     for name in _BUILD_FILES:
         if (REPO_DIR / name).exists():
             shutil.copy2(REPO_DIR / name, COMPILED_DIR / name)
     print("building gonet's compiled hot modules (Cython) in benchmarks/_build ...", flush=True)
     with open(log, "ab") as out:
         try:
-            subprocess.run([sys.executable, "setup.py", "build_ext", "--inplace"], cwd=COMPILED_DIR,
-                           stdout=out, stderr=out, timeout=INSTALL_TIMEOUT_S, check=True)
+            subprocess.run(
+                [sys.executable, "setup.py", "build_ext", "--inplace"],
+                cwd=COMPILED_DIR,
+                stdout=out,
+                stderr=out,
+                timeout=INSTALL_TIMEOUT_S,
+                check=True,
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             return None, f"gonet compiled build failed ({exc}); see {log}"
     _, mode = probe_gonet(env)

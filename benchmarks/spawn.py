@@ -3,6 +3,7 @@
 
 Child usage: python -m benchmarks.spawn --impl gonet|gevent|greenlet --n N --rounds R
 """
+
 from __future__ import annotations
 
 import argparse
@@ -95,16 +96,26 @@ def measure(impl: str, n: int, rounds: int) -> dict[str, Any]:
     return out
 
 
-def run_spawn(impls: list[str], n: int, rounds: int, envs: dict[str, dict[str, str]],
-              log_dir: Path) -> list[dict[str, Any]]:
+def run_spawn(
+    impls: list[str], n: int, rounds: int, envs: dict[str, dict[str, str]], log_dir: Path
+) -> list[dict[str, Any]]:
     """Run each implementation in its own pinned child process (with its env) and collect results."""
     from . import procs
     from .config import REPO_DIR
 
     results = []
     for impl in impls:
-        argv = [sys.executable, "-m", "benchmarks.spawn", "--impl", impl, "--n", str(n),
-                "--rounds", str(rounds)]
+        argv = [
+            sys.executable,
+            "-m",
+            "benchmarks.spawn",
+            "--impl",
+            impl,
+            "--n",
+            str(n),
+            "--rounds",
+            str(rounds),
+        ]
         res: dict[str, Any] = {"scenario": "spawn", "server": impl, "ok": False}
         with open(log_dir / f"spawn.{impl}.log", "ab") as log:
             # REPO_DIR on the path lets `-m benchmarks.spawn` resolve from any cwd.

@@ -13,6 +13,7 @@ offers each line with a select that has a default).
 
 Run: python examples/chat_server.py [ADDR]     (default 127.0.0.1:9009; try `nc 127.0.0.1 9009`)
 """
+
 from __future__ import annotations
 
 import sys
@@ -66,8 +67,9 @@ def hub(room: Room, ctx: context.Context) -> None:  # noqa: C901 - one select lo
             c.outbox.close()  # its writer drains what is queued, then closes the conn
 
     while True:
-        i, v, _ = select(room.join.recv_case(), room.leave.recv_case(),
-                         room.messages.recv_case(), ctx.done().recv_case())
+        i, v, _ = select(
+            room.join.recv_case(), room.leave.recv_case(), room.messages.recv_case(), ctx.done().recv_case()
+        )
         if i == 0:
             clients.add(v)
             v.outbox.send(f"welcome, {v.name} ({len(clients)} online)\n".encode())

@@ -3,6 +3,7 @@
 Run: python examples/client.py [address] [message]   (default 127.0.0.1:9008 "hello")
 Several clients run concurrently, one goroutine each, when -n N is given.
 """
+
 from __future__ import annotations
 
 import argparse

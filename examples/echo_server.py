@@ -2,6 +2,7 @@
 
 Run: python examples/echo_server.py [address]   (default 127.0.0.1:9009)
 """
+
 from __future__ import annotations
 
 import sys

@@ -10,6 +10,7 @@ backends are reported as timed out; nothing is left running.
 
 Run: python examples/pipeline.py [TIMEOUT_SECONDS]
 """
+
 from __future__ import annotations
 
 import sys
@@ -23,6 +24,7 @@ BACKENDS = [("fast", 0.0), ("quick", 0.05), ("slow", 3.0), ("stuck", 30.0)]
 
 
 # -- the backends ------------------------------------------------------------------------------
+
 
 class Backends:
     """Toy servers that answer one line after a delay; shut down as a group."""
@@ -72,6 +74,7 @@ class Backends:
 
 
 # -- the fetch -----------------------------------------------------------------------------------
+
 
 @dataclass
 class Result:
@@ -153,8 +156,11 @@ def main(timeout: float = 1.0) -> list[Result]:
             cancel()
         for r in results:
             print(f"{r.backend:>6}: {r.answer if r.error is None else f'error: {r.error}'}")
-        print(f"{sum(r.error is None for r in results)}/{len(results)} answered in {took:.2f}s "
-              f"(deadline {timeout}s)", flush=True)
+        print(
+            f"{sum(r.error is None for r in results)}/{len(results)} answered in {took:.2f}s "
+            f"(deadline {timeout}s)",
+            flush=True,
+        )
         return results
     finally:
         servers.shutdown()

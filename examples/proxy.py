@@ -9,6 +9,7 @@ side closes both, which also stops the other copier.
 Run: python examples/proxy.py LISTEN_ADDR TARGET_ADDR
 e.g. python examples/proxy.py 127.0.0.1:9012 127.0.0.1:9009   (with examples/echo_server.py)
 """
+
 from __future__ import annotations
 
 import sys

@@ -3,6 +3,7 @@
 Run: python examples/server.py [address]   (default 127.0.0.1:9008), then e.g.
      python examples/client.py 127.0.0.1:9008
 """
+
 from __future__ import annotations
 
 import sys

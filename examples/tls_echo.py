@@ -10,6 +10,7 @@ Make a test certificate:
       -keyout key.pem -out cert.pem -subj /CN=localhost -addext subjectAltName=DNS:localhost
 Try: openssl s_client -connect 127.0.0.1:9011 -quiet
 """
+
 from __future__ import annotations
 
 import argparse

@@ -6,6 +6,7 @@ non-blocking underneath, woken by the netpoller) and names its sender, write_to 
 Run: python examples/udp_echo.py [address]   (default 127.0.0.1:9010)
 Try: python -c "import socket; s=socket.socket(2,2); s.sendto(b'hi',('127.0.0.1',9010)); print(s.recv(99))"
 """
+
 from __future__ import annotations
 
 import sys

@@ -33,15 +33,21 @@ ROOT = Path(__file__).resolve().parent.parent
 # Subprocesses import the very gonet this process runs (the source tree, an installed or a
 # compiled build), whatever PYTHONPATH pointed at.
 SRC = Path(gonet.__file__).resolve().parent.parent
-SUB_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(
-    [str(SRC)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])}
+SUB_ENV = {
+    **os.environ,
+    "PYTHONPATH": os.pathsep.join(
+        [str(SRC)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    ),
+}
 SUB_ENV.pop("GONET_TRACEBACK", None)
 
 
 # For tests that assert the scheduler's deterministic run-queue order, which the seeded shuffle
 # mode (GONET_SCHED_SEED) deliberately perturbs.
-fixed_order = pytest.mark.skipif(bool(os.environ.get("GONET_SCHED_SEED", "").strip()),
-                                 reason="asserts run-queue order; GONET_SCHED_SEED shuffles it")
+fixed_order = pytest.mark.skipif(
+    bool(os.environ.get("GONET_SCHED_SEED", "").strip()),
+    reason="asserts run-queue order; GONET_SCHED_SEED shuffles it",
+)
 
 
 def sched() -> _proc.Scheduler:
@@ -134,10 +140,12 @@ def wait_until(pred: Callable[[], bool], timeout: float = 10.0, what: str = "") 
 
 def parked(fut: Future, reason: str) -> Callable[[], bool]:
     """Return a predicate: fut's goroutine is parked with wait reason `reason`."""
+
     def pred() -> bool:
         g = fut.g
         assert g is not None
         return g.status == _proc.WAITING and g.waitreason == reason
+
     return pred
 
 
@@ -188,8 +196,14 @@ _names = _counter()
 
 def run_script(code: str, timeout: float = 30.0) -> subprocess.CompletedProcess[str]:
     """Run code in a fresh interpreter with gonet importable; return the finished process."""
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=timeout, env=SUB_ENV, cwd=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=SUB_ENV,
+        cwd=str(ROOT),
+    )
 
 
 def held_closed_port() -> tuple[socket.socket, int]:
@@ -212,8 +226,7 @@ def ipv6_loopback() -> bool:
 
 
 @contextmanager
-def blackhole(family: int = socket.AF_INET, host: str = "127.0.0.1",
-              port: int = 0) -> Iterator[int]:
+def blackhole(family: int = socket.AF_INET, host: str = "127.0.0.1", port: int = 0) -> Iterator[int]:
     """A listener whose accept queue is full: further connects hang (SYNs are dropped)."""
     ln = socket.socket(family, socket.SOCK_STREAM)
     fillers = []
@@ -294,6 +307,7 @@ def no_timer_left() -> Iterator[None]:
 
 
 # -- io/bufio fakes -----------------------------------------------------------------------------
+
 
 class Chunks:
     """A Reader that returns the given chunks one per read (split to fit), then EOF."""

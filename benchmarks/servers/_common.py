@@ -1,5 +1,6 @@
 # _common.py - the contract every echo server shares: listen setup and port report.
 """Shared helpers for the benchmark echo servers (run as scripts, not imported as a package)."""
+
 from __future__ import annotations
 
 import socket

@@ -1,5 +1,6 @@
 # asyncio_protocol.py - echo server on asyncio's low-level Protocol callbacks.
 """Serve TCP echo with an asyncio.Protocol; --uvloop swaps in the uvloop event loop."""
+
 from __future__ import annotations
 
 import argparse

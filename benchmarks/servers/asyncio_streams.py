@@ -1,5 +1,6 @@
 # asyncio_streams.py - echo server on asyncio's high-level streams API.
 """Serve TCP echo with asyncio.start_server; --uvloop swaps in the uvloop event loop."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 # gevent_server.py - echo server on gevent's StreamServer (greenlets over libev).
 """Serve TCP echo with gevent.server.StreamServer; no monkey patching needed."""
+
 from __future__ import annotations
 
 import gevent.socket

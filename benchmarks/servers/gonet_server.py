@@ -1,5 +1,6 @@
 # gonet_server.py - echo server on gonet: blocking code in goroutines over one netpoller.
 """Serve TCP echo with gonet's public API, written exactly like the Go version."""
+
 from __future__ import annotations
 
 from gonet import go, net

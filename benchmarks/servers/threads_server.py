@@ -1,5 +1,6 @@
 # threads_server.py - echo server with one OS thread per connection, blocking sockets.
 """Serve TCP echo the classic way: accept in a loop, one thread per client."""
+
 from __future__ import annotations
 
 import socket

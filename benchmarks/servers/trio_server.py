@@ -1,5 +1,6 @@
 # trio_server.py - echo server on trio's structured-concurrency streams.
 """Serve TCP echo with trio.serve_listeners."""
+
 from __future__ import annotations
 
 import socket

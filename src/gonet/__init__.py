@@ -13,9 +13,23 @@ from gonet.errors import ClosedChannelError, DeadlockError, NilChannelError, Pan
 from gonet.runtime import G, go, gosched, now, num_goroutine, run_in_thread, sleep
 
 __all__ = [
-    "go", "gosched", "sleep", "now", "num_goroutine", "run_in_thread", "G",
-    "Chan", "Case", "select", "SelectResult", "DEFAULT", "nil_chan",
-    "DeadlockError", "PanicError", "ClosedChannelError", "NilChannelError",
+    "go",
+    "gosched",
+    "sleep",
+    "now",
+    "num_goroutine",
+    "run_in_thread",
+    "G",
+    "Chan",
+    "Case",
+    "select",
+    "SelectResult",
+    "DEFAULT",
+    "nil_chan",
+    "DeadlockError",
+    "PanicError",
+    "ClosedChannelError",
+    "NilChannelError",
 ]
 
 

@@ -93,8 +93,11 @@ def install() -> None:
     if _installed is None:
         pure, stale = _decide(pure_python_requested())
         for name in stale:
-            warnings.warn(f"gonet: the compiled {name} is older than its source; using the "
-                          f"pure-Python modules (rebuild with `pip install -e .`)", stacklevel=3)
+            warnings.warn(
+                f"gonet: the compiled {name} is older than its source; using the "
+                f"pure-Python modules (rebuild with `pip install -e .`)",
+                stacklevel=3,
+            )
         _installed = _PurePythonFinder(pure)
         sys.meta_path.insert(0, _installed)
 

@@ -39,6 +39,7 @@ CLOSED: Any = type("_Closed", (), {"__repr__": lambda self: "<closed>"})()
 
 # -- channels --------------------------------------------------------------------------------
 
+
 class Chan(Shareable, Generic[T]):
     """A Go channel: ``Chan()`` is unbuffered (a rendezvous), ``Chan(n)`` buffers n values.
 

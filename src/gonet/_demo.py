@@ -34,7 +34,6 @@ REPLY = b"I am server!"
 CLIENT_GRACE = 30.0  # seconds the client process may take beyond its run before it is killed
 
 
-
 @dataclass
 class DemoResult:
     """What a demo run measured: latencies and requests on the client side, counters on the server's."""
@@ -57,26 +56,29 @@ class DemoResult:
         rps = self.requests / self.seconds if self.seconds else 0.0
         cpu_pct = 100.0 * self.server_cpu / self.seconds if self.seconds else 0.0
         per_cpu = self.served / self.server_cpu if self.server_cpu else 0.0
-        return "\n".join([
-            f"gonet demo: the seed's server on {self.address}, {self.clients} client goroutines "
-            f"in a second process, {self.seconds:.1f} s",
-            "  measured           : one new TCP connection per request (connect, write, read the "
-            "reply, close); for long-lived connections run `python -m benchmarks`",
-            f"  connections served : {self.served:,}",
-            f"  requests/s         : {rps:,.0f}",
-            f"  latency p50 / p99  : {self.p50 * 1e3:.2f} ms / {self.p99 * 1e3:.2f} ms",
-            f"  client errors      : {self.errors}",
-            f"  server CPU         : {self.server_cpu:.2f} s ({cpu_pct:.0f}% of one core), "
-            f"{per_cpu:,.0f} connections per CPU-second",
-            f"  peak goroutines    : {self.peak_goroutines:,}",
-            f"  netpoller          : {c.get('epoll_waits', 0):,} epoll_wait calls, "
-            f"{c.get('events', 0):,} events, {c.get('registrations', 0):,} registrations",
-            f"  scheduler          : {c.get('parks', 0):,} parks, {c.get('wakeups', 0):,} wake-ups "
-            f"by the netpoller",
-        ])
+        return "\n".join(
+            [
+                f"gonet demo: the seed's server on {self.address}, {self.clients} client goroutines "
+                f"in a second process, {self.seconds:.1f} s",
+                "  measured           : one new TCP connection per request (connect, write, read the "
+                "reply, close); for long-lived connections run `python -m benchmarks`",
+                f"  connections served : {self.served:,}",
+                f"  requests/s         : {rps:,.0f}",
+                f"  latency p50 / p99  : {self.p50 * 1e3:.2f} ms / {self.p99 * 1e3:.2f} ms",
+                f"  client errors      : {self.errors}",
+                f"  server CPU         : {self.server_cpu:.2f} s ({cpu_pct:.0f}% of one core), "
+                f"{per_cpu:,.0f} connections per CPU-second",
+                f"  peak goroutines    : {self.peak_goroutines:,}",
+                f"  netpoller          : {c.get('epoll_waits', 0):,} epoll_wait calls, "
+                f"{c.get('events', 0):,} events, {c.get('registrations', 0):,} registrations",
+                f"  scheduler          : {c.get('parks', 0):,} parks, {c.get('wakeups', 0):,} wake-ups "
+                f"by the netpoller",
+            ]
+        )
 
 
 # -- the server (this process) ---------------------------------------------------------------
+
 
 def _process(conn: net.Conn, served: list[int]) -> None:
     # The seed's handler, verbatim in spirit: read once, answer, close.
@@ -107,11 +109,15 @@ def _run_clients(addr: str, clients: int, seconds: float) -> dict[str, Any]:
     argv = [sys.executable, "-m", "gonet._demo", addr, str(clients), repr(seconds)]
     # The child imports this very gonet, wherever it was found (an install, a source tree).
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [here, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [here, *[p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]]
+        ),
+    )
     r: subprocess.CompletedProcess[str] = run_in_thread(
-        subprocess.run, argv, capture_output=True, text=True, env=env,
-        timeout=seconds + CLIENT_GRACE)
+        subprocess.run, argv, capture_output=True, text=True, env=env, timeout=seconds + CLIENT_GRACE
+    )
     if r.returncode != 0:
         last = (r.stderr.strip().splitlines() or [f"exit status {r.returncode}"])[-1]
         raise RuntimeError(f"the client process failed: {last}")
@@ -153,14 +159,24 @@ def run_demo(clients: int = 200, seconds: float = 3.0, address: str = "127.0.0.1
     sleep(0.01)  # let the accept loop observe the close and the last handlers finish
     after = runtime.stats()
     return DemoResult(
-        addr, clients, got["seconds"], served=served[0], requests=got["requests"],
-        errors=got["errors"], p50=got["p50"], p99=got["p99"], server_cpu=server_cpu,
+        addr,
+        clients,
+        got["seconds"],
+        served=served[0],
+        requests=got["requests"],
+        errors=got["errors"],
+        p50=got["p50"],
+        p99=got["p99"],
+        server_cpu=server_cpu,
         peak_goroutines=after["goroutines_peak"],
-        counters={k: after[k] - before[k] for k in
-                  ("epoll_waits", "events", "registrations", "parks", "wakeups")})
+        counters={
+            k: after[k] - before[k] for k in ("epoll_waits", "events", "registrations", "parks", "wakeups")
+        },
+    )
 
 
 # -- the clients (the second process) ---------------------------------------------------------
+
 
 def _client(addr: str, until: float, out: dict[str, Any], done: list[int]) -> None:
     buf = bytearray(64)
@@ -201,8 +217,13 @@ def client_main(addr: str, clients: int, seconds: float) -> dict[str, Any]:
     while done[0] < clients:
         sleep(0.05)
     lat = sorted(out["latencies"])
-    return {"seconds": time.monotonic() - start, "requests": len(lat), "errors": out["errors"],
-            "p50": _percentile(lat, 50), "p99": _percentile(lat, 99)}
+    return {
+        "seconds": time.monotonic() - start,
+        "requests": len(lat),
+        "errors": out["errors"],
+        "p50": _percentile(lat, 50),
+        "p99": _percentile(lat, 99),
+    }
 
 
 if __name__ == "__main__":

@@ -63,9 +63,22 @@ from gonet.runtime._proc import WAITING, Scheduler
 from gonet.runtime._threadpool import pool
 
 __all__ = [
-    "SHARED", "TRANSIT", "Shareable", "Sudog", "critical", "safe", "preempt_requested",
-    "preempt_point", "current_sched", "new_waiter", "wake", "thread_wait", "block_forever",
-    "ensure_watch", "asleep", "wait_quiescent",
+    "SHARED",
+    "TRANSIT",
+    "Shareable",
+    "Sudog",
+    "critical",
+    "safe",
+    "preempt_requested",
+    "preempt_point",
+    "current_sched",
+    "new_waiter",
+    "wake",
+    "thread_wait",
+    "block_forever",
+    "ensure_watch",
+    "asleep",
+    "wait_quiescent",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -314,6 +327,7 @@ class Shareable:
 
 # -- waiters ---------------------------------------------------------------------------------
 
+
 class Sudog:
     """A waiter in a queue: a parked goroutine or a blocked plain thread. Go: runtime.sudog.
 
@@ -354,8 +368,7 @@ class Sudog:
         if on is None:
             return "nothing can wake it: blocked forever" if self.g is None else ""
         if isinstance(on, tuple):  # a select record: its cases
-            return "select on " + ", ".join(
-                f"{'send' if c.send else 'recv'} {c.chan!r}" for c in on)
+            return "select on " + ", ".join(f"{'send' if c.send else 'recv'} {c.chan!r}" for c in on)
         return repr(on)
 
 

@@ -26,9 +26,22 @@ from typing import Any
 from gonet import io as _io
 from gonet.io import EOF
 
-__all__ = ["Reader", "Writer", "ReadWriter", "new_reader", "new_reader_size", "new_writer",
-           "new_writer_size", "new_read_writer", "ErrBufferFull", "ErrNegativeCount",
-           "ErrInvalidUnreadByte", "ErrNegativeRead", "DEFAULT_BUF_SIZE", "MIN_READ_BUFFER_SIZE"]
+__all__ = [
+    "Reader",
+    "Writer",
+    "ReadWriter",
+    "new_reader",
+    "new_reader_size",
+    "new_writer",
+    "new_writer_size",
+    "new_read_writer",
+    "ErrBufferFull",
+    "ErrNegativeCount",
+    "ErrInvalidUnreadByte",
+    "ErrNegativeRead",
+    "DEFAULT_BUF_SIZE",
+    "MIN_READ_BUFFER_SIZE",
+]
 
 DEFAULT_BUF_SIZE = 4096
 MIN_READ_BUFFER_SIZE = 16
@@ -71,15 +84,17 @@ class ErrNegativeRead(ValueError):
 
 
 # Every accepted spelling of a one-byte delimiter -> its value: one dict lookup per call.
-_DELIMS: dict[Any, int] = {**{i: i for i in range(256)}, **{bytes([i]): i for i in range(256)},
-                           **{chr(i): i for i in range(128)}}
+_DELIMS: dict[Any, int] = {
+    **{i: i for i in range(256)},
+    **{bytes([i]): i for i in range(256)},
+    **{chr(i): i for i in range(128)},
+}
 
 
 def _delim(delim: Any) -> int:
     d = _DELIMS.get(delim) if not isinstance(delim, (bool, bytearray, memoryview)) else None
     if d is None:
-        raise TypeError(f"delimiter must be one byte (int 0-255, 1-byte bytes or ASCII char), "
-                        f"not {delim!r}")
+        raise TypeError(f"delimiter must be one byte (int 0-255, 1-byte bytes or ASCII char), not {delim!r}")
     return d
 
 
@@ -133,7 +148,7 @@ class Reader:
         w = self._w
         if r > 0:
             if w > r:
-                self._buf[:w - r] = self._mv[r:w]
+                self._buf[: w - r] = self._mv[r:w]
             w -= r
             self._w = w
             self._r = 0
@@ -174,7 +189,7 @@ class Reader:
         avail = self._w - r
         if n > avail:
             n = avail
-        buf[:n] = self._mv[r:r + n]
+        buf[:n] = self._mv[r : r + n]
         self._r = r + n
         self._last_byte = self._buf[r + n - 1]
         return n
@@ -234,10 +249,10 @@ class Reader:
                 ended = True
                 break
         if n > size:
-            raise ErrBufferFull(data=self._mv[self._r:self._w].tobytes())
+            raise ErrBufferFull(data=self._mv[self._r : self._w].tobytes())
         if ended:
-            raise EOF(data=self._mv[self._r:self._w].tobytes())
-        return self._mv[self._r:self._r + n].tobytes()
+            raise EOF(data=self._mv[self._r : self._w].tobytes())
+        return self._mv[self._r : self._r + n].tobytes()
 
     def discard(self, n: int) -> int:
         """Skip the next n bytes; return n.
@@ -312,7 +327,7 @@ class Reader:
         if i >= 0:  # the common case, inline: the record is buffered already
             self._r = i + 1
             self._last_byte = d
-            return self._mv[r:i + 1]
+            return self._mv[r : i + 1]
         r, w, st = self._slice(d)
         if st == _FOUND:
             return self._mv[r:w]
@@ -363,7 +378,7 @@ class Reader:
         if i >= 0:  # the common case, inline: the record is buffered already
             self._r = i + 1
             self._last_byte = delim
-            return self._mv[r:i + 1].tobytes(), True
+            return self._mv[r : i + 1].tobytes(), True
         r, w, st = self._slice(delim)
         if st == _FOUND:
             return self._mv[r:w].tobytes(), True
@@ -411,7 +426,7 @@ class Reader:
         n = 0
         r = self._r
         if self._w > r:
-            w.write(self._mv[r:self._w])
+            w.write(self._mv[r : self._w])
             n = self._w - r
         self._r = self._w = 0
         return n + _io.copy_buffer(w, self._rd, self._buf)
@@ -487,7 +502,7 @@ class Writer:
         except BaseException as e:
             done = getattr(e, "written", 0)
             if isinstance(done, int) and 0 < done < n:
-                self._buf[:n - done] = self._mv[done:n]
+                self._buf[: n - done] = self._mv[done:n]
                 self._n = n - done
             if isinstance(e, Exception):
                 self._err = e
@@ -510,7 +525,7 @@ class Writer:
         n = self._n
         ln = len(data)
         if ln <= size - n:
-            self._buf[n:n + ln] = data
+            self._buf[n : n + ln] = data
             self._n = n + ln
             return ln
         mv = data if isinstance(data, memoryview) else memoryview(data)
@@ -524,12 +539,12 @@ class Writer:
                     raise
                 return total
             k = size - self._n
-            self._buf[self._n:size] = mv[:k]
+            self._buf[self._n : size] = mv[:k]
             self._n = size
             mv = mv[k:]
             self.flush()
         k = len(mv)
-        self._buf[self._n:self._n + k] = mv
+        self._buf[self._n : self._n + k] = mv
         self._n += k
         return total
 
@@ -572,7 +587,7 @@ class Writer:
                     raise
                 if done is not None:
                     return total + done
-            m = read(self._mv[self._n:])
+            m = read(self._mv[self._n :])
             if m == 0:
                 return total
             if m < 0 or m > size - self._n:

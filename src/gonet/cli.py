@@ -11,8 +11,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the gonet command line; return the exit status."""
     p = argparse.ArgumentParser(prog="gonet", description="Go's network model for Python.")
     sub = p.add_subparsers(dest="cmd", required=True)
-    d = sub.add_parser("demo", help="run the seed's server under load from client goroutines "
-                       "in a second process")
+    d = sub.add_parser(
+        "demo", help="run the seed's server under load from client goroutines in a second process"
+    )
     d.add_argument("--clients", type=int, default=200, help="concurrent client goroutines")
     d.add_argument("--seconds", type=float, default=3.0, help="how long to drive the server")
     d.add_argument("--addr", default="127.0.0.1:0", help="listen address (default: a free port)")

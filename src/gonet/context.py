@@ -32,8 +32,19 @@ from gonet._chan import Chan, nil_chan
 from gonet.errors import Canceled, DeadlineExceeded
 from gonet.runtime import _proc, now
 
-__all__ = ["Context", "CancelFunc", "background", "todo", "with_cancel", "with_timeout",
-           "with_deadline", "with_value", "after_func", "Canceled", "DeadlineExceeded"]
+__all__ = [
+    "Context",
+    "CancelFunc",
+    "background",
+    "todo",
+    "with_cancel",
+    "with_timeout",
+    "with_deadline",
+    "with_value",
+    "after_func",
+    "Canceled",
+    "DeadlineExceeded",
+]
 
 CancelFunc = Callable[[], None]
 

@@ -64,7 +64,8 @@ class DebugServer:
         self.addr: tuple[str, int] = ("", 0)
         self.sample_interval = sample_interval
         self.samples: deque[tuple[float, int, float]] = deque(
-            maxlen=max(2, int(history_seconds / sample_interval)))
+            maxlen=max(2, int(history_seconds / sample_interval))
+        )
         self.started = time.time()
         self._ln: Any = None
         self._sched: Any = None
@@ -291,40 +292,59 @@ class DebugServer:
     def _index_page(self) -> str:
         st = stats(all_threads=True)
         rows = [
-            ("goroutines", st["goroutines"]), ("peak", st["goroutines_peak"]),
-            ("created", st["goroutines_created"]), ("parks", st["parks"]),
-            ("epoll_wait calls", st["epoll_waits"]), ("events", st["events"]),
-            ("netpoll wake-ups", st["wakeups"]), ("registrations", st["registrations"]),
-            ("open fds", st["fds"]), ("timers", st["timers_active"]),
+            ("goroutines", st["goroutines"]),
+            ("peak", st["goroutines_peak"]),
+            ("created", st["goroutines_created"]),
+            ("parks", st["parks"]),
+            ("epoll_wait calls", st["epoll_waits"]),
+            ("events", st["events"]),
+            ("netpoll wake-ups", st["wakeups"]),
+            ("registrations", st["registrations"]),
+            ("open fds", st["fds"]),
+            ("timers", st["timers_active"]),
             ("thread pool workers", st["thread_pool"]["workers"]),
             ("watchdog reports", st["watchdog"]["block_reports"]),
         ]
-        table = "".join(f"<tr><th>{html.escape(k)}</th><td id=\"stat-{html.escape(k.replace(' ', '-'))}"
-                        f"\">{v}</td></tr>" for k, v in rows)
-        waiting = "".join(f"<tr><th>{html.escape(r)}</th><td>{n}</td></tr>"
-                          for r, n in sorted(st["waiting_by_reason"].items()))
+        table = "".join(
+            f'<tr><th>{html.escape(k)}</th><td id="stat-{html.escape(k.replace(" ", "-"))}">{v}</td></tr>'
+            for k, v in rows
+        )
+        waiting = "".join(
+            f"<tr><th>{html.escape(r)}</th><td>{n}</td></tr>"
+            for r, n in sorted(st["waiting_by_reason"].items())
+        )
         data = json.dumps(self.history()).replace("</", "<\\/")
-        return (_INDEX.replace("{{PID}}", str(os.getpid()))
-                .replace("{{TABLE}}", table)
-                .replace("{{WAITING}}", waiting or "<tr><td>none</td></tr>")
-                .replace("{{DATA}}", data)
-                .replace("{{REFRESH_MS}}", str(max(250, int(self.sample_interval * 1000)))))
+        return (
+            _INDEX.replace("{{PID}}", str(os.getpid()))
+            .replace("{{TABLE}}", table)
+            .replace("{{WAITING}}", waiting or "<tr><td>none</td></tr>")
+            .replace("{{DATA}}", data)
+            .replace("{{REFRESH_MS}}", str(max(250, int(self.sample_interval * 1000))))
+        )
 
 
 def _alive(g: _proc.G, gid: int) -> bool:
     return g.id == gid and g.status != _proc.DEAD
 
 
-_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found",
-            405: "Method Not Allowed", 431: "Request Header Fields Too Large",
-            500: "Internal Server Error"}
+_REASONS = {
+    200: "OK",
+    302: "Found",
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+}
 
 
 def _response(status: int, ctype: str, body: bytes, head: bool = False) -> bytes:
     extra = f"Location: {body.decode().strip()}\r\n" if status == 302 else ""
-    hdr = (f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nContent-Type: {ctype}\r\n"
-           f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n"
-           f"{extra}\r\n")
+    hdr = (
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\nContent-Type: {ctype}\r\n"
+        f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n"
+        f"{extra}\r\n"
+    )
     return hdr.encode("latin-1") + (b"" if head else body)
 
 
@@ -333,22 +353,31 @@ def _goroutines_page(infos: list[Any]) -> str:
     for count, r, ids in group(infos):
         frames = "\n".join(f"{html.escape(f.func)}\n    {html.escape(f.file)}:{f.line}" for f in r.frames)
         # Go's "created by": the function that ran the go statement, and the statement's line.
-        where = f" <span class=\"where\">{html.escape(r.created_at)}</span>" if r.created_at else ""
-        created = (f"<p class=\"created\">created by {html.escape(r.created_by)}{where}</p>"
-                   if r.created_by else "")
+        where = f' <span class="where">{html.escape(r.created_at)}</span>' if r.created_at else ""
+        created = (
+            f'<p class="created">created by {html.escape(r.created_by)}{where}</p>' if r.created_by else ""
+        )
         shown = ", ".join(str(i) for i in ids[:50]) + (", …" if len(ids) > 50 else "")
         parts.append(
-            f"<section class=\"group\" data-count=\"{count}\" data-reason=\"{html.escape(r.reason)}\">"
-            f"<h2><span class=\"count\">{count}</span> × <span class=\"reason\">"
+            f'<section class="group" data-count="{count}" data-reason="{html.escape(r.reason)}">'
+            f'<h2><span class="count">{count}</span> × <span class="reason">'
             f"[{html.escape(r.reason)}]</span></h2>"
-            f"<p class=\"ids\">goroutines {shown}</p><pre>{frames}</pre>{created}</section>")
-    return (_GOROUTINES.replace("{{TOTAL}}", str(len(infos)))
-            .replace("{{GROUPS}}", str(len(parts)))
-            .replace("{{BODY}}", "\n".join(parts)))
+            f'<p class="ids">goroutines {shown}</p><pre>{frames}</pre>{created}</section>'
+        )
+    return (
+        _GOROUTINES.replace("{{TOTAL}}", str(len(infos)))
+        .replace("{{GROUPS}}", str(len(parts)))
+        .replace("{{BODY}}", "\n".join(parts))
+    )
 
 
-def serve(addr: str = "127.0.0.1:6060", *, thread: bool = True, sample_interval: float = 1.0,
-          history_seconds: float = 600.0) -> DebugServer:
+def serve(
+    addr: str = "127.0.0.1:6060",
+    *,
+    thread: bool = True,
+    sample_interval: float = 1.0,
+    history_seconds: float = 600.0,
+) -> DebugServer:
     """Start the debug page on ``addr`` and return its handle (``.addr``, ``.url``, ``close()``).
 
     Args:
@@ -372,8 +401,7 @@ def serve(addr: str = "127.0.0.1:6060", *, thread: bool = True, sample_interval:
         return srv
     ready = threading.Event()
     box: list[BaseException] = []
-    t = threading.Thread(target=srv._thread_main, args=(addr, ready, box), name="gonet-debug",
-                         daemon=True)
+    t = threading.Thread(target=srv._thread_main, args=(addr, ready, box), name="gonet-debug", daemon=True)
     srv._thread = t
     t.start()
     ready.wait()
@@ -396,8 +424,11 @@ pre { background: #f6f6f6; padding: .5em; overflow-x: auto; }
 .group { border-top: 1px solid #ddd; padding-top: .5em; }
 """
 
-_INDEX = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>gonet debug</title><style>""" + _STYLE + """</style></head>
+_INDEX = (
+    """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>gonet debug</title><style>"""
+    + _STYLE
+    + """</style></head>
 <body data-rendered="no">
 <h1>gonet debug — pid {{PID}}</h1>
 <p><a href="/debug/goroutines?format=html">goroutines (grouped)</a> ·
@@ -446,9 +477,13 @@ setInterval(() => fetch("/debug/history").then(r => r.json()).then(draw).catch((
 </script>
 </body></html>
 """
+)
 
-_GOROUTINES = """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>gonet goroutines</title><style>""" + _STYLE + """</style>
+_GOROUTINES = (
+    """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>gonet goroutines</title><style>"""
+    + _STYLE
+    + """</style>
 </head><body>
 <h1>goroutine profile: total <span id="total">{{TOTAL}}</span>, <span id="groups">{{GROUPS}}</span>
 groups</h1>
@@ -456,3 +491,4 @@ groups</h1>
 {{BODY}}
 </body></html>
 """
+)

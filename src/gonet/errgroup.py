@@ -95,8 +95,9 @@ class Group:
             return
         sem = self._sem
         if sem is not None and len(sem):
-            raise RuntimeError(f"errgroup: modify limit while {len(sem)} goroutines in the group "
-                               "are still active")
+            raise RuntimeError(
+                f"errgroup: modify limit while {len(sem)} goroutines in the group are still active"
+            )
         self._sem = Chan(n)
 
     def wait(self) -> None:
@@ -117,13 +118,15 @@ class Group:
         if err is not None:
             raise err
 
-    def _start(self, sem: Chan[None] | None, fn: Callable[..., Any], args: tuple[Any, ...],
-               kwargs: dict[str, Any]) -> None:
+    def _start(
+        self, sem: Chan[None] | None, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         self._wg.add(1)
         _go(self._run, sem, fn, args, kwargs)
 
-    def _run(self, sem: Chan[None] | None, fn: Callable[..., Any], args: tuple[Any, ...],
-             kwargs: dict[str, Any]) -> None:
+    def _run(
+        self, sem: Chan[None] | None, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         try:
             fn(*args, **kwargs)
         except PanicError:

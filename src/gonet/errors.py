@@ -55,8 +55,10 @@ class WrongThreadError(GonetError, RuntimeError):
         if in_hub:
             msg = "gonet: cannot block outside a goroutine (e.g. in a timer callback)"
         else:
-            msg = ("gonet: a goroutine may only block on objects of its own thread's scheduler "
-                   "(this conn/channel belongs to another OS thread)")
+            msg = (
+                "gonet: a goroutine may only block on objects of its own thread's scheduler "
+                "(this conn/channel belongs to another OS thread)"
+            )
         super().__init__(msg)
 
 
@@ -285,8 +287,9 @@ class OpError(OSError):
 
 
 # Go: syscall.Errno.Temporary (EINTR, EMFILE, ENFILE and the Timeout() errnos) and isConnError.
-_TEMPORARY_ERRNOS = frozenset({_errno.EINTR, _errno.EMFILE, _errno.ENFILE, _errno.EAGAIN,
-                               _errno.EWOULDBLOCK, _errno.ETIMEDOUT})
+_TEMPORARY_ERRNOS = frozenset(
+    {_errno.EINTR, _errno.EMFILE, _errno.ENFILE, _errno.EAGAIN, _errno.EWOULDBLOCK, _errno.ETIMEDOUT}
+)
 _CONN_ERRNOS = frozenset({_errno.ECONNRESET, _errno.ECONNABORTED})
 
 
@@ -313,7 +316,12 @@ def op_error(
     cls = type(err)
     combined = _combined.get(cls)
     if combined is None:
-        if cls is OSError or issubclass(cls, OpError) or cls.__module__ == "builtins" and not issubclass(cls, OSError):
+        if (
+            cls is OSError
+            or issubclass(cls, OpError)
+            or cls.__module__ == "builtins"
+            and not issubclass(cls, OSError)
+        ):
             combined = OpError
         else:
             try:

@@ -26,13 +26,30 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 if TYPE_CHECKING:  # a type only: io imports net lazily, at the call that needs it
     from gonet.net._net import SocketConn
 
-__all__ = ["Reader", "Writer", "ReaderFrom", "WriterTo", "EOF", "ErrUnexpectedEOF",
-           "ErrShortBuffer", "ErrShortWrite", "copy", "copy_n", "copy_buffer", "read_full",
-           "read_at_least", "read_all", "limit_reader", "LimitedReader", "multi_writer",
-           "MultiWriter", "discard"]
+__all__ = [
+    "Reader",
+    "Writer",
+    "ReaderFrom",
+    "WriterTo",
+    "EOF",
+    "ErrUnexpectedEOF",
+    "ErrShortBuffer",
+    "ErrShortWrite",
+    "copy",
+    "copy_n",
+    "copy_buffer",
+    "read_full",
+    "read_at_least",
+    "read_all",
+    "limit_reader",
+    "LimitedReader",
+    "multi_writer",
+    "MultiWriter",
+    "discard",
+]
 
-_BUF = 32 * 1024            # Go: io.Copy's buffer
-_SPLICE_MAX = 1 << 20       # Go: maxSpliceSize
+_BUF = 32 * 1024  # Go: io.Copy's buffer
+_SPLICE_MAX = 1 << 20  # Go: maxSpliceSize
 _SPLICE_FLAGS = getattr(os, "SPLICE_F_NONBLOCK", 2) | getattr(os, "SPLICE_F_MOVE", 1)
 
 
@@ -167,7 +184,7 @@ class LimitedReader:
         if self.n <= 0:
             return 0
         if len(buf) > self.n:
-            buf = memoryview(buf)[:self.n]
+            buf = memoryview(buf)[: self.n]
         got = self.r.read(buf)
         self.n -= got
         return got
@@ -409,8 +426,9 @@ def _splice(dst: Any, src: Any, limit: int | None) -> int:
         return total
     except OSError as e:
         cause = e.err if isinstance(e, OpError) and isinstance(e.err, BaseException) else e
-        raise op_error("readfrom", dst._net, dst.local_addr(), dst.remote_addr(), cause,
-                       syscall="splice", written=total) from e
+        raise op_error(
+            "readfrom", dst._net, dst.local_addr(), dst.remote_addr(), cause, syscall="splice", written=total
+        ) from e
     finally:
         os.close(pr)
         os.close(pw)

@@ -34,8 +34,7 @@ from gonet.runtime import _proc
 from gonet.runtime import _sigqueue as _sq
 from gonet.runtime._sigqueue import is_main_thread
 
-__all__ = ["notify", "stop", "ignore", "ignored", "reset", "notify_context", "SignalError",
-           "Signals"]
+__all__ = ["notify", "stop", "ignore", "ignored", "reset", "notify_context", "SignalError", "Signals"]
 
 Signals = _signal.Signals
 SigLike = int | _signal.Signals
@@ -51,8 +50,10 @@ _refs: dict[int, int] = {}
 
 def _main_only(what: str) -> None:
     if not is_main_thread():
-        raise ValueError(f"gonet.signal.{what} must be called from the main thread "
-                         "(Python installs signal handlers only there)")
+        raise ValueError(
+            f"gonet.signal.{what} must be called from the main thread "
+            "(Python installs signal handlers only there)"
+        )
 
 
 def _signums(sigs: Iterable[SigLike], what: str) -> list[int]:
@@ -60,8 +61,9 @@ def _signums(sigs: Iterable[SigLike], what: str) -> list[int]:
     out: list[int] = []
     for s in sigs:
         if isinstance(s, bool) or not isinstance(s, int):
-            raise TypeError(f"gonet.signal.{what}: a signal is an int or signal.Signals, "
-                            f"not {type(s).__name__}")
+            raise TypeError(
+                f"gonet.signal.{what}: a signal is an int or signal.Signals, not {type(s).__name__}"
+            )
         try:
             n = Signals(s)
         except ValueError:
@@ -76,9 +78,14 @@ def _all_signals() -> list[int]:
     # Named signals only (the hub sends signal.Signals values). A signal whose handler was not
     # installed from Python (getsignal() is None: faulthandler's, an embedding program's) is
     # left to its owner: restoring it later would be impossible.
-    return [int(n) for n in _signal.valid_signals()
-            if isinstance(n, Signals) and n not in _UNCATCHABLE and n not in _SYNCHRONOUS
-            and (n in _refs or _signal.getsignal(n) is not None)]
+    return [
+        int(n)
+        for n in _signal.valid_signals()
+        if isinstance(n, Signals)
+        and n not in _UNCATCHABLE
+        and n not in _SYNCHRONOUS
+        and (n in _refs or _signal.getsignal(n) is not None)
+    ]
 
 
 def _process(n: int) -> None:
@@ -228,6 +235,7 @@ def reset(*sigs: SigLike) -> None:
 
 # -- notify_context --------------------------------------------------------------------------------
 
+
 class SignalError(Exception):
     """Why a notify_context context ended: "<signal> signal received". Go: signal.signalError."""
 
@@ -262,7 +270,7 @@ class _SignalCtx(_CancelCtx):
         stop(self._ch)
 
     def __repr__(self) -> str:
-        name = super().__repr__()[:-len(".WithCancel")]
+        name = super().__repr__()[: -len(".WithCancel")]
         sigs = ""
         if self._signals:
             sigs = ", [" + " ".join(_describe(n) for n in self._signals) + "]"

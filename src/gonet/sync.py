@@ -36,8 +36,7 @@ from gonet.runtime._waitreason import SEMACQUIRE
 if TYPE_CHECKING:
     from gonet.context import Context
 
-__all__ = ["WaitGroup", "Mutex", "RWMutex", "Once", "Cond", "Semaphore", "Locker",
-           "once_func", "once_value"]
+__all__ = ["WaitGroup", "Mutex", "RWMutex", "Once", "Cond", "Semaphore", "Locker", "once_func", "once_value"]
 
 T = TypeVar("T")
 

@@ -218,8 +218,7 @@ def run_in_goroutine(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> An
                 deadlocked = True
                 # The waiting caller is not part of the story: dump everyone else.
                 dump = format_dump([r for r in snapshot(all=True) if r.id != waiter.id])
-                s.interrupt(box.g, DeadlockError(
-                    f"all goroutines are asleep - deadlock!\n\n{dump}"))
+                s.interrupt(box.g, DeadlockError(f"all goroutines are asleep - deadlock!\n\n{dump}"))
     finally:
         _current_test = outer
     if box.exc is not None:
@@ -295,9 +294,13 @@ def leak_report(b: _Baseline, settle: float = 2.0) -> str:
     if leaked:
         ids = {g.id for g in leaked}
         infos = [r for r in snapshot(all=True) if r.id in ids]
-        problems.append(f"{len(leaked)} goroutine(s) left: " + ", ".join(
-            f"goroutine {r.id} [{r.reason}]" + (f" created by {r.created_by}" if r.created_by else "")
-            for r in infos))
+        problems.append(
+            f"{len(leaked)} goroutine(s) left: "
+            + ", ".join(
+                f"goroutine {r.id} [{r.reason}]" + (f" created by {r.created_by}" if r.created_by else "")
+                for r in infos
+            )
+        )
         dump = format_dump(infos)
     gc.collect()
     extra_fds = _fds() - b.fds
@@ -341,17 +344,18 @@ def _unwind(b: _Baseline) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("gonet_leak_check", "fail tests that leave goroutines, fds or threads behind",
-                  type="bool", default=True)
-    parser.addini("gonet_goroutine_tests", "run each test function as a goroutine",
-                  type="bool", default=True)
+    parser.addini(
+        "gonet_leak_check",
+        "fail tests that leave goroutines, fds or threads behind",
+        type="bool",
+        default=True,
+    )
+    parser.addini("gonet_goroutine_tests", "run each test function as a goroutine", type="bool", default=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers",
-                            "allow_leaks: the test may leave goroutines, fds or threads behind")
-    config.addinivalue_line("markers",
-                            "main_goroutine: run the test body in the main goroutine")
+    config.addinivalue_line("markers", "allow_leaks: the test may leave goroutines, fds or threads behind")
+    config.addinivalue_line("markers", "main_goroutine: run the test body in the main goroutine")
 
 
 _panics: list[tuple[int, BaseException]] = []
@@ -380,10 +384,13 @@ def _panic_text() -> str:
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     fn = pyfuncitem.obj
-    if (not pyfuncitem.config.getini("gonet_goroutine_tests")
-            or pyfuncitem.get_closest_marker("main_goroutine")
-            or inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
-            or threading.current_thread() is not threading.main_thread()):
+    if (
+        not pyfuncitem.config.getini("gonet_goroutine_tests")
+        or pyfuncitem.get_closest_marker("main_goroutine")
+        or inspect.iscoroutinefunction(fn)
+        or inspect.isasyncgenfunction(fn)
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return None
     funcargs = pyfuncitem.funcargs
     kwargs = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
@@ -404,8 +411,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def _gonet_test_guard(request: pytest.FixtureRequest) -> Iterator[None]:
     """Turn panics into failures and fail a test that leaks goroutines, fds or threads."""
     sched = _proc.current()  # created first, so its epoll fd and eventfd are in the baseline
-    check = (request.config.getini("gonet_leak_check")
-             and not request.node.get_closest_marker("allow_leaks"))
+    check = request.config.getini("gonet_leak_check") and not request.node.get_closest_marker("allow_leaks")
     b = _Baseline(sched) if check else None
     saved = _proc.panic_handler
     _proc.panic_handler = _test_panic

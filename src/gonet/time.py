@@ -24,8 +24,23 @@ from typing import Any
 from gonet._chan import Chan, nil_chan
 from gonet.runtime import _proc, now, sleep
 
-__all__ = ["sleep", "now", "after", "tick", "Timer", "Ticker", "after_func", "since", "until",
-           "NANOSECOND", "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE", "HOUR"]
+__all__ = [
+    "sleep",
+    "now",
+    "after",
+    "tick",
+    "Timer",
+    "Ticker",
+    "after_func",
+    "since",
+    "until",
+    "NANOSECOND",
+    "MICROSECOND",
+    "MILLISECOND",
+    "SECOND",
+    "MINUTE",
+    "HOUR",
+]
 
 NANOSECOND = 1e-9
 MICROSECOND = 1e-6

@@ -42,15 +42,17 @@ class TLSConn:
     Go: tls.Conn.
     """
 
-    def __init__(self, conn: Conn, context: ssl.SSLContext, server_side: bool,
-                 server_hostname: str | None) -> None:
+    def __init__(
+        self, conn: Conn, context: ssl.SSLContext, server_side: bool, server_hostname: str | None
+    ) -> None:
         if not isinstance(context, ssl.SSLContext):
             raise TypeError(f"context must be an ssl.SSLContext, not {type(context).__name__}")
         self._conn = conn
         self._in = ssl.MemoryBIO()
         self._out = ssl.MemoryBIO()
-        self._ssl = context.wrap_bio(self._in, self._out, server_side=server_side,
-                                     server_hostname=server_hostname)
+        self._ssl = context.wrap_bio(
+            self._in, self._out, server_side=server_side, server_hostname=server_hostname
+        )
         self._rbuf = bytearray(_READ_CHUNK)
         self._hlock = FifoLock()
         self._rlock = FifoLock()
@@ -200,7 +202,7 @@ class TLSConn:
         lock.acquire()
         try:
             for i in range(0, total, _WRITE_CHUNK):
-                self._ssl.write(view[i:i + _WRITE_CHUNK])
+                self._ssl.write(view[i : i + _WRITE_CHUNK])
                 out = self._out
                 while out.pending:
                     self._conn.write(out.read())
@@ -323,8 +325,7 @@ class TLSConn:
         return self._ssl.server_hostname
 
 
-def client(conn: Conn, server_hostname: str | None = None,
-           context: ssl.SSLContext | None = None) -> TLSConn:
+def client(conn: Conn, server_hostname: str | None = None, context: ssl.SSLContext | None = None) -> TLSConn:
     """Return the client side of a TLS connection over conn; the handshake runs on first use.
 
     Args:
@@ -342,8 +343,10 @@ def client(conn: Conn, server_hostname: str | None = None,
         context = ssl.create_default_context()
     if isinstance(context, ssl.SSLContext) and context.check_hostname and not server_hostname:
         # ssl would only notice at handshake time, with a less helpful message.
-        raise ValueError("tls.client: the context checks host names, so server_hostname is "
-                         "required (or set context.check_hostname = False)")
+        raise ValueError(
+            "tls.client: the context checks host names, so server_hostname is "
+            "required (or set context.check_hostname = False)"
+        )
     return TLSConn(conn, context, False, server_hostname)
 
 

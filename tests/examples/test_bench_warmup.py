@@ -1,6 +1,7 @@
 """The benchmark runner warms every server with one connection (opened, echoed, closed) before
 it measures anything: every peer's server takes the warm-up, run_net always does it first, and a
 server that does not echo and close fails it."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -36,8 +37,7 @@ def _start(server: str) -> tuple[subprocess.Popen[str], int]:
     env = dict(SUB_ENV)
     if server == "gonet_pure":
         env["GONET_PURE_PYTHON"] = "1"
-    p = subprocess.Popen(server_argv(server), stdout=subprocess.PIPE, text=True, env=env,
-                         cwd=str(ROOT))
+    p = subprocess.Popen(server_argv(server), stdout=subprocess.PIPE, text=True, env=env, cwd=str(ROOT))
     assert p.stdout is not None
     line: str = gonet.run_in_thread(p.stdout.readline)
     return p, int(line)
@@ -50,8 +50,13 @@ def _stop(p: subprocess.Popen[str]) -> None:
         p.stdout.close()
 
 
-@pytest.mark.parametrize("server", [pytest.param(s, marks=pytest.mark.skipif(
-    _missing(s) is not None, reason=str(_missing(s)))) for s in SERVERS])
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param(s, marks=pytest.mark.skipif(_missing(s) is not None, reason=str(_missing(s))))
+        for s in SERVERS
+    ],
+)
 def test_every_peer_takes_the_warm_up(server: str) -> None:
     p, port = _start(server)
     try:
@@ -63,7 +68,8 @@ def test_every_peer_takes_the_warm_up(server: str) -> None:
 
 @pytest.mark.parametrize("scenario", ["pp100", "idle10k"])
 def test_run_net_warms_the_server_before_driving_it(
-        scenario: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    scenario: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     events: list[str] = []
     real = netrun.warm_up
 
@@ -79,8 +85,15 @@ def test_run_net_warms_the_server_before_driving_it(
     monkeypatch.setattr(netrun, "_drive_timed", drive)
     monkeypatch.setattr(netrun, "_drive_idle", drive)
     res: dict[str, Any] = gonet.run_in_thread(
-        netrun.run_net, SCENARIOS[scenario], "asyncio_protocol", server_argv("asyncio_protocol"),
-        dict(os.environ), 1.0, 0.0, tmp_path)
+        netrun.run_net,
+        SCENARIOS[scenario],
+        "asyncio_protocol",
+        server_argv("asyncio_protocol"),
+        dict(os.environ),
+        1.0,
+        0.0,
+        tmp_path,
+    )
     assert (res["ok"], res.get("error"), res["warmed"]) == (True, None, True)
     assert events == ["warm", "drive"]
 
@@ -108,8 +121,11 @@ def test_a_server_that_does_not_close_after_eof_fails_the_warm_up() -> None:
     ln = net.listen("tcp4", "127.0.0.1:0")
     go(_serve_once, ln, echo_then_more)
     try:
-        with pytest.raises(RuntimeError, match=r"^warm-up: the server sent b'!' after the echo "
-                                               r"instead of closing$"):
+        with pytest.raises(
+            RuntimeError,
+            match=r"^warm-up: the server sent b'!' after the echo "
+            r"instead of closing$",
+        ):
             gonet.run_in_thread(netrun.warm_up, ln.addr().port)
     finally:
         ln.close()

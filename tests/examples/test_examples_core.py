@@ -1,4 +1,5 @@
 """The core examples run as real programs and serve real clients."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,13 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 
 
 def _start(script: str) -> tuple[subprocess.Popen[str], int]:
-    p = subprocess.Popen([sys.executable, str(ROOT / "examples" / script), "127.0.0.1:0"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    p = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / script), "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
     assert p.stdout is not None
     line = p.stdout.readline()
     assert "127.0.0.1:" in line, (line, p.stderr.read() if p.poll() is not None else "")
@@ -68,9 +74,13 @@ def test_echo_server_echoes_until_eof() -> None:
 def test_client_example_talks_to_seed_server(n: int) -> None:
     p, port = _start("server.py")
     try:
-        out = subprocess.run([sys.executable, str(ROOT / "examples" / "client.py"),
-                              f"127.0.0.1:{port}", "hi", "-n", str(n)],
-                             capture_output=True, text=True, env=ENV, timeout=30)
+        out = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "client.py"), f"127.0.0.1:{port}", "hi", "-n", str(n)],
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=30,
+        )
         assert out.returncode == 0, out.stderr
         assert out.stdout.splitlines() == ["I am server!"] * n
     finally:

@@ -1,4 +1,5 @@
 """The net examples run as real programs: udp_echo, tls_echo, proxy (with close_write)."""
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,13 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 @contextmanager
 def example(*args: str) -> Iterator[str]:
     """Run examples/<args>, yield the address it printed on its first line, then kill it."""
-    p = subprocess.Popen([sys.executable, str(ROOT / "examples" / args[0]), *args[1:]],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    p = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / args[0]), *args[1:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
     try:
         assert p.stdout is not None
         line = p.stdout.readline()
@@ -79,8 +85,10 @@ def test_tls_echo_example(tmp_path) -> None:
         cert, key = _make_cert_openssl(tmp_path)
     ctx = ssl.create_default_context(cafile=str(cert))
     payload = os.urandom(300_000)
-    with example("tls_echo.py", "--cert", str(cert), "--key", str(key), "127.0.0.1:0") as addr, \
-            tls.client(net.dial("tcp", addr), server_hostname="localhost", context=ctx) as c:
+    with (
+        example("tls_echo.py", "--cert", str(cert), "--key", str(key), "127.0.0.1:0") as addr,
+        tls.client(net.dial("tcp", addr), server_hostname="localhost", context=ctx) as c,
+    ):
         c.set_deadline(gonet.now() + 30)
         c.handshake()
         w = spawn(write_then_close_write, c, payload)
@@ -89,8 +97,13 @@ def test_tls_echo_example(tmp_path) -> None:
 
 
 def test_tls_echo_example_rejects_missing_cert() -> None:
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "tls_echo.py")],
-                         capture_output=True, text=True, env=ENV, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "tls_echo.py")],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+    )
     assert out.returncode == 2
     assert "--cert" in out.stderr
 
@@ -147,8 +160,13 @@ def test_proxy_example_closes_client_when_target_refuses() -> None:
 
 
 def test_proxy_example_usage_error() -> None:
-    out = subprocess.run([sys.executable, str(ROOT / "examples" / "proxy.py")],
-                         capture_output=True, text=True, env=ENV, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "proxy.py")],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+    )
     assert out.returncode == 1
     assert "usage: proxy.py LISTEN_ADDR TARGET_ADDR" in out.stderr
 

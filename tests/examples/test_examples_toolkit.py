@@ -2,6 +2,7 @@
 context deadline) and examples/chat_server.py (a hub goroutine selecting over join, leave and
 message channels). In-process where possible (virtual clock for the deadline), and once each as
 the script a user would run."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,8 @@ BOUND = 20.0
 
 # -- pipeline -------------------------------------------------------------------------------------
 
-def test_pipeline_collects_the_fast_answers_and_times_out_the_slow(virtual_clock: Any,
-                                                                   capsys: Any) -> None:
+
+def test_pipeline_collects_the_fast_answers_and_times_out_the_slow(virtual_clock: Any, capsys: Any) -> None:
     t0 = gonet.now()
     results = pipeline.main(timeout=1.0)
     by = {r.backend: r for r in results}
@@ -81,8 +82,13 @@ def test_pipeline_cancel_aborts_the_fetches_in_flight() -> None:
 
 
 def test_pipeline_runs_as_a_script() -> None:
-    p = subprocess.run([sys.executable, str(ROOT / "examples" / "pipeline.py"), "0.5"],
-                       capture_output=True, text=True, env=ENV, timeout=60)
+    p = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "pipeline.py"), "0.5"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=60,
+    )
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert "fast: fast says: WHAT TIME IS IT?" in lines[0]
@@ -91,6 +97,7 @@ def test_pipeline_runs_as_a_script() -> None:
 
 
 # -- chat server ----------------------------------------------------------------------------------
+
 
 class ChatClient:
     """A test client: dials, sends its name, reads lines with a generous deadline."""
@@ -193,8 +200,10 @@ def test_chat_hub_drops_a_client_that_cannot_keep_up() -> None:
     ctx, cancel = context.with_cancel(context.background())
     wg = sync.WaitGroup()
     wg.go(chat_server.hub, room, ctx)
-    fast, slow, talker = (chat_server.Client(conn=None, name=n)  # type: ignore[arg-type]
-                          for n in ("fast", "slow", "talker"))
+    fast, slow, talker = (
+        chat_server.Client(conn=None, name=n)  # type: ignore[arg-type]
+        for n in ("fast", "slow", "talker")
+    )
     for c in (fast, slow, talker):
         room.join.send(c)
     n = chat_server.OUTBOX + 10
@@ -215,8 +224,13 @@ def test_chat_hub_drops_a_client_that_cannot_keep_up() -> None:
 
 
 def test_chat_server_runs_as_a_script() -> None:
-    p = subprocess.Popen([sys.executable, str(ROOT / "examples" / "chat_server.py"), "127.0.0.1:0"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    p = subprocess.Popen(
+        [sys.executable, str(ROOT / "examples" / "chat_server.py"), "127.0.0.1:0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
     try:
         assert p.stdout is not None
         first = p.stdout.readline()

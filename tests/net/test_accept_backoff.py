@@ -1,6 +1,7 @@
 """Accept loops survive running out of file descriptors: iterating a Listener backs off on a
 temporary error (EMFILE, ...) as net/http's Serve does, logs it, and serves again once
 descriptors are free. Each scenario runs in a subprocess with a lowered RLIMIT_NOFILE."""
+
 from __future__ import annotations
 
 import re
@@ -56,14 +57,17 @@ def run_child(body: str) -> subprocess.CompletedProcess[str]:
     """Run _PRELUDE + body in a fresh interpreter; return the finished process."""
     code = _PRELUDE + textwrap.dedent(body)
     # On the thread pool: the test body is a goroutine, and waiting must not stall its thread.
-    return gonet.run_in_thread(subprocess.run, [sys.executable, "-c", code], capture_output=True,
-                               text=True, timeout=50, env=SUB_ENV)
+    return gonet.run_in_thread(
+        subprocess.run, [sys.executable, "-c", code], capture_output=True, text=True, timeout=50, env=SUB_ENV
+    )
 
 
 def retry_delays(out: str, addr_re: str) -> list[str]:
     """Return the delays of the logged retries, checking each line's full text."""
-    line = re.compile(rf"gonet\.net WARNING gonet: accept error: accept tcp {addr_re}: accept: "
-                      r"too many open files; retrying in (\S+)$")
+    line = re.compile(
+        rf"gonet\.net WARNING gonet: accept error: accept tcp {addr_re}: accept: "
+        r"too many open files; retrying in (\S+)$"
+    )
     delays = []
     for ln in out.splitlines():
         if "accept error" in ln:
@@ -74,7 +78,7 @@ def retry_delays(out: str, addr_re: str) -> list[str]:
 
 
 def test_listener_iteration_backs_off_on_emfile_and_serves_again() -> None:
-    p = run_child('''
+    p = run_child("""
         ln = net.listen("tcp", "127.0.0.1:0")
         print("addr", ln.addr(), flush=True)
 
@@ -95,20 +99,22 @@ def test_listener_iteration_backs_off_on_emfile_and_serves_again() -> None:
         c.close()
         ln.close()
         wg.wait()
-    ''')
+    """)
     assert p.returncode == 0, p.stderr
     out = p.stdout
     addr = re.search(r"^addr (\S+)$", out, re.M).group(1)
     delays = retry_delays(out, re.escape(addr))
     # net/http's schedule: 5 ms, doubling, at most 1 s; then the waiting client is served.
-    assert delays == ["5ms", "10ms", "20ms", "40ms", "80ms", "160ms", "320ms", "640ms",
-                      "1s", "1s", "1s"][:len(delays)]
+    assert (
+        delays
+        == ["5ms", "10ms", "20ms", "40ms", "80ms", "160ms", "320ms", "640ms", "1s", "1s", "1s"][: len(delays)]
+    )
     assert len(delays) >= 3
     assert out.splitlines()[-2:] == ["got b'hello'", "loop ended"]
 
 
 def test_explicit_accept_still_reports_emfile() -> None:
-    p = run_child('''
+    p = run_child("""
         ln = net.listen("tcp", "127.0.0.1:0")
         c = net.dial("tcp", str(ln.addr()))
         spare = exhaust()
@@ -122,14 +128,14 @@ def test_explicit_accept_still_reports_emfile() -> None:
         ln.accept().close()
         c.close()
         ln.close()
-    ''')
+    """)
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == ["OpError 24 True False True"]
     assert "accept error" not in p.stdout + p.stderr  # accept() itself never sleeps or logs
 
 
 def test_debug_page_keeps_serving_after_emfile() -> None:
-    p = run_child('''
+    p = run_child("""
         from gonet import debug
         srv = debug.serve("127.0.0.1:0")
         host, port = srv.addr
@@ -149,17 +155,18 @@ def test_debug_page_keeps_serving_after_emfile() -> None:
         s.close()
         print(resp.split(b"\\r\\n", 1)[0].decode(), flush=True)
         srv.close()
-    ''')
+    """)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert lines[-1] == "HTTP/1.1 200 OK"
     assert len(retry_delays(p.stdout, r"127\.0\.0\.1:\d+")) >= 2
 
 
-@pytest.mark.parametrize(("example", "reply"), [("echo_server", b"ping\n"),
-                                           ("chat_server", b"welcome, ping (1 online)\n")])
+@pytest.mark.parametrize(
+    ("example", "reply"), [("echo_server", b"ping\n"), ("chat_server", b"welcome, ping (1 online)\n")]
+)
 def test_example_servers_keep_serving_after_emfile(example: str, reply: bytes) -> None:
-    p = run_child(f'''
+    p = run_child(f"""
         sys.path.insert(0, {str(EXAMPLES)!r})
         import {example} as ex
         ln = net.listen("tcp", "127.0.0.1:0")
@@ -175,7 +182,7 @@ def test_example_servers_keep_serving_after_emfile(example: str, reply: bytes) -
         c.close()
         ln.close()
         wg.wait()
-    ''')
+    """)
     assert p.returncode == 0, p.stderr
     assert len(retry_delays(p.stdout, r"127\.0\.0\.1:\d+")) >= 2
     assert p.stdout.splitlines()[-1] == f"got {reply!r}"

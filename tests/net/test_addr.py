@@ -1,5 +1,6 @@
 """split_host_port / join_host_port with Go's own test tables (net/ipsock_test.go), and
 address objects."""
+
 from __future__ import annotations
 
 import pytest

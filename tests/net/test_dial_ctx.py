@@ -1,4 +1,5 @@
 """Contexts on the net side: dial(ctx=...) aborts, deadlines, and the cancel/success race."""
+
 from __future__ import annotations
 
 import socket
@@ -189,16 +190,18 @@ def test_cancel_aborts_both_happy_eyeballs_racers() -> None:
         except OSError:
             pytest.skip("port not free on ::1")
         try:
+
             def gai(host, p, family=0, type=0, proto=0, flags=0):
-                return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)),
-                        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0))]
+                return [
+                    (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", 0, 0, 0)),
+                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 0)),
+                ]
 
             ctx, cancel = context.with_cancel(context.background())
             d = net.Dialer(timeout=30, fallback_delay=0.01, resolver=net.Resolver(getaddrinfo=gai))
             fut = spawn(d.dial, "tcp", f"dual.test:{port}", ctx)
             wait_until(parked(fut, "select"), what="dialer waiting on its racers")
-            wait_until(lambda: gonet.runtime.stats()["io_waiters"] >= 2,
-                       what="both families connecting")
+            wait_until(lambda: gonet.runtime.stats()["io_waiters"] >= 2, what="both families connecting")
             cancel()
             e = fut.exception()
             assert isinstance(e, context.Canceled)

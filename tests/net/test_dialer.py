@@ -1,4 +1,5 @@
 """net.Dialer: timeouts covering DNS, several addresses, Happy Eyeballs, self-connect, options."""
+
 from __future__ import annotations
 
 import errno
@@ -68,8 +69,10 @@ def test_dialled_tcp_conn_has_nodelay_and_keepalive() -> None:
             assert opt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
             assert opt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 15
         with net.Dialer(keep_alive=-1).dial("tcp", str(ln.addr())) as c:
-            assert c.syscall_conn().control(
-                lambda fd: _getsockopt(fd, socket.SOL_SOCKET, socket.SO_KEEPALIVE)) == 0
+            assert (
+                c.syscall_conn().control(lambda fd: _getsockopt(fd, socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+                == 0
+            )
     finally:
         ln.close()
 
@@ -105,16 +108,23 @@ def test_dialer_rejects_bad_options() -> None:
         net.Dialer(resolver=object())  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("network", "address", "exc", "text"), [
-    ("tcp7", "127.0.0.1:1", net.UnknownNetworkError, "dial tcp7: unknown network tcp7"),
-    ("tcp", "127.0.0.1", net.AddrError, "dial tcp: address 127.0.0.1: missing port in address"),
-    ("tcp", "", net.AddrError, "dial tcp: missing address"),
-    ("tcp", "127.0.0.1:99999", net.AddrError, "dial tcp: address 99999: invalid port"),
-    ("tcp", "127.0.0.1:no-such-service", net.DNSError,
-     "dial tcp: lookup tcp/no-such-service: unknown port"),
-    ("tcp4", "[::1]:80", net.AddrError, "dial tcp4: address ::1: no suitable address found"),
-    ("ip", "127.0.0.1", net.AddrError, "dial ip: address 127.0.0.1: unexpected address type"),
-])
+@pytest.mark.parametrize(
+    ("network", "address", "exc", "text"),
+    [
+        ("tcp7", "127.0.0.1:1", net.UnknownNetworkError, "dial tcp7: unknown network tcp7"),
+        ("tcp", "127.0.0.1", net.AddrError, "dial tcp: address 127.0.0.1: missing port in address"),
+        ("tcp", "", net.AddrError, "dial tcp: missing address"),
+        ("tcp", "127.0.0.1:99999", net.AddrError, "dial tcp: address 99999: invalid port"),
+        (
+            "tcp",
+            "127.0.0.1:no-such-service",
+            net.DNSError,
+            "dial tcp: lookup tcp/no-such-service: unknown port",
+        ),
+        ("tcp4", "[::1]:80", net.AddrError, "dial tcp4: address ::1: no suitable address found"),
+        ("ip", "127.0.0.1", net.AddrError, "dial ip: address 127.0.0.1: unexpected address type"),
+    ],
+)
 def test_dial_bad_input_gets_a_clear_error(network, address, exc, text) -> None:
     with pytest.raises(exc) as ei:
         net.dial(network, address)

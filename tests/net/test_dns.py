@@ -1,5 +1,6 @@
 """Name resolution for dial: getaddrinfo on the thread pool while the goroutine parks, the
 scheduler serving others meanwhile, a dial timeout that covers the lookup."""
+
 from __future__ import annotations
 
 import socket
@@ -92,8 +93,7 @@ def test_unknown_host_is_a_not_found_dns_error(monkeypatch: pytest.MonkeyPatch) 
     assert str(e) == "dial tcp: lookup no-such-host.invalid: no such host"
 
 
-def test_a_caught_dns_error_has_its_attributes(slow: SlowResolver,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_caught_dns_error_has_its_attributes(slow: SlowResolver, monkeypatch: pytest.MonkeyPatch) -> None:
     # `except net.DNSError as e` is the natural Python spelling of Go's errors.As(err, &dnsErr).
     with pytest.raises(net.DNSError) as ei:
         net.dial("tcp", "localhost:80", timeout=0.05)

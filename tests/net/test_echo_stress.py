@@ -1,5 +1,6 @@
 """Stress: 10,000 random-sized messages (1 B .. 64 KiB, seeded) echoed over 500 concurrent TCP
 connections, clients and server in this one process and scheduler, every byte checked."""
+
 from __future__ import annotations
 
 import random
@@ -84,7 +85,7 @@ def test_echo_10000_messages_over_500_concurrent_connections() -> None:  # noqa:
             buf = bytearray(MAX_SIZE)
             checked = 0
             for off, size in msgs:
-                msg = pool_view[off:off + size]
+                msg = pool_view[off : off + size]
                 conn.write(msg)
                 got = 0
                 while got < size:

@@ -1,6 +1,7 @@
 """Every failure is an OpError (an OSError) with Go's fields and message shape, and is also an
 instance of the natural Python class of its cause; bad arguments get Go's texts or
 TypeError/ValueError."""
+
 from __future__ import annotations
 
 import errno
@@ -37,8 +38,7 @@ def test_connection_reset_on_read() -> None:
         assert isinstance(e, ConnectionResetError) and isinstance(e, net.OpError)
         assert e.op == "read" and e.errno == errno.ECONNRESET
         assert e.source == s.local_addr() and e.addr == s.remote_addr()
-        assert str(e) == (f"read tcp {s.local_addr()}->{s.remote_addr()}: "
-                          "read: connection reset by peer")
+        assert str(e) == (f"read tcp {s.local_addr()}->{s.remote_addr()}: read: connection reset by peer")
 
 
 def test_broken_pipe_on_write_after_close_write() -> None:
@@ -85,21 +85,42 @@ def test_every_error_is_catchable_as_op_error_and_oserror() -> None:
                 net.dial("tcp", f"127.0.0.1:{port}")
 
 
-@pytest.mark.parametrize(("call", "text", "types"), [
-    (lambda: net.listen("tcpx", "127.0.0.1:0"), "listen tcpx: unknown network tcpx",
-     (net.UnknownNetworkError, ValueError)),
-    (lambda: net.dial("tcpx", "127.0.0.1:1"), "dial tcpx: unknown network tcpx",
-     (net.UnknownNetworkError, ValueError)),
-    (lambda: net.dial("tcp", "127.0.0.1"), "dial tcp: address 127.0.0.1: missing port in address",
-     (net.AddrError, ValueError)),
-    (lambda: net.listen("tcp", "127.0.0.1"),
-     "listen tcp: address 127.0.0.1: missing port in address", (net.AddrError, ValueError)),
-    (lambda: net.dial("tcp", "::1:80"), "dial tcp: address ::1:80: too many colons in address",
-     (net.AddrError, ValueError)),
-    (lambda: net.dial("tcp", ""), "dial tcp: missing address", (net.AddrError, ValueError)),
-    (lambda: net.dial("tcp", "127.0.0.1:99999"), "dial tcp: address 99999: invalid port",
-     (net.AddrError, ValueError)),
-])
+@pytest.mark.parametrize(
+    ("call", "text", "types"),
+    [
+        (
+            lambda: net.listen("tcpx", "127.0.0.1:0"),
+            "listen tcpx: unknown network tcpx",
+            (net.UnknownNetworkError, ValueError),
+        ),
+        (
+            lambda: net.dial("tcpx", "127.0.0.1:1"),
+            "dial tcpx: unknown network tcpx",
+            (net.UnknownNetworkError, ValueError),
+        ),
+        (
+            lambda: net.dial("tcp", "127.0.0.1"),
+            "dial tcp: address 127.0.0.1: missing port in address",
+            (net.AddrError, ValueError),
+        ),
+        (
+            lambda: net.listen("tcp", "127.0.0.1"),
+            "listen tcp: address 127.0.0.1: missing port in address",
+            (net.AddrError, ValueError),
+        ),
+        (
+            lambda: net.dial("tcp", "::1:80"),
+            "dial tcp: address ::1:80: too many colons in address",
+            (net.AddrError, ValueError),
+        ),
+        (lambda: net.dial("tcp", ""), "dial tcp: missing address", (net.AddrError, ValueError)),
+        (
+            lambda: net.dial("tcp", "127.0.0.1:99999"),
+            "dial tcp: address 99999: invalid port",
+            (net.AddrError, ValueError),
+        ),
+    ],
+)
 def test_bad_arguments_get_go_texts(call: object, text: str, types: tuple[type, ...]) -> None:
     with pytest.raises(net.OpError) as ei:
         call()  # type: ignore[operator]
@@ -159,20 +180,23 @@ def _oserr(code: int) -> OSError:
     return OSError(code, __import__("os").strerror(code))
 
 
-@pytest.mark.parametrize(("op", "cause", "temporary"), [
-    ("accept", _oserr(errno.EMFILE), True),
-    ("accept", _oserr(errno.ENFILE), True),
-    ("accept", ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"), True),
-    ("accept", ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), True),
-    ("read", ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), False),
-    ("dial", ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), False),
-    ("read", net.DeadlineExceededError(), True),
-    ("accept", net.ErrClosed(), False),
-    ("dial", net.DNSError("temporary failure in name resolution", "x.test", is_temporary=True), True),
-    ("dial", net.DNSError("no such host", "x.test", is_not_found=True), False),
-    ("dial", net.DNSError("i/o timeout", "x.test", is_timeout=True), True),
-    ("accept", _oserr(errno.ENOBUFS), False),  # Go's Errno.Temporary leaves it out too
-])
+@pytest.mark.parametrize(
+    ("op", "cause", "temporary"),
+    [
+        ("accept", _oserr(errno.EMFILE), True),
+        ("accept", _oserr(errno.ENFILE), True),
+        ("accept", ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"), True),
+        ("accept", ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), True),
+        ("read", ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"), False),
+        ("dial", ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused"), False),
+        ("read", net.DeadlineExceededError(), True),
+        ("accept", net.ErrClosed(), False),
+        ("dial", net.DNSError("temporary failure in name resolution", "x.test", is_temporary=True), True),
+        ("dial", net.DNSError("no such host", "x.test", is_not_found=True), False),
+        ("dial", net.DNSError("i/o timeout", "x.test", is_timeout=True), True),
+        ("accept", _oserr(errno.ENOBUFS), False),  # Go's Errno.Temporary leaves it out too
+    ],
+)
 def test_op_error_temporary_follows_go(op: str, cause: BaseException, temporary: bool) -> None:
     e = net.OpError(op, "tcp", None, net.TCPAddr("127.0.0.1", 80), cause)
     assert e.temporary() is temporary
@@ -180,8 +204,9 @@ def test_op_error_temporary_follows_go(op: str, cause: BaseException, temporary:
 
 
 def test_emfile_from_accept_is_temporary_not_a_timeout() -> None:
-    e = gonet.errors.op_error("accept", "tcp", None, net.TCPAddr("::", 8080), _oserr(errno.EMFILE),
-                              syscall="accept")
+    e = gonet.errors.op_error(
+        "accept", "tcp", None, net.TCPAddr("::", 8080), _oserr(errno.EMFILE), syscall="accept"
+    )
     assert (e.temporary(), e.timeout(), e.errno) == (True, False, errno.EMFILE)
     assert str(e) == "accept tcp [::]:8080: accept: too many open files"
 
@@ -214,11 +239,14 @@ def test_not_found_is_not_temporary() -> None:
 # -- common mistakes get messages that say what to do ---------------------------------------------
 
 
-@pytest.mark.parametrize(("arg", "text"), [
-    (100, "read needs a writable buffer such as bytearray(100); use recv(100) for bytes"),
-    (b"abc", "read needs a writable buffer such as bytearray(n), not bytes; use recv(n) for bytes"),
-    ("abc", "read needs a writable buffer such as bytearray(n), not str; use recv(n) for bytes"),
-])
+@pytest.mark.parametrize(
+    ("arg", "text"),
+    [
+        (100, "read needs a writable buffer such as bytearray(100); use recv(100) for bytes"),
+        (b"abc", "read needs a writable buffer such as bytearray(n), not bytes; use recv(n) for bytes"),
+        ("abc", "read needs a writable buffer such as bytearray(n), not str; use recv(n) for bytes"),
+    ],
+)
 def test_read_with_a_size_or_readonly_buffer_explains_itself(arg: object, text: str) -> None:
     with tcp_pair() as (c, s):
         c.write(b"x")
@@ -236,17 +264,16 @@ def test_read_from_with_a_size_explains_itself() -> None:
     with net.listen_packet("udp", "127.0.0.1:0") as pc:
         with pytest.raises(TypeError) as ei:
             pc.read_from(512)  # type: ignore[arg-type]
-        assert str(ei.value) == ("read_from needs a writable buffer such as bytearray(512); "
-                                 "use recv_from(512) for bytes")
+        assert str(ei.value) == (
+            "read_from needs a writable buffer such as bytearray(512); use recv_from(512) for bytes"
+        )
 
 
 def test_select_given_a_channel_instead_of_a_case_explains_itself() -> None:
     ch: gonet.Chan[int] = gonet.Chan(1)
     with pytest.raises(TypeError) as ei:
         gonet.select(ch)  # type: ignore[arg-type]
-    assert str(ei.value) == ("select takes cases such as ch.recv_case() or ch.send_case(v), "
-                             "not a Chan")
+    assert str(ei.value) == ("select takes cases such as ch.recv_case() or ch.send_case(v), not a Chan")
     with pytest.raises(TypeError) as ei:
         gonet.select(ch.recv_case(), 5)  # type: ignore[arg-type]
-    assert str(ei.value) == ("select takes cases such as ch.recv_case() or ch.send_case(v), "
-                             "not int")
+    assert str(ei.value) == ("select takes cases such as ch.recv_case() or ch.send_case(v), not int")

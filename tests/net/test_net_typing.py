@@ -3,6 +3,7 @@ TCPListener whose accept() is a TCPConn, addresses are TCPAddr/UDPAddr/UnixAddr,
 Conn, PacketConn, Listener and Addr are interfaces (Protocols) that every implementation
 satisfies, at run time (isinstance) and for mypy. Type checks run mypy on snippets (in a
 subprocess, off the test's goroutine)."""
+
 from __future__ import annotations
 
 import os
@@ -20,7 +21,6 @@ import gonet
 from gonet import net, tls
 
 ROOT = Path(__file__).resolve().parents[2]
-
 
 
 @pytest.fixture
@@ -72,8 +72,14 @@ def test_every_conn_is_a_conn(unix_dir: str) -> None:
 def test_every_addr_is_an_addr(unix_dir: str) -> None:
     a, b = net.pipe()
     try:
-        addrs = [net.TCPAddr("127.0.0.1", 80), net.UDPAddr("::1", 53), net.UnixAddr("/tmp/s"),
-                 net.UnixAddr("@x", "unixgram"), a.local_addr(), net.resolve_tcp_addr("tcp", "127.0.0.1:1")]
+        addrs = [
+            net.TCPAddr("127.0.0.1", 80),
+            net.UDPAddr("::1", 53),
+            net.UnixAddr("/tmp/s"),
+            net.UnixAddr("@x", "unixgram"),
+            a.local_addr(),
+            net.resolve_tcp_addr("tcp", "127.0.0.1:1"),
+        ]
         for addr in addrs:
             assert isinstance(addr, net.Addr), addr
             assert isinstance(addr.network(), str) and str(addr)
@@ -88,10 +94,25 @@ def test_the_interfaces_are_go_s_methods() -> None:
     def methods(proto: type) -> set[str]:
         return {m for m in vars(proto) if not m.startswith("_") and callable(getattr(proto, m))}
 
-    assert methods(net.Conn) == {"read", "write", "close", "local_addr", "remote_addr",
-                                 "set_deadline", "set_read_deadline", "set_write_deadline"}
-    assert methods(net.PacketConn) == {"read_from", "write_to", "close", "local_addr",
-                                       "set_deadline", "set_read_deadline", "set_write_deadline"}
+    assert methods(net.Conn) == {
+        "read",
+        "write",
+        "close",
+        "local_addr",
+        "remote_addr",
+        "set_deadline",
+        "set_read_deadline",
+        "set_write_deadline",
+    }
+    assert methods(net.PacketConn) == {
+        "read_from",
+        "write_to",
+        "close",
+        "local_addr",
+        "set_deadline",
+        "set_read_deadline",
+        "set_write_deadline",
+    }
     assert methods(net.Listener) == {"accept", "close", "addr"}
     assert methods(net.Addr) == {"network"}
 
@@ -100,15 +121,23 @@ def mypy(tmp: Path, snippet: str) -> subprocess.CompletedProcess[str]:
     """Type-check snippet with the project's mypy settings; return the finished process."""
     path = tmp / "snippet.py"
     path.write_text(textwrap.dedent(snippet))
-    cmd = [sys.executable, "-m", "mypy", "--no-error-summary", "--hide-error-context",
-           "--no-pretty", str(path)]
-    return gonet.run_in_thread(subprocess.run, cmd, capture_output=True, text=True, timeout=50,
-                               cwd=str(ROOT))
+    cmd = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--no-error-summary",
+        "--hide-error-context",
+        "--no-pretty",
+        str(path),
+    ]
+    return gonet.run_in_thread(subprocess.run, cmd, capture_output=True, text=True, timeout=50, cwd=str(ROOT))
 
 
 def test_net_types_are_narrow(tmp_path: Path) -> None:
     pytest.importorskip("mypy", reason="mypy is not installed")
-    r = mypy(tmp_path, '''
+    r = mypy(
+        tmp_path,
+        """
         from typing_extensions import assert_type
         from gonet import context, net
 
@@ -145,21 +174,25 @@ def test_net_types_are_narrow(tmp_path: Path) -> None:
         network: str = "tcp"
         assert_type(net.listen(network, ":0"), net.Listener)
         assert_type(net.listen(network, ":0").accept(), net.Conn)
-    ''')
+    """,
+    )
     assert (r.returncode, r.stderr) == (0, ""), r.stdout
     assert r.stdout == ""
 
 
 def test_common_mistakes_are_type_errors(tmp_path: Path) -> None:
     pytest.importorskip("mypy", reason="mypy is not installed")
-    r = mypy(tmp_path, '''
+    r = mypy(
+        tmp_path,
+        """
         from gonet import net
 
         conn = net.dial("tcp", "127.0.0.1:80")
         conn.read(100)
         conn.set_read_deadline("5")
         net.dial("tcp", "127.0.0.1:80", ctx=5.0)
-    ''')
+    """,
+    )
     assert r.returncode == 1
     lines = [ln for ln in r.stdout.splitlines() if ": error: " in ln]  # notes follow overloads
     where = str(tmp_path / "snippet.py")
@@ -171,7 +204,9 @@ def test_common_mistakes_are_type_errors(tmp_path: Path) -> None:
 
 def test_implementations_satisfy_the_interfaces(tmp_path: Path) -> None:
     pytest.importorskip("mypy", reason="mypy is not installed")
-    r = mypy(tmp_path, '''
+    r = mypy(
+        tmp_path,
+        """
         import ssl
         from gonet import net, tls
 
@@ -209,14 +244,17 @@ def test_implementations_satisfy_the_interfaces(tmp_path: Path) -> None:
         use_addr(net.UnixAddr("/tmp/s"))
         use_addr(a.local_addr())
         net.listen_packet("udp", ":0").write_to(b"x", net.UDPAddr("127.0.0.1", 9))
-    ''')
+    """,
+    )
     assert (r.returncode, r.stderr) == (0, ""), r.stdout
     assert r.stdout == ""
 
 
 def test_stream_types_are_not_packet_conns(tmp_path: Path) -> None:
     pytest.importorskip("mypy", reason="mypy is not installed")
-    r = mypy(tmp_path, '''
+    r = mypy(
+        tmp_path,
+        """
         from gonet import net
 
         def use_packet_conn(pc: net.PacketConn) -> None: ...
@@ -226,7 +264,8 @@ def test_stream_types_are_not_packet_conns(tmp_path: Path) -> None:
         use_packet_conn(net.pipe()[0])
         use_conn(net.listen("tcp", ":0"))
         use_conn(net.TCPAddr("127.0.0.1", 80))
-    ''')
+    """,
+    )
     assert r.returncode == 1
     lines = [ln for ln in r.stdout.splitlines() if ": error: " in ln]
     where = str(tmp_path / "snippet.py")

@@ -1,4 +1,5 @@
 """net.pipe(): synchronous in-memory full-duplex conns with deadlines and close semantics."""
+
 from __future__ import annotations
 
 import pytest

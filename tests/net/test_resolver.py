@@ -1,4 +1,5 @@
 """net.Resolver and the lookup_* functions: thread-pool lookups, DNSError, no stale cache."""
+
 from __future__ import annotations
 
 import socket
@@ -23,8 +24,9 @@ def stub(answers, gate: threading.Event | None = None, calls: list | None = None
         for ip in ips:
             fam = socket.AF_INET6 if ":" in ip else socket.AF_INET
             if family in (0, fam):
-                out.append((fam, socket.SOCK_STREAM, 6, "",
-                            (ip, 0, 0, 0) if fam == socket.AF_INET6 else (ip, 0)))
+                out.append(
+                    (fam, socket.SOCK_STREAM, 6, "", (ip, 0, 0, 0) if fam == socket.AF_INET6 else (ip, 0))
+                )
         if not out:
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return out

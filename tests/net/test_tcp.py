@@ -1,5 +1,6 @@
 """TCP conns and listeners: socket options (TCP_NODELAY, SO_REUSEADDR, backlog), dual-stack
 wildcard, big writes to a slow reader, half-close, unreachable conns."""
+
 from __future__ import annotations
 
 import errno
@@ -165,6 +166,7 @@ def test_addresses_of_both_ends() -> None:
 
 
 # -- unreachable conns are closed (Go: the finalizer on netFD) ---------------------------------------
+
 
 def _fd_target(fd: int) -> str:
     try:

@@ -1,4 +1,5 @@
 """gonet.tls over gonet conns, against Python's own blocking ssl module as the peer."""
+
 from __future__ import annotations
 
 import datetime
@@ -28,29 +29,57 @@ def _make_cert_cryptography(d: Path) -> tuple[Path, Path]:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (d / "key.pem").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption()))
+    (d / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     return d / "cert.pem", d / "key.pem"
 
 
 def _make_cert_openssl(d: Path) -> tuple[Path, Path]:
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-         "-nodes", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"), "-days", "2",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-        check=True, capture_output=True, timeout=60)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(d / "key.pem"),
+            "-out",
+            str(d / "cert.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     return d / "cert.pem", d / "key.pem"
 
 
@@ -130,8 +159,7 @@ def read_exactly(conn, n: int) -> bytes:
 
 def test_client_against_python_ssl_server(server_ctx, client_ctx) -> None:
     peer = SslPeer(server_ctx, echo_until_eof)
-    c = tls.client(net.dial("tcp", f"127.0.0.1:{peer.port}"), server_hostname="localhost",
-                   context=client_ctx)
+    c = tls.client(net.dial("tcp", f"127.0.0.1:{peer.port}"), server_hostname="localhost", context=client_ctx)
     payload = os.urandom(1 << 20)
     try:
         c.handshake()
@@ -152,8 +180,10 @@ def test_server_against_python_ssl_client(server_ctx, client_ctx) -> None:
 
     def client_thread() -> None:
         try:
-            with socket.create_connection(("127.0.0.1", ln.addr().port), timeout=20) as s, \
-                    client_ctx.wrap_socket(s, server_hostname="localhost") as t:
+            with (
+                socket.create_connection(("127.0.0.1", ln.addr().port), timeout=20) as s,
+                client_ctx.wrap_socket(s, server_hostname="localhost") as t,
+            ):
                 t.sendall(b"ping")
                 seen.append(t.recv(100))
                 seen.append(t.recv(100))  # b"" after the server's close_notify

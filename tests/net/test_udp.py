@@ -1,4 +1,5 @@
 """UDP: listen_packet, read_from/write_to, connected (dialled) UDPConn, datagram semantics."""
+
 from __future__ import annotations
 
 import errno
@@ -196,8 +197,9 @@ def test_write_to_on_connected_udp_is_an_error(pair) -> None:
             c.write_to(b"x", other.local_addr())
         e = ei.value
         assert isinstance(e, net.OpError)
-        assert str(e) == (f"write udp {c.local_addr()}->{other.local_addr()}: "
-                          "use of WriteTo with pre-connected connection")
+        assert str(e) == (
+            f"write udp {c.local_addr()}->{other.local_addr()}: use of WriteTo with pre-connected connection"
+        )
     other.set_read_deadline(gonet.now() + 0.05)
     with pytest.raises(TimeoutError):
         other.recv_from(4)  # nothing was sent

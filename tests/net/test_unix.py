@@ -1,5 +1,6 @@
 """Unix domain sockets: unlink on close (not for abstract names), unixpacket message boundaries,
 stream EOF, Go's error texts."""
+
 from __future__ import annotations
 
 import errno
@@ -38,8 +39,7 @@ def test_unix_listener_can_keep_its_path(tmp_path: Path) -> None:
     assert stat.S_ISSOCK(os.stat(path).st_mode)
 
 
-def test_abstract_names_create_and_unlink_no_file(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_abstract_names_create_and_unlink_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     name = f"@gonet-abstract-{os.getpid()}"
     decoy = tmp_path / name

@@ -1,4 +1,5 @@
 """Unix datagram sockets: listen_packet("unixgram"), dial("unixgram"), read_from/write_to."""
+
 from __future__ import annotations
 
 import os

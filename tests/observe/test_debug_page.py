@@ -27,6 +27,7 @@ def sleeper() -> None:
 
 def _fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], str]:
     """GET url with urllib (on a thread-pool thread, so our goroutines keep running)."""
+
     def get() -> tuple[int, dict[str, str], str]:
         req = urllib.request.Request(url, method=method)
         try:
@@ -59,8 +60,12 @@ def test_pages_over_http() -> None:
         status, headers, text = _fetch(base + "/debug/goroutines")
         assert status == 200 and headers["Content-Type"].startswith("text/plain")
         assert text.startswith("goroutine profile: total ")
-        m = re.search(r"^5 @ \[sleep\] goroutines ([\d, ]+)\n#\tgonet\.runtime\.sleep\t\S+\n"
-                      r"#\t\S*test_debug_page\.sleeper\t\S+test_debug_page\.py:\d+\n", text, re.M)
+        m = re.search(
+            r"^5 @ \[sleep\] goroutines ([\d, ]+)\n#\tgonet\.runtime\.sleep\t\S+\n"
+            r"#\t\S*test_debug_page\.sleeper\t\S+test_debug_page\.py:\d+\n",
+            text,
+            re.M,
+        )
         assert m, text
         assert sorted(int(x) for x in m.group(1).split(", ")) == sorted(g.id for g in gs)
 
@@ -87,7 +92,7 @@ def test_pages_over_http() -> None:
         assert n >= 7 and rate >= 0 and t > 0
 
         status, _, page = _fetch(base + "/debug/")
-        assert status == 200 and "<svg id=\"goroutines-chart\"" in page
+        assert status == 200 and '<svg id="goroutines-chart"' in page
         assert _fetch(base + "/debug/nope")[0] == 404
         assert _fetch(base + "/debug/stats", method="POST")[0] == 405
         status, headers, body = _fetch(base + "/debug/stats", method="HEAD")
@@ -153,11 +158,23 @@ def chromium() -> str:
 
 
 def _dump_dom(exe: str, url: str, profile: Path) -> str:
-    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-           "--no-first-run", "--disable-background-networking", "--disable-component-update",
-           "--disable-sync", f"--user-data-dir={profile}", "--dump-dom", url]
+    cmd = [
+        exe,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--dump-dom",
+        url,
+    ]
     r: subprocess.CompletedProcess[str] = gonet.run_in_thread(
-        subprocess.run, cmd, capture_output=True, text=True, timeout=120)
+        subprocess.run, cmd, capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 0, r.stderr[-2000:]
     return r.stdout
 
@@ -195,9 +212,13 @@ def test_browser_shows_goroutines_grouped(chromium: str, tmp_path: Path) -> None
     with debug.serve("127.0.0.1:0") as srv:
         dom = _dump_dom(chromium, _base(srv) + "/debug/goroutines?format=html", tmp_path / "profile")
     _release(gs)
-    m = re.search(r'<section class="group" data-count="5" data-reason="sleep">'
-                  r'<h2><span class="count">5</span> × <span class="reason">\[sleep\]</span></h2>'
-                  r'<p class="ids">goroutines ([\d, ]+)</p><pre>(.*?)</pre>', dom, re.S)
+    m = re.search(
+        r'<section class="group" data-count="5" data-reason="sleep">'
+        r'<h2><span class="count">5</span> × <span class="reason">\[sleep\]</span></h2>'
+        r'<p class="ids">goroutines ([\d, ]+)</p><pre>(.*?)</pre>',
+        dom,
+        re.S,
+    )
     assert m, dom
     assert sorted(int(x) for x in m.group(1).split(", ")) == sorted(g.id for g in gs)
     assert "test_debug_page.sleeper" in m.group(2)

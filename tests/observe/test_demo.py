@@ -1,5 +1,6 @@
 """`gonet demo`: the report, clients in a second process, and an accept loop that rides out
 temporary errors the way net/http's Serve does."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,13 @@ from gonet import _demo, net
 
 def _demo_cli(*args: str) -> subprocess.CompletedProcess[str]:
     r: subprocess.CompletedProcess[str] = gonet.run_in_thread(
-        subprocess.run, [sys.executable, "-m", "gonet.cli", "demo", *args], capture_output=True,
-        text=True, env=SUB_ENV, timeout=60)
+        subprocess.run,
+        [sys.executable, "-m", "gonet.cli", "demo", *args],
+        capture_output=True,
+        text=True,
+        env=SUB_ENV,
+        timeout=60,
+    )
     return r
 
 
@@ -27,17 +33,28 @@ def test_the_demo_reports_what_it_measured() -> None:
     assert head.startswith("gonet demo: the seed's server on 127.0.0.1:")
     assert head.endswith(", 20 client goroutines in a second process, 0.5 s")
     lines = {ln.split(":", 1)[0].strip(): ln.split(":", 1)[1].strip() for ln in rest}
-    assert list(lines) == ["measured", "connections served", "requests/s", "latency p50 / p99",
-                           "client errors", "server CPU", "peak goroutines", "netpoller",
-                           "scheduler"]
-    assert lines["measured"] == ("one new TCP connection per request (connect, write, read the "
-                                 "reply, close); for long-lived connections run "
-                                 "`python -m benchmarks`")
+    assert list(lines) == [
+        "measured",
+        "connections served",
+        "requests/s",
+        "latency p50 / p99",
+        "client errors",
+        "server CPU",
+        "peak goroutines",
+        "netpoller",
+        "scheduler",
+    ]
+    assert lines["measured"] == (
+        "one new TCP connection per request (connect, write, read the "
+        "reply, close); for long-lived connections run "
+        "`python -m benchmarks`"
+    )
     assert int(lines["connections served"].replace(",", "")) > 0
     assert int(lines["requests/s"].replace(",", "")) > 0
     assert lines["client errors"] == "0"
-    assert re.fullmatch(r"\d+\.\d\d s \(\d+% of one core\), [\d,]+ connections per CPU-second",
-                        lines["server CPU"]), lines["server CPU"]
+    assert re.fullmatch(
+        r"\d+\.\d\d s \(\d+% of one core\), [\d,]+ connections per CPU-second", lines["server CPU"]
+    ), lines["server CPU"]
     assert "epoll_wait calls" in lines["netpoller"]
 
 
@@ -52,16 +69,20 @@ def test_the_clients_run_in_another_process() -> None:
     assert created == 1 + res.served
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--clients", "0"], "gonet demo: clients must be >= 1, got 0\n"),
-    (["--seconds", "0"], "gonet demo: seconds must be > 0, got 0.0\n"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--clients", "0"], "gonet demo: clients must be >= 1, got 0\n"),
+        (["--seconds", "0"], "gonet demo: seconds must be > 0, got 0.0\n"),
+    ],
+)
 def test_the_demo_rejects_bad_arguments(args: list[str], message: str) -> None:
     out = _demo_cli(*args)
     assert (out.returncode, out.stdout, out.stderr) == (1, "", message)
 
 
 # -- the accept loop ------------------------------------------------------------------------------
+
 
 def test_a_closed_listener_ends_the_loop_quietly(caplog: pytest.LogCaptureFixture) -> None:
     ln = net.listen("tcp", "127.0.0.1:0")

@@ -51,8 +51,7 @@ def _trace(seed: str | None) -> str:
     env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
     if seed is not None:
         env["GONET_SCHED_SEED"] = seed
-    r = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True,
-                       env=env, timeout=60)
+    r = subprocess.run([sys.executable, "-c", PROGRAM], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 0, r.stderr
     return r.stdout.strip() + ("\n" + r.stderr if r.stderr else "")
 

@@ -45,11 +45,15 @@ def test_parks_and_wakeups_by_reason() -> None:
     woken = s1["wakeups_by_reason"]["sleep"] - s0["wakeups_by_reason"].get("sleep", 0)
     assert parks >= 4  # napper's 3 plus our waiting
     assert woken == parks  # nobody is left sleeping: every park has ended in a wake-up
-    assert s1["parks"] - s0["parks"] == sum(s1["parks_by_reason"].values()) - sum(s0["parks_by_reason"].values())
+    assert s1["parks"] - s0["parks"] == sum(s1["parks_by_reason"].values()) - sum(
+        s0["parks_by_reason"].values()
+    )
     h = go(sleep, 60)
     sleep(0.01)
     s2 = stats()
-    assert s2["parks_by_reason"]["sleep"] - s2["wakeups_by_reason"]["sleep"] == s2["waiting_by_reason"]["sleep"]
+    assert (
+        s2["parks_by_reason"]["sleep"] - s2["wakeups_by_reason"]["sleep"] == s2["waiting_by_reason"]["sleep"]
+    )
     _proc.current().ready(h)
     sleep(0.01)
 

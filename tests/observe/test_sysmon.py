@@ -28,9 +28,11 @@ def spin(seconds: float) -> None:
 
 
 def _block_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records
-            if r.name == "gonet.runtime" and r.levelno == logging.WARNING
-            and "without yielding" in r.getMessage()]
+    return [
+        r
+        for r in caplog.records
+        if r.name == "gonet.runtime" and r.levelno == logging.WARNING and "without yielding" in r.getMessage()
+    ]
 
 
 def test_watchdog_reports_a_spinning_goroutine_exactly_once(caplog: pytest.LogCaptureFixture) -> None:
@@ -222,8 +224,9 @@ def _child(code: str, **env: str) -> subprocess.CompletedProcess[str]:
     src = os.path.dirname(os.path.dirname(gonet.__file__))
     full["PYTHONPATH"] = os.pathsep.join([src, full.get("PYTHONPATH", "")])
     full.update(env)
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=full, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=full, timeout=60
+    )
 
 
 def test_watchdog_thread_is_lazy_daemon_and_configurable_by_env() -> None:
@@ -244,17 +247,23 @@ def test_watchdog_thread_is_lazy_daemon_and_configurable_by_env() -> None:
     r = gonet.run_in_thread(_child, code, GONET_DEBUG="watchdog=40ms")
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "40.0"
-    r = gonet.run_in_thread(_child, """
+    r = gonet.run_in_thread(
+        _child,
+        """
         import threading, gonet
         gonet.sleep(0.001)
         assert not [t for t in threading.enumerate() if t.name.startswith("gonet-sysmon")]
         print("off")
-    """, GONET_DEBUG="watchdog=off,pollguarantee=off,timeslice=off")
+    """,
+        GONET_DEBUG="watchdog=off,pollguarantee=off,timeslice=off",
+    )
     assert (r.returncode, r.stdout.strip()) == (0, "off"), r.stderr
 
 
 def test_watchdog_log_from_a_real_program() -> None:
-    r = gonet.run_in_thread(_child, """
+    r = gonet.run_in_thread(
+        _child,
+        """
         import logging, time
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         from gonet import go, sleep
@@ -267,7 +276,8 @@ def test_watchdog_log_from_a_real_program() -> None:
         go(sleep, 1)
         go(crunch)
         sleep(0.5)
-    """)
+    """,
+    )
     assert r.returncode == 0, r.stderr
     lines = r.stderr.splitlines()
     assert len([ln for ln in lines if ln.startswith("WARNING gonet.runtime: goroutine ")]) == 1, r.stderr

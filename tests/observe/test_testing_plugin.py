@@ -16,15 +16,16 @@ from gonet.testing import VirtualClock
 SRC = os.path.dirname(os.path.dirname(gonet.__file__))
 
 
-def _run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, code: str,
-         *args: str) -> pytest.RunResult:
+def _run(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, code: str, *args: str
+) -> pytest.RunResult:
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([SRC, os.environ.get("PYTHONPATH", "")]))
     for var in ("GONET_TRACEBACK", "GONET_DEBUG", "GONET_SCHED_SEED"):
         monkeypatch.delenv(var, raising=False)
     pytester.makepyfile(test_sample=textwrap.dedent(code))
     result: pytest.RunResult = gonet.run_in_thread(
-        pytester.runpytest_subprocess, "-p", "gonet.testing", "-p", "no:cacheprovider", *args,
-        timeout=120)
+        pytester.runpytest_subprocess, "-p", "gonet.testing", "-p", "no:cacheprovider", *args, timeout=120
+    )
     return result
 
 
@@ -71,18 +72,21 @@ LEAKS = """
 
 
 def test_leak_checker_fails_leaking_tests_naming_what_leaked(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = _run(pytester, monkeypatch, LEAKS)
     r.assert_outcomes(passed=6, errors=3)
     out = r.stdout.str()
     assert "ERROR at teardown of test_leaks_a_goroutine" in out
     # The goroutine is named, with a dump showing where it is parked and who started it.
-    r.stdout.fnmatch_lines([
-        "*test leaked: 1 goroutine(s) left: goroutine * [[]IO wait[]] created by test_sample.test_leaks_a_goroutine*",
-        "leaked goroutines:",
-        "goroutine * [[]IO wait[]]:",
-        "# waiting on: fd * accept, <TCPListener tcp 127.0.0.1:*>",
-    ])
+    r.stdout.fnmatch_lines(
+        [
+            "*test leaked: 1 goroutine(s) left: goroutine * [[]IO wait[]] created by test_sample.test_leaks_a_goroutine*",
+            "leaked goroutines:",
+            "goroutine * [[]IO wait[]]:",
+            "# waiting on: fd * accept, <TCPListener tcp 127.0.0.1:*>",
+        ]
+    )
     assert "test_sample.test_leaks_a_goroutine.<locals>.serve_forever(...)" in out
     assert "ERROR at teardown of test_leaks_an_fd" in out
     r.stdout.fnmatch_lines(["*test leaked: fds left: * -> socket:[[]*[]]*"])
@@ -126,25 +130,30 @@ FAILURES = """
 
 
 def test_panics_and_deadlocks_fail_the_test_not_the_process(
-        pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     r = _run(pytester, monkeypatch, FAILURES)
     r.assert_outcomes(passed=2, failed=2, errors=1)  # + the goroutine stuck() leaks
-    r.stdout.fnmatch_lines([
-        "*_ test_panic_in_another_goroutine _*",
-        "panic in goroutine *:",
-        "Traceback (most recent call last):",
-        "*in boom",
-        "*ValueError: boom in a goroutine",
-    ])
+    r.stdout.fnmatch_lines(
+        [
+            "*_ test_panic_in_another_goroutine _*",
+            "panic in goroutine *:",
+            "Traceback (most recent call last):",
+            "*in boom",
+            "*ValueError: boom in a goroutine",
+        ]
+    )
     # The deadlock surfaces where the test blocks, with a dump of every other goroutine.
-    r.stdout.fnmatch_lines([
-        "*_ test_deadlock _*",
-        "*s.park(\"chan receive\", \"<chan str>\")",
-        "*DeadlockError: all goroutines are asleep - deadlock!",
-        "*goroutine * [[]chan receive[]]:",
-        "*# waiting on: '<chan int>'",
-        "*test_sample.test_deadlock.<locals>.stuck(...)",
-    ])
+    r.stdout.fnmatch_lines(
+        [
+            "*_ test_deadlock _*",
+            '*s.park("chan receive", "<chan str>")',
+            "*DeadlockError: all goroutines are asleep - deadlock!",
+            "*goroutine * [[]chan receive[]]:",
+            "*# waiting on: '<chan int>'",
+            "*test_sample.test_deadlock.<locals>.stuck(...)",
+        ]
+    )
 
 
 CLOCK = """
@@ -197,16 +206,19 @@ CLOCK = """
 """
 
 
-def test_goroutine_mode_and_virtual_clock(pytester: pytest.Pytester,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_goroutine_mode_and_virtual_clock(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     r = _run(pytester, monkeypatch, CLOCK, "--timeout=30")
     r.assert_outcomes(passed=5)
 
 
-def test_the_plugin_can_be_switched_off_by_ini(pytester: pytest.Pytester,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_plugin_can_be_switched_off_by_ini(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytester.makeini("[pytest]\ngonet_goroutine_tests = false\ngonet_leak_check = false\n")
-    r = _run(pytester, monkeypatch, """
+    r = _run(
+        pytester,
+        monkeypatch,
+        """
         from gonet import go, sleep
         from gonet.runtime import _proc
 
@@ -214,7 +226,8 @@ def test_the_plugin_can_be_switched_off_by_ini(pytester: pytest.Pytester,
             s = _proc.current()
             assert s.running() is s.main
             go(sleep, 3600)
-    """)
+    """,
+    )
     r.assert_outcomes(passed=1)
 
 

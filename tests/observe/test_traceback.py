@@ -61,21 +61,27 @@ def test_io_wait_shows_fd_direction_peer_and_deadline() -> None:
     b = _block(text, g.id)
     assert b.startswith(f"goroutine {g.id} [IO wait]:\n")
     peer = client.local_addr()
-    assert re.search(rf"# waiting on: fd {server.fileno()} read, <TCPConn tcp \S+->{re.escape(str(peer))}>,"
-                     r" deadline in 2\d\.\d{3}s\n", b), b
+    assert re.search(
+        rf"# waiting on: fd {server.fileno()} read, <TCPConn tcp \S+->{re.escape(str(peer))}>,"
+        r" deadline in 2\d\.\d{3}s\n",
+        b,
+    ), b
     # Frames innermost first, each "func(...)" then a tab and file:line; the caller at the bottom.
     # A compiled Conn.read has no Python frame: the dump then starts at the line calling it.
     conn_read_compiled = _accel.compiled().get("gonet.net._net", False)
     if not conn_read_compiled:
         assert re.search(r"gonet\.net\._net\.SocketConn\.read\(\.\.\.\)\n\t\S+_net\.py:\d+\n", b), b
-    assert re.search(r"tests?\.test_traceback\.reader\(\.\.\.\)\n\t\S+test_traceback\.py:\d+\n", b) \
-        or re.search(r"test_traceback\.reader\(\.\.\.\)\n\t\S+test_traceback\.py:\d+\n", b), b
+    assert re.search(
+        r"tests?\.test_traceback\.reader\(\.\.\.\)\n\t\S+test_traceback\.py:\d+\n", b
+    ) or re.search(r"test_traceback\.reader\(\.\.\.\)\n\t\S+test_traceback\.py:\d+\n", b), b
     if not conn_read_compiled:
         assert b.index("Conn.read") < b.index("reader(")
     me = _proc.current().running().id
-    assert re.search(rf"created by \S*test_traceback\.test_io_wait_shows_fd_direction_peer_and_deadline "
-                     rf"in goroutine {me}\n\t\S+test_traceback\.py:\d+",
-                     b), b
+    assert re.search(
+        rf"created by \S*test_traceback\.test_io_wait_shows_fd_direction_peer_and_deadline "
+        rf"in goroutine {me}\n\t\S+test_traceback\.py:\d+",
+        b,
+    ), b
     ab = _block(text, a.id)
     assert f"# waiting on: fd {ln.fileno()} accept, <TCPListener tcp {ln.addr()}>" in ab, ab
     # The scheduler's own frames (park, the goroutine loop) are hidden, as Go hides gopark.
@@ -162,8 +168,9 @@ def test_fd_write_lock_wait_names_the_write_lock() -> None:
     text = stack()
     fd = server.fileno()
     assert _block(text, first.id).startswith(f"goroutine {first.id} [IO wait]:\n")
-    assert re.fullmatch(rf"fd {fd} write, <TCPConn tcp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+>",
-                        _waiting_on(text, first.id)), text
+    assert re.fullmatch(
+        rf"fd {fd} write, <TCPConn tcp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+>", _waiting_on(text, first.id)
+    ), text
     assert _block(text, second.id).startswith(f"goroutine {second.id} [semacquire]:\n")
     assert _waiting_on(text, second.id) == f"fd {fd} write lock"
     server.close()
@@ -181,8 +188,10 @@ def test_fd_close_waits_for_in_flight_operations() -> None:
     closer = go(server.close)
     _settle()
     b = _block(stack(), closer.id)
-    assert b.startswith(f"goroutine {closer.id} [semacquire]:\n# waiting on: fd {fd} close, waiting "
-                        "for in-flight operations to leave\n"), b
+    assert b.startswith(
+        f"goroutine {closer.id} [semacquire]:\n# waiting on: fd {fd} close, waiting "
+        "for in-flight operations to leave\n"
+    ), b
     server._fd.decref()
     sleep(0.01)
     client.close()
@@ -196,8 +205,10 @@ def test_io_wait_write_shows_write_deadline() -> None:
     server.set_write_deadline(now() + 40)
     g = go(_swallow, server.write, bytes(64 << 20))
     _settle()
-    assert re.fullmatch(rf"fd {server.fileno()} write, <TCPConn tcp \S+->\S+>, deadline in 3\d\.\d{{3}}s",
-                        _waiting_on(stack(), g.id))
+    assert re.fullmatch(
+        rf"fd {server.fileno()} write, <TCPConn tcp \S+->\S+>, deadline in 3\d\.\d{{3}}s",
+        _waiting_on(stack(), g.id),
+    )
     server.close()
     client.close()
     ln.close()
@@ -233,14 +244,17 @@ def test_select_wait_lists_its_cases() -> None:
 
 
 def test_waits_nothing_can_end_say_so() -> None:
-    gs = {"chan receive (nil chan)": go(_swallow, gonet.nil_chan.recv),
-          "chan send (nil chan)": go(_swallow, gonet.nil_chan.send, 1),
-          "select (no cases)": go(_swallow, gonet.select)}
+    gs = {
+        "chan receive (nil chan)": go(_swallow, gonet.nil_chan.recv),
+        "chan send (nil chan)": go(_swallow, gonet.nil_chan.send, 1),
+        "select (no cases)": go(_swallow, gonet.select),
+    }
     _settle()
     text = stack()
     for reason, g in gs.items():
-        assert _block(text, g.id).startswith(f"goroutine {g.id} [{reason}]:\n"
-                                             "# waiting on: nothing can wake it: blocked forever\n"), text
+        assert _block(text, g.id).startswith(
+            f"goroutine {g.id} [{reason}]:\n# waiting on: nothing can wake it: blocked forever\n"
+        ), text
         _proc.current().interrupt(g, gonet.ClosedChannelError("unblock"))
     sleep(0.01)
 
@@ -257,7 +271,8 @@ def test_dial_race_wait_says_how_far_it_got() -> None:
     g = go(dialer)
     _settle()
     assert _block(stack(), g.id).startswith(
-        f"goroutine {g.id} [select]:\n# waiting on: dial race (Happy Eyeballs), 0 attempt(s) reported\n")
+        f"goroutine {g.id} [select]:\n# waiting on: dial race (Happy Eyeballs), 0 attempt(s) reported\n"
+    )
     race[0].timer_fired()
     sleep(0.01)
 
@@ -324,8 +339,11 @@ def test_pipe_waits_show_the_side_and_the_lock() -> None:
     w2 = go(_swallow, a.write, b"again")
     _settle()
     text = stack()
-    assert re.fullmatch(r"pipe write, 5 byte\(s\) not yet read by the other end, <PipeConn>, "
-                        r"deadline in 19\.\d{3}s", _waiting_on(text, w1.id)), text
+    assert re.fullmatch(
+        r"pipe write, 5 byte\(s\) not yet read by the other end, <PipeConn>, "
+        r"deadline in 19\.\d{3}s",
+        _waiting_on(text, w1.id),
+    ), text
     assert _block(text, w2.id).startswith(f"goroutine {w2.id} [semacquire]:\n")
     assert _waiting_on(text, w2.id) == f"lock held by goroutine {w1.id}, 1 of 1 in line"
     a.close()
@@ -369,8 +387,14 @@ def test_running_and_runnable_goroutines() -> None:
     text = here()
     # Only the caller, shown running, with the function that called stack() on top.
     assert text.startswith(f"goroutine {me.id} [running]:\n")
-    assert re.match(rf"goroutine {me.id} \[running\]:\n\S*test_traceback\.test_running_and_runnable_goroutines"
-                    r"\.<locals>\.here\(\.\.\.\)", text) or "here(...)" in text.splitlines()[1], text
+    assert (
+        re.match(
+            rf"goroutine {me.id} \[running\]:\n\S*test_traceback\.test_running_and_runnable_goroutines"
+            r"\.<locals>\.here\(\.\.\.\)",
+            text,
+        )
+        or "here(...)" in text.splitlines()[1]
+    ), text
     assert len(re.findall(r"^goroutine \d+ \[", text, re.M)) == 1
     g = go(sleeper, 0)  # not started yet: Go shows the entry function
     full = stack()
@@ -400,7 +424,7 @@ def test_grouped_dump_counts_identical_stacks() -> None:
     assert m, text
     assert sorted(int(x) for x in m.groups()) == sorted(g.id for g in gs)
     assert text.startswith("goroutine profile: total ")
-    after = text[m.end():]
+    after = text[m.end() :]
     assert after.startswith("#\tgonet.runtime.sleep\t"), after
     for g in gs:
         _proc.current().ready(g)
@@ -429,16 +453,20 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def _run_child(code: str, env: dict[str, str] | None = None, sig: bool = True,
-               ) -> subprocess.CompletedProcess[str]:
+def _run_child(
+    code: str,
+    env: dict[str, str] | None = None,
+    sig: bool = True,
+) -> subprocess.CompletedProcess[str]:
     full_env = dict(os.environ)
     for var in ("GONET_TRACEBACK", "GONET_DEBUG", "GONET_SCHED_SEED"):
         full_env.pop(var, None)
     src = os.path.dirname(os.path.dirname(gonet.__file__))
     full_env["PYTHONPATH"] = os.pathsep.join([src, full_env.get("PYTHONPATH", "")])
     full_env.update(env or {})
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=full_env)
+    p = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env
+    )
     try:
         assert p.stdout is not None
         if sig:
@@ -458,17 +486,27 @@ def test_sigquit_dumps_every_goroutine_and_exits_2() -> None:
     assert r.returncode == 2, r
     assert "still running" not in r.stdout
     err = r.stderr
-    assert err.startswith(("SIGQUIT: quit\n\ngoroutine 1 [running]:\n", "SIGQUIT: quit\n\ngoroutine 1 [sleep]:\n")), err
-    assert re.search(r"^goroutine \d+ \[sleep\]:\n# waiting on: timer due in 3\d{3}\.\d{3}s\n"
-                     r"gonet\.runtime\.sleep\(\.\.\.\)\n\t\S+\n__main__\.idle\(\.\.\.\)\n\t<string>:\d+\n"
-                     r"created by __main__\.<module> in goroutine 1\n\t<string>:11\n", err, re.M), err
-    assert re.search(r"^goroutine \d+ \[IO wait\]:\n# waiting on: fd \d+ accept, <TCPListener tcp 127\.0\.0\.1:\d+>\n",
-                     err, re.M), err
+    assert err.startswith(
+        ("SIGQUIT: quit\n\ngoroutine 1 [running]:\n", "SIGQUIT: quit\n\ngoroutine 1 [sleep]:\n")
+    ), err
+    assert re.search(
+        r"^goroutine \d+ \[sleep\]:\n# waiting on: timer due in 3\d{3}\.\d{3}s\n"
+        r"gonet\.runtime\.sleep\(\.\.\.\)\n\t\S+\n__main__\.idle\(\.\.\.\)\n\t<string>:\d+\n"
+        r"created by __main__\.<module> in goroutine 1\n\t<string>:11\n",
+        err,
+        re.M,
+    ), err
+    assert re.search(
+        r"^goroutine \d+ \[IO wait\]:\n# waiting on: fd \d+ accept, <TCPListener tcp 127\.0\.0\.1:\d+>\n",
+        err,
+        re.M,
+    ), err
 
 
 def test_sigquit_dump_mode_keeps_running() -> None:
-    r = gonet.run_in_thread(_run_child, _CHILD.replace("sleep(30)", "sleep(0.5)"),
-                            {"GONET_DEBUG": "sigquit=dump"})
+    r = gonet.run_in_thread(
+        _run_child, _CHILD.replace("sleep(30)", "sleep(0.5)"), {"GONET_DEBUG": "sigquit=dump"}
+    )
     assert r.returncode == 0, r
     assert "still running" in r.stdout
     assert r.stderr.startswith("SIGQUIT: quit\n\ngoroutine 1 ["), r.stderr
@@ -490,8 +528,10 @@ def test_sigquit_ignored_at_start_still_dumps() -> None:
 
 
 def test_sigquit_handler_of_the_program_is_kept() -> None:
-    code = ("import signal, sys\nsignal.signal(signal.SIGQUIT, lambda *a: (print('mine', flush=True),"
-            " sys.exit(7)))\n" + _CHILD)
+    code = (
+        "import signal, sys\nsignal.signal(signal.SIGQUIT, lambda *a: (print('mine', flush=True),"
+        " sys.exit(7)))\n" + _CHILD
+    )
     r = gonet.run_in_thread(_run_child, code)
     assert r.returncode == 7, r
     assert "mine" in r.stdout and "goroutine" not in r.stderr

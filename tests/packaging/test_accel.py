@@ -1,4 +1,5 @@
 """The Cython accelerator: same sources, selectable at run time, never stale, never out of sync."""
+
 from __future__ import annotations
 
 import ast
@@ -19,7 +20,6 @@ from gonet import _accel
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 
-
 def _built(name: str, root: Path = SRC) -> bool:
     base = root.joinpath(*name.split("."))
     return any(Path(str(base) + s).exists() for s in importlib.machinery.EXTENSION_SUFFIXES)
@@ -29,8 +29,9 @@ def _run(env_extra: dict[str, str], pythonpath: Path = SRC) -> subprocess.Comple
     env = {k: v for k, v in os.environ.items() if k != "GONET_PURE_PYTHON"}
     env.update(env_extra)
     env["PYTHONPATH"] = str(pythonpath)
-    return subprocess.run([sys.executable, "-c", ECHO_PROBE], capture_output=True, text=True, env=env,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", ECHO_PROBE], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def _pxd_attrs(pxd_text: str, cls: str) -> set[str] | None:
@@ -58,8 +59,10 @@ def test_pxd_declares_exactly_the_slots_of_each_compiled_class(name: str) -> Non
             if isinstance(st, ast.Assign) and getattr(st.targets[0], "id", "") == "__slots__":
                 assert isinstance(st.value, ast.Tuple)
                 slots = [e.value for e in st.value.elts if isinstance(e, ast.Constant)]
-        assert set(slots) == declared, f"{name}.{node.name}: __slots__ vs .pxd differ: " \
+        assert set(slots) == declared, (
+            f"{name}.{node.name}: __slots__ vs .pxd differ: "
             f"only in .py {sorted(set(slots) - declared)}, only in .pxd {sorted(declared - set(slots))}"
+        )
         checked += 1
     assert checked >= 1, f"{name}: no cdef class of the .pxd found in the .py"
 
@@ -82,8 +85,9 @@ def test_default_mode_uses_every_extension_that_was_built() -> None:
 
 def test_an_extension_older_than_its_source_is_ignored_with_a_warning(tmp_path: Path) -> None:
     # A source checkout: src/gonet beside setup.py.
-    shutil.copytree(SRC / "gonet", tmp_path / "src" / "gonet",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.c"))
+    shutil.copytree(
+        SRC / "gonet", tmp_path / "src" / "gonet", ignore=shutil.ignore_patterns("__pycache__", "*.c")
+    )
     (tmp_path / "setup.py").write_text("")
     name = "gonet.runtime._netpoll"
     py = tmp_path / "src" / "gonet" / "runtime" / "_netpoll.py"
@@ -101,8 +105,15 @@ def test_an_extension_older_than_its_source_is_ignored_with_a_warning(tmp_path: 
 
 
 def test_pure_python_requested_parses_the_usual_spellings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for value, want in [("1", True), ("yes", True), ("true", True), ("0", False), ("", False),
-                        ("no", False), ("false", False)]:
+    for value, want in [
+        ("1", True),
+        ("yes", True),
+        ("true", True),
+        ("0", False),
+        ("", False),
+        ("no", False),
+        ("false", False),
+    ]:
         monkeypatch.setenv("GONET_PURE_PYTHON", value)
         assert _accel.pure_python_requested() is want, value
 
@@ -111,8 +122,7 @@ def test_an_installed_package_is_not_judged_by_mtimes(tmp_path: Path) -> None:
     # pip extracts a wheel's files with fresh mtimes in any order: a .so may look older than
     # its .py. Outside a source checkout (no setup.py above src/) the extensions must be used.
     site = tmp_path / "site-packages"
-    shutil.copytree(SRC / "gonet", site / "gonet",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.c"))
+    shutil.copytree(SRC / "gonet", site / "gonet", ignore=shutil.ignore_patterns("__pycache__", "*.c"))
     for p in (site / "gonet").rglob("*.so"):
         os.utime(p, (1_000_000_000, 1_000_000_000))  # every extension "older" than its source
     out = _run({}, pythonpath=site)

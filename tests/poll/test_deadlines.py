@@ -1,6 +1,7 @@
 """Deadlines: absolute, per direction, checked before the syscall. Real clock; short deadlines;
 only order and outcome are asserted, never how
 long something took beyond "not earlier than the deadline"."""
+
 from __future__ import annotations
 
 import os
@@ -16,9 +17,14 @@ from gonet import net
 
 
 def _is_timeout(e: BaseException | None, op: str) -> bool:
-    return (isinstance(e, TimeoutError) and isinstance(e, net.DeadlineExceededError)
-            and isinstance(e, net.OpError) and e.op == op and str(e).endswith(": i/o timeout")
-            and e.timeout())
+    return (
+        isinstance(e, TimeoutError)
+        and isinstance(e, net.DeadlineExceededError)
+        and isinstance(e, net.OpError)
+        and e.op == op
+        and str(e).endswith(": i/o timeout")
+        and e.timeout()
+    )
 
 
 def _peek(conn: Any) -> bytes:
@@ -161,7 +167,7 @@ def test_a_write_timing_out_part_way_reports_the_bytes_written() -> None:
             if not d:
                 break
             got += d
-        assert bytes(got) == payload[:e.written]  # type: ignore[attr-defined]
+        assert bytes(got) == payload[: e.written]  # type: ignore[attr-defined]
 
 
 def test_write_deadline_does_not_affect_reads() -> None:

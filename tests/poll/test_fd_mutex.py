@@ -1,5 +1,6 @@
 """The fd mutex and close: serialised readers and writers, full duplex, close waking every
 blocked goroutine, close(2) once after the last operation."""
+
 from __future__ import annotations
 
 import os
@@ -34,6 +35,7 @@ def _drain(conn: Any, n: int) -> bytes:
 
 
 # -- serialisation and duplex --------------------------------------------------------------------
+
 
 def test_two_readers_are_serialised_and_the_second_waits_in_semacquire() -> None:
     with tcp_pair() as (c, s):
@@ -92,9 +94,13 @@ def test_a_reader_and_a_writer_run_at_the_same_time() -> None:
 
 # -- close -----------------------------------------------------------------------------------------
 
+
 def _is_closed_error(e: BaseException | None) -> bool:
-    return (isinstance(e, net.ErrClosed) and isinstance(e, net.OpError)
-            and "use of closed network connection" in str(e))
+    return (
+        isinstance(e, net.ErrClosed)
+        and isinstance(e, net.OpError)
+        and "use of closed network connection" in str(e)
+    )
 
 
 def test_close_wakes_every_goroutine_blocked_on_the_conn_with_err_closed() -> None:
@@ -110,9 +116,15 @@ def test_close_wakes_every_goroutine_blocked_on_the_conn_with_err_closed() -> No
         for f in (r2, w2):
             wait_until(parked(f, "semacquire"))
         s.close()
-        errors = {name: f.exception() for name, f in
-                  (("read in netpoll", r1), ("read on lock", r2),
-                   ("write in netpoll", w1), ("write on lock", w2))}
+        errors = {
+            name: f.exception()
+            for name, f in (
+                ("read in netpoll", r1),
+                ("read on lock", r2),
+                ("write in netpoll", w1),
+                ("write on lock", w2),
+            )
+        }
         for name, e in errors.items():
             assert _is_closed_error(e), (name, e)
             assert not isinstance(e, TimeoutError), name
@@ -134,16 +146,22 @@ def _spy_close2(monkeypatch: pytest.MonkeyPatch, fd: FD) -> list[dict[str, Any]]
 
     def close(self: socket.socket) -> None:
         if self is target and self.fileno() >= 0:
-            calls.append({"refs": fd.refs, "rlocked": fd.rlocked, "wlocked": fd.wlocked,
-                          "by": sched().cur, "open": _fd_open(self.fileno())})
+            calls.append(
+                {
+                    "refs": fd.refs,
+                    "rlocked": fd.rlocked,
+                    "wlocked": fd.wlocked,
+                    "by": sched().cur,
+                    "open": _fd_open(self.fileno()),
+                }
+            )
         real(self)
 
     monkeypatch.setattr(socket.socket, "close", close)
     return calls
 
 
-def test_close_runs_close2_once_after_the_last_operation_has_left(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_close_runs_close2_once_after_the_last_operation_has_left(monkeypatch: pytest.MonkeyPatch) -> None:
     with tcp_pair() as (c, s):
         fd = s._fd
         closes = _spy_close2(monkeypatch, fd)
@@ -187,8 +205,12 @@ def test_close_with_no_operation_in_flight_closes_at_once() -> None:
 def test_every_operation_after_close_fails_with_err_closed() -> None:
     with tcp_pair() as (c, s):
         c.close()
-        for op, call in [("read", lambda: c.read(bytearray(1))), ("read", lambda: c.recv(1)),
-                         ("write", lambda: c.write(b"x")), ("read", lambda: c.read(bytearray(0)))]:
+        for op, call in [
+            ("read", lambda: c.read(bytearray(1))),
+            ("read", lambda: c.recv(1)),
+            ("write", lambda: c.write(b"x")),
+            ("read", lambda: c.read(bytearray(0))),
+        ]:
             with pytest.raises(net.ErrClosed) as ei:
                 call()
             assert ei.value.op == op  # type: ignore[attr-defined]
@@ -220,8 +242,7 @@ def test_listener_close_fails_a_pending_accept_and_accepted_conns_stay_open() ->
     assert list(ln) == []  # iterating a closed listener just stops
 
 
-def test_stale_lock_handoff_does_not_release_a_lock_it_does_not_hold(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stale_lock_handoff_does_not_release_a_lock_it_does_not_hold(monkeypatch: pytest.MonkeyPatch) -> None:
     # W receives the read lock by hand-off and reads without parking again; then it queues for
     # the lock a second time and is woken by close(). It must not mistake the old hand-off for
     # a new one and release the lock that H2 holds (which dropped the last reference while H2

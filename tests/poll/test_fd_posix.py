@@ -1,5 +1,6 @@
 """The shared cold-path loop of the fd layer: lock -> prepare -> syscall, parking on EAGAIN,
 retrying EINTR -> unlock (gonet._poll._fd_posix)."""
+
 from __future__ import annotations
 
 import errno

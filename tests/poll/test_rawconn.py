@@ -1,4 +1,5 @@
 """Raw access (raw_read/raw_write/syscall_conn) and descriptor duplicates (dup/file)."""
+
 from __future__ import annotations
 
 import os

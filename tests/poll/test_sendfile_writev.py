@@ -1,4 +1,5 @@
 """Zero-copy and vectored writes: Conn.sendfile (sendfile(2) + fallback) and Conn.writev."""
+
 from __future__ import annotations
 
 import array

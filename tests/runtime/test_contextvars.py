@@ -1,5 +1,6 @@
 """Goroutine-local state: each goroutine runs in a copy of its creator's contextvars context,
 taken at go() time; a recycled goroutine carries nothing over; threading.local is per OS thread."""
+
 from __future__ import annotations
 
 import contextvars

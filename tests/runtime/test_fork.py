@@ -1,6 +1,7 @@
 """os.fork() in a process that runs gonet: the child gets a fresh scheduler, netpoller, timers
 and thread pool; inherited fds work there; the forking goroutine is the child's only goroutine;
 the parent is unaffected. Every case runs in a real subprocess."""
+
 from __future__ import annotations
 
 import textwrap
@@ -80,7 +81,8 @@ def test_forked_child_accepts_and_serves_and_the_parent_still_serves() -> None:
 def test_a_goroutine_that_forks_is_the_childs_main_goroutine() -> None:
     # Its return ends the child (as main's return does in Go); the parent's main goroutine and
     # its other goroutines never run in the child.
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import os
         import gonet
         from gonet import Chan, go
@@ -108,7 +110,9 @@ def test_a_goroutine_that_forks_is_the_childs_main_goroutine() -> None:
         status = gonet.run_in_thread(os.waitpid, pid, 0)[1]
         gonet.sleep(0.1)
         print("child exit status", os.waitstatus_to_exitcode(status), flush=True)
-    """), timeout=30)
+    """),
+        timeout=30,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == [
         "child goroutine ran",
@@ -118,7 +122,8 @@ def test_a_goroutine_that_forks_is_the_childs_main_goroutine() -> None:
 
 
 def test_sys_exit_in_the_forking_goroutine_sets_the_childs_status() -> None:
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import os, sys
         import gonet
         from gonet import Chan, go
@@ -135,6 +140,8 @@ def test_sys_exit_in_the_forking_goroutine_sets_the_childs_status() -> None:
         pid = done.recv()
         status = gonet.run_in_thread(os.waitpid, pid, 0)[1]
         print("child exit status", os.waitstatus_to_exitcode(status))
-    """), timeout=30)
+    """),
+        timeout=30,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == ["child exit status 3"], p.stderr

@@ -1,5 +1,6 @@
 """The netpoller and the fd layer's syscall loops: registration once, edge-triggered, with the
 right mask; syscall first, park on EAGAIN; trusting the edge; accept and connect edge cases."""
+
 from __future__ import annotations
 
 import errno
@@ -43,8 +44,14 @@ def _conns_of_every_kind() -> Any:
     uln = net.listen("unix", f"@gonet-netpoll-{os.getpid()}")
     uc = net.dial("unix", f"@gonet-netpoll-{os.getpid()}")
     us = uln.accept()
-    return {"tcp listener": ln, "tcp dialled": c, "tcp accepted": s,
-            "unix listener": uln, "unix dialled": uc, "unix accepted": us}
+    return {
+        "tcp listener": ln,
+        "tcp dialled": c,
+        "tcp accepted": s,
+        "unix listener": uln,
+        "unix dialled": uc,
+        "unix accepted": us,
+    }
 
 
 def test_every_socket_is_registered_once_edge_triggered_for_both_directions() -> None:
@@ -122,6 +129,7 @@ def test_socket_is_unregistered_before_close(monkeypatch: pytest.MonkeyPatch) ->
 
 
 # -- syscall first, park on EAGAIN, trust the edge -------------------------------------------------
+
 
 def _count_calls(fd: Any, attr: str) -> list[Any]:
     calls: list[Any] = []
@@ -298,8 +306,7 @@ def test_write_loops_over_partial_writes_until_everything_is_sent() -> None:
         assert len(sizes) > 1 and sum(sizes) == len(payload)  # partial writes were continued
 
 
-@pytest.mark.parametrize("kind", [
-    "array", "memoryview-of-ints"])
+@pytest.mark.parametrize("kind", ["array", "memoryview-of-ints"])
 def test_write_of_a_non_byte_buffer_sends_every_byte(kind: str) -> None:
     import array
 
@@ -345,8 +352,7 @@ def test_events_for_unknown_fds_are_dropped(monkeypatch: pytest.MonkeyPatch) -> 
     assert injected == [1]
 
 
-def test_an_epollerr_alone_makes_later_waits_fail_not_pollable(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_epollerr_alone_makes_later_waits_fail_not_pollable(monkeypatch: pytest.MonkeyPatch) -> None:
     with tcp_pair() as (c, s):
         target = s.fileno()
         real = EpollBackend.poll
@@ -368,11 +374,14 @@ def test_an_epollerr_alone_makes_later_waits_fail_not_pollable(
 
 # -- accept and connect ----------------------------------------------------------------------------
 
+
 def test_accept_retries_eintr_and_econnaborted_silently(monkeypatch: pytest.MonkeyPatch) -> None:
     import _socket
 
-    failures = [InterruptedError(errno.EINTR, "Interrupted system call"),
-                ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort")]
+    failures = [
+        InterruptedError(errno.EINTR, "Interrupted system call"),
+        ConnectionAbortedError(errno.ECONNABORTED, "Software caused connection abort"),
+    ]
     calls: list[str] = []
 
     def flaky(self: socket.socket) -> Any:
@@ -428,8 +437,7 @@ def test_connect_in_progress_completes_through_the_poller(monkeypatch: pytest.Mo
 
 
 @pytest.mark.parametrize("first_result", ["EINTR", "EISCONN"])
-def test_connect_eintr_waits_and_eisconn_succeeds(first_result: str,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_connect_eintr_waits_and_eisconn_succeeds(first_result: str, monkeypatch: pytest.MonkeyPatch) -> None:
     real = socket.socket.connect_ex
     seen: list[int] = []
 
@@ -510,15 +518,19 @@ def _lone_pd() -> Any:
     return PollDesc(sched(), 1_000_000)
 
 
-@pytest.mark.parametrize(("word", "rready", "wready", "trust", "everr"), [
-    ("POLLIN", True, False, True, False),
-    ("POLLOUT", False, True, True, False),
-    ("POLLRDHUP", True, False, False, False),
-    ("POLLHUP", True, True, False, False),
-    ("POLLERR", True, True, False, True),
-])
-def test_netpollready_applies_the_readiness_table(word: str, rready: bool, wready: bool,
-                                                  trust: bool, everr: bool) -> None:
+@pytest.mark.parametrize(
+    ("word", "rready", "wready", "trust", "everr"),
+    [
+        ("POLLIN", True, False, True, False),
+        ("POLLOUT", False, True, True, False),
+        ("POLLRDHUP", True, False, False, False),
+        ("POLLHUP", True, True, False, False),
+        ("POLLERR", True, True, False, True),
+    ],
+)
+def test_netpollready_applies_the_readiness_table(
+    word: str, rready: bool, wready: bool, trust: bool, everr: bool
+) -> None:
     from gonet.runtime import _netpoll
 
     pd = _lone_pd()
@@ -555,8 +567,7 @@ def test_netpollready_hands_special_fds_to_their_handler_and_drops_unknown_fds()
     from gonet.runtime._netpoll import POLLIN, netpollready
 
     calls: list[int] = []
-    woken = netpollready({}, [(7, POLLIN), (8, POLLIN), (7, POLLIN)], [],
-                         {7: lambda: calls.append(7)})
+    woken = netpollready({}, [(7, POLLIN), (8, POLLIN), (7, POLLIN)], [], {7: lambda: calls.append(7)})
     assert (woken, calls) == (0, [7, 7])
 
 
@@ -572,6 +583,7 @@ def test_backend_special_fd_is_registered_once_edge_triggered_with_its_handler()
         events = ep.poll(1.0)
         assert [fd for fd, _ in events] == [r]
         from gonet.runtime._netpoll import netpollready
+
         netpollready({}, events, [], ep.specials)
         assert seen == [2]
         ep.wakeup()

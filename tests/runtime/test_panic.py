@@ -24,8 +24,13 @@ def _run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     full_env["PYTHONPATH"] = os.pathsep.join([src, full_env.get("PYTHONPATH", "")])
     full_env["PYTHONWARNINGS"] = "ignore"  # a stale-extension warning must not shift stderr
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True,
-                          text=True, env=full_env, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=30,
+    )
 
 
 def run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -34,6 +39,7 @@ def run(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedPro
 
 
 # -- panics: what runs before the exit ------------------------------------------------------------
+
 
 def test_panic_flushes_a_memory_handler() -> None:
     r = run("""
@@ -112,8 +118,9 @@ def test_panic_flushes_stdout_and_skips_atexit_and_other_goroutines() -> None:
     assert r.stderr.startswith("panic: KeyError: 'k'\n\ngoroutine 3 [running]:\nTraceback"), r.stderr
     # As in Go, the report ends with who started the goroutine (the go statement's function
     # and line are checked in test_created_by_in_a_dump_is_the_go_statement).
-    assert re.search(r"\nKeyError: 'k'\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z",
-                     r.stderr), r.stderr
+    assert re.search(
+        r"\nKeyError: 'k'\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z", r.stderr
+    ), r.stderr
 
 
 # -- fatal errors ---------------------------------------------------------------------------------
@@ -152,7 +159,9 @@ def test_uncaught_deadlock_is_a_fatal_error_with_every_goroutine() -> None:
         r"# waiting on: <Chan cap=0 len=0 at 0x[0-9a-f]+>\n"
         r"(?:gonet\._(?:chan|sema)\.\S+\(\.\.\.\)\n\t\S+_(?:chan|sema)\.py:\d+\n)+"
         r"__main__\.worker\(\.\.\.\)\n\t<string>:9\n"
-        r"created by \S+ in goroutine 1\n\t<string>:\d+\n", err)
+        r"created by \S+ in goroutine 1\n\t<string>:\d+\n",
+        err,
+    )
     assert m, err
 
 
@@ -173,15 +182,24 @@ def test_deadlock_error_stays_catchable() -> None:
 def _run_interactive(code: str) -> subprocess.CompletedProcess[str]:
     src = os.path.dirname(os.path.dirname(gonet.__file__))
     env = dict(os.environ, PYTHONPATH=src, PYTHONWARNINGS="ignore")
-    return subprocess.run([sys.executable, "-i", "-c", code], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, env=env, timeout=30)
+    return subprocess.run(
+        [sys.executable, "-i", "-c", code],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
 
 
 def test_interactive_session_survives_a_deadlock_report() -> None:
-    r = gonet.run_in_thread(_run_interactive, "from gonet import Chan, go\n"
-                            "go(print, 'started')\nChan().recv()")
+    r = gonet.run_in_thread(
+        _run_interactive, "from gonet import Chan, go\ngo(print, 'started')\nChan().recv()"
+    )
     assert r.returncode == 0, r  # the session went on, to the end of its (empty) input
-    assert "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\n" in r.stderr, r
+    assert (
+        "fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\n" in r.stderr
+    ), r
 
 
 def test_other_exceptions_keep_pythons_traceback_and_status_1() -> None:
@@ -205,6 +223,7 @@ def test_excepthook_installed_before_gonet_still_gets_other_exceptions() -> None
 
 
 # -- "created by": the function that ran the go statement, and its line ---------------------------
+
 
 def spawn_point() -> None:
     """A function whose code object stands for the creator of a goroutine."""
@@ -249,8 +268,13 @@ _CREATED_BY = """
 def test_created_by_in_a_dump_is_the_go_statement() -> None:
     r = run(_CREATED_BY)
     assert r.returncode == 2, r
-    assert re.search(r"^__main__\.idle\(\.\.\.\)\n\t<string>:6\n"
-                     r"created by __main__\.spawner in goroutine \d+\n\t<string>:9\n", r.stdout, re.M), r.stdout
+    assert re.search(
+        r"^__main__\.idle\(\.\.\.\)\n\t<string>:6\n"
+        r"created by __main__\.spawner in goroutine \d+\n\t<string>:9\n",
+        r.stdout,
+        re.M,
+    ), r.stdout
     # The panic report names the go statement too.
-    assert r.stderr.endswith("ValueError: boom\ncreated by __main__.<module> in goroutine 1\n\t<string>:18\n"), \
-        r.stderr
+    assert r.stderr.endswith(
+        "ValueError: boom\ncreated by __main__.<module> in goroutine 1\n\t<string>:18\n"
+    ), r.stderr

@@ -1,6 +1,7 @@
 """Cooperative preemption: a goroutine that has run past its time slice yields at gonet's next
 yield point (go, channel and sync operations, fd reads/writes/accepts), so a goroutine that
 never parks — an accept loop under a connection flood — cannot starve the others."""
+
 from __future__ import annotations
 
 import logging
@@ -119,8 +120,7 @@ def test_preemption_can_be_turned_off(caplog: pytest.LogCaptureFixture) -> None:
         set_time_slice(-1)
 
 
-def test_the_watchdog_does_not_count_new_goroutines_as_progress(
-        caplog: pytest.LogCaptureFixture) -> None:
+def test_the_watchdog_does_not_count_new_goroutines_as_progress(caplog: pytest.LogCaptureFixture) -> None:
     # A loop that only creates goroutines never lets one run: with preemption off, the
     # watchdog reports it, as it reports any goroutine that runs without yielding.
     caplog.set_level(logging.WARNING, logger="gonet.runtime")

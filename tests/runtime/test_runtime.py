@@ -1,5 +1,6 @@
 """Whole-program behaviour of the runtime, in fresh interpreters: no run() wrapper, quiet exit
 without waiting for other goroutines, panics; one epoll instance per scheduler thread."""
+
 from __future__ import annotations
 
 import fcntl
@@ -17,7 +18,8 @@ from gonet.runtime import _proc
 
 
 def test_main_code_is_goroutine_1_and_the_scheduler_starts_lazily() -> None:
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import greenlet
         import gonet
         from gonet.runtime import _proc
@@ -30,7 +32,8 @@ def test_main_code_is_goroutine_1_and_the_scheduler_starts_lazily() -> None:
         print("child ran before main blocked:", ran)
         gonet.sleep(0.001)
         print("child ran after main blocked:", ran, "child id", g.id)
-    """))
+    """)
+    )
     assert p.returncode == 0, p.stderr
     assert p.stderr == ""
     assert p.stdout.splitlines() == [
@@ -44,7 +47,8 @@ def test_main_code_is_goroutine_1_and_the_scheduler_starts_lazily() -> None:
 def test_returning_from_main_ends_the_program_quietly_without_waiting() -> None:
     # Goroutines parked every way a goroutine can park, plus some never started, plus finally
     # blocks that would print or block: none may delay the exit or write anything.
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import sys, threading
         import gonet
         from gonet import net
@@ -79,14 +83,16 @@ def test_returning_from_main_ends_the_program_quietly_without_waiting() -> None:
         for _ in range(3):
             gonet.go(never)                      # runnable, never run
         print("main done")
-    """))
+    """)
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout == "main done\n"
     assert p.stderr == ""
 
 
 def test_an_exception_escaping_a_goroutine_is_a_panic_with_exit_status_2() -> None:
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import gonet
 
         def inner():
@@ -100,7 +106,8 @@ def test_an_exception_escaping_a_goroutine_is_a_panic_with_exit_status_2() -> No
         print("started", g.id, flush=True)
         gonet.sleep(30)
         print("main resumed after the panic")
-    """))
+    """)
+    )
     assert p.returncode == 2
     gid = int(p.stdout.split()[1])
     assert p.stdout == f"started {gid}\n"
@@ -108,13 +115,16 @@ def test_an_exception_escaping_a_goroutine_is_a_panic_with_exit_status_2() -> No
     assert err.startswith("panic: ValueError: kaboom\n"), err
     assert f"goroutine {gid} [running]:" in err
     assert "Traceback (most recent call last):" in err
-    assert re.search(r'line \d+, in boom', err) and re.search(r'line \d+, in inner', err)
+    assert re.search(r"line \d+, in boom", err) and re.search(r"line \d+, in inner", err)
     # Go's last lines: who started the goroutine, and where (the go statement).
-    assert re.search(r"\nValueError: kaboom\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z", err), err
+    assert re.search(
+        r"\nValueError: kaboom\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z", err
+    ), err
 
 
 def test_panic_in_a_goroutine_woken_by_io_also_exits_2() -> None:
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import gonet
         from gonet import net
         ln = net.listen("tcp", "127.0.0.1:0")
@@ -129,13 +139,15 @@ def test_panic_in_a_goroutine_woken_by_io_also_exits_2() -> None:
         gonet.sleep(0.01)
         c.write(b"hello")
         gonet.sleep(30)
-    """))
+    """)
+    )
     assert p.returncode == 2
     assert p.stderr.startswith("panic: RuntimeError: bad request: b'hello'\n"), p.stderr
 
 
 def test_systemexit_in_a_goroutine_ends_the_program_through_main() -> None:
-    p = run_script(textwrap.dedent("""
+    p = run_script(
+        textwrap.dedent("""
         import sys
         import gonet
         def quit():
@@ -145,7 +157,8 @@ def test_systemexit_in_a_goroutine_ends_the_program_through_main() -> None:
             gonet.sleep(30)
         finally:
             print("main unwound")
-    """))
+    """)
+    )
     assert p.returncode == 3, p.stderr
     assert p.stdout == "main unwound\n"
     assert p.stderr == ""
@@ -169,8 +182,14 @@ def test_ctrl_c_while_main_waits_in_epoll_is_raised_in_main() -> None:
         except KeyboardInterrupt:
             print("KeyboardInterrupt in main", flush=True)
     """)
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=SUB_ENV, cwd=str(ROOT))
+    p = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=SUB_ENV,
+        cwd=str(ROOT),
+    )
     try:
         assert p.stdout is not None
         assert p.stdout.readline() == "ready\n"
@@ -186,6 +205,7 @@ def test_ctrl_c_while_main_waits_in_epoll_is_raised_in_main() -> None:
 
 
 # -- one epoll per scheduler ----------------------------------------------------------------------
+
 
 def _fdinfo_flags(fd: int) -> int:
     with open(f"/proc/self/fdinfo/{fd}") as f:
@@ -243,8 +263,7 @@ def test_each_thread_gets_its_own_scheduler_and_epoll_released_when_it_exits() -
         assert target not in ("anon_inode:[eventpoll]", "anon_inode:[eventfd]"), (fd, target)
 
 
-def test_pool_result_for_a_thread_that_has_ended_is_dropped_quietly(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_result_for_a_thread_that_has_ended_is_dropped_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
     hook_errors: list[BaseException] = []
     monkeypatch.setattr(threading, "excepthook", lambda a: hook_errors.append(a.exc_value))
     release = threading.Event()
@@ -289,23 +308,29 @@ def test_stats_reports_the_schedulers_counters() -> None:
 # -- main is goroutine 1 from the first gonet call -----------------------------------------------
 
 
-@pytest.mark.parametrize("first_call", [
-    "gonet.Chan(0).recv()",
-    "gonet.Chan(0).send(1)",
-    "gonet.select(gonet.Chan().recv_case())",
-    "gonet.nil_chan.recv()",
-    "m = sync.Mutex(); m.lock(); m.lock()",
-    "wg = sync.WaitGroup(); wg.add(1); wg.wait()",
-])
+@pytest.mark.parametrize(
+    "first_call",
+    [
+        "gonet.Chan(0).recv()",
+        "gonet.Chan(0).send(1)",
+        "gonet.select(gonet.Chan().recv_case())",
+        "gonet.nil_chan.recv()",
+        "m = sync.Mutex(); m.lock(); m.lock()",
+        "wg = sync.WaitGroup(); wg.add(1); wg.wait()",
+    ],
+)
 def test_a_blocking_toolkit_call_as_mains_first_is_a_deadlock_not_a_hang(first_call: str) -> None:
-    p = run_script(textwrap.dedent(f"""
+    p = run_script(
+        textwrap.dedent(f"""
         import gonet
         from gonet import sync
         try:
             {first_call}
         except gonet.DeadlockError as e:
             print("DeadlockError:", e)
-    """), timeout=20)
+    """),
+        timeout=20,
+    )
     assert p.returncode == 0, p.stderr
     assert p.stdout == "DeadlockError: all goroutines are asleep - deadlock!\n"
 
@@ -364,9 +389,13 @@ def test_go_of_a_coroutine_function_says_what_to_do() -> None:
     assert str(e.value) == (
         "go() needs a plain function; _coro_fn is a coroutine function (async def). Goroutines "
         "run plain functions that block: define it with def and call gonet's blocking APIs "
-        "instead of awaiting")
-    with pytest.raises(TypeError, match=r"^go\(\) needs a plain function; _agen_fn is an async "
-                                        r"generator function \(async def with yield\)\."):
+        "instead of awaiting"
+    )
+    with pytest.raises(
+        TypeError,
+        match=r"^go\(\) needs a plain function; _agen_fn is an async "
+        r"generator function \(async def with yield\)\.",
+    ):
         gonet.go(_agen_fn)
 
 
@@ -381,7 +410,8 @@ def test_go_of_a_coroutine_object_says_what_to_do_and_closes_it() -> None:
     assert str(e.value) == (
         "go() needs a plain function; got the coroutine object _coro_fn(), which only an event "
         "loop can run. Pass a function defined with def and its arguments: go(f, arg) rather "
-        "than go(f(arg))")
+        "than go(f(arg))"
+    )
     assert coro.cr_frame is None  # closed
     with pytest.raises(TypeError, match=r"^go\(\) needs a callable, got int$"):
         gonet.go(3)  # type: ignore[arg-type]
@@ -393,7 +423,8 @@ def test_go_is_typed_so_wrong_arguments_are_mypy_errors(tmp_path: Any) -> None:
 
     pytest.importorskip("mypy")
     snippet = tmp_path / "snippet.py"
-    snippet.write_text(textwrap.dedent("""
+    snippet.write_text(
+        textwrap.dedent("""
         import gonet
 
         def f(a: int, b: str) -> None: ...
@@ -402,10 +433,23 @@ def test_go_is_typed_so_wrong_arguments_are_mypy_errors(tmp_path: Any) -> None:
         gonet.go(f, "1", "x")
         gonet.go(f, 1)
         gonet.go(f, 1, b=2)
-    """))
-    r = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental", "--no-error-summary",
-                        "--hide-error-context", "--no-pretty", str(snippet)],
-                       capture_output=True, text=True, timeout=300)
+    """)
+    )
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--no-incremental",
+            "--no-error-summary",
+            "--hide-error-context",
+            "--no-pretty",
+            str(snippet),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     errors = [line.split(": error: ", 1)[1] for line in r.stdout.splitlines() if ": error: " in line]
     lines = [int(line.split(":")[1]) for line in r.stdout.splitlines() if ": error: " in line]
     assert lines == [7, 8, 9], r.stdout

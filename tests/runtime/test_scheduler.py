@@ -1,5 +1,6 @@
 """The per-thread scheduler: run queue order, runnext, timers, idle epoll_wait, the cross-thread
 eventfd, goroutine reuse, deadlock detection."""
+
 from __future__ import annotations
 
 import socket
@@ -16,6 +17,7 @@ from gonet.runtime import _proc, _threadpool
 from gonet.runtime._netpoll_epoll import EpollBackend
 
 # -- run queue order ------------------------------------------------------------------------------
+
 
 def test_go_does_not_run_until_the_caller_blocks() -> None:
     ran: list[int] = []
@@ -129,6 +131,7 @@ def test_goroutines_readied_by_netpoll_go_to_the_back_of_the_queue() -> None:
 
         fd = FD(a.dup())
         try:
+
             def reader() -> None:
                 fd.recv(1)
                 out.append("io-readied")
@@ -155,6 +158,7 @@ def test_goroutines_that_only_yield_cannot_starve_io() -> None:
         flag: list[bytes] = []
         spins = [0]
         try:
+
             def reader() -> None:
                 flag.append(fd.recv(10))
 
@@ -176,6 +180,7 @@ def test_goroutines_that_only_yield_cannot_starve_io() -> None:
 
 
 # -- timers --------------------------------------------------------------------------------------
+
 
 def test_sleepers_wake_in_deadline_order() -> None:
     out: list[float] = []
@@ -247,6 +252,7 @@ def test_far_timer_does_not_break_the_poll(seconds: float) -> None:
 
         def reader() -> None:
             from gonet._poll import FD
+
             fd = FD(a.dup())
             try:
                 fd.set_deadline(gonet.now() + seconds, True, False)
@@ -276,6 +282,7 @@ def test_timer_heap_stays_bounded_when_a_deadline_is_rearmed_often() -> None:
 
 
 # -- cross-thread wake-up ------------------------------------------------------------------------
+
 
 def test_run_in_thread_result_wakes_main_blocked_in_epoll(monkeypatch: pytest.MonkeyPatch) -> None:
     in_blocking_poll = threading.Event()
@@ -332,8 +339,7 @@ def test_run_in_thread_deadline_stops_waiting() -> None:
     wait_until(lambda: sched().external == 0)
 
 
-def test_pool_starts_a_worker_when_the_idle_one_is_already_claimed(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pool_starts_a_worker_when_the_idle_one_is_already_claimed(monkeypatch: pytest.MonkeyPatch) -> None:
     # Two jobs submitted back to back while exactly one worker idles: the second must not queue
     # behind the first (here the first waits for the second).
     pool = _threadpool.ThreadPool(4)
@@ -350,6 +356,7 @@ def test_pool_starts_a_worker_when_the_idle_one_is_already_claimed(
 
 
 # -- goroutine reuse -----------------------------------------------------------------------------
+
 
 def test_finished_goroutines_greenlets_are_reused() -> None:
     s = sched()
@@ -408,6 +415,7 @@ def test_a_goroutine_unwound_by_greenlet_exit_is_not_reused() -> None:
 
 
 # -- deadlock ------------------------------------------------------------------------------------
+
 
 @pytest.mark.main_goroutine  # the behaviour under test is main's own
 def test_deadlock_raises_in_main_instead_of_hanging() -> None:
@@ -518,7 +526,8 @@ class _PollHook:
 
 
 def test_a_goroutine_readied_by_a_finalizer_just_before_epoll_wait_runs_at_once(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import gc
 
     s = sched()
@@ -556,8 +565,7 @@ def test_a_goroutine_readied_by_a_finalizer_just_before_epoll_wait_runs_at_once(
 # -- the free list -------------------------------------------------------------------------
 
 
-def test_the_free_list_gives_its_goroutines_back_when_it_sits_unused(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_free_list_gives_its_goroutines_back_when_it_sits_unused(monkeypatch: pytest.MonkeyPatch) -> None:
     import weakref
 
     s = sched()
@@ -580,7 +588,8 @@ def test_the_free_list_gives_its_goroutines_back_when_it_sits_unused(
 
 
 def test_the_hub_never_runs_with_a_finished_goroutine_recorded_as_current(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # More goroutines finish at once than the free list keeps: the greenlets of the rest end
     # and hand the CPU to the hub, which must not count one of them as running (the watchdog
     # would blame it for the hub's epoll_wait).
@@ -608,8 +617,7 @@ def test_the_hub_never_runs_with_a_finished_goroutine_recorded_as_current(
 # -- the new-scheduler hook ------------------------------------------------------------------------
 
 
-def test_one_new_scheduler_hook_runs_on_the_new_schedulers_thread(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_new_scheduler_hook_runs_on_the_new_schedulers_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     from gonet.runtime import _on_new_scheduler as runtime_setup
     from gonet.runtime import _sigqueue
 
@@ -617,9 +625,14 @@ def test_one_new_scheduler_hook_runs_on_the_new_schedulers_thread(
     assert _sigqueue._on_new_scheduler in _proc.on_new_scheduler
     assert type(_proc._schedulers) is weakref.WeakSet  # a plain registry: it fires nothing
     seen: list[tuple[Any, int, bool]] = []
-    monkeypatch.setattr(_proc, "on_new_scheduler", [
-        *_proc.on_new_scheduler,
-        lambda s: seen.append((s, threading.get_ident(), s in _proc.all_schedulers()))])
+    monkeypatch.setattr(
+        _proc,
+        "on_new_scheduler",
+        [
+            *_proc.on_new_scheduler,
+            lambda s: seen.append((s, threading.get_ident(), s in _proc.all_schedulers())),
+        ],
+    )
     got: list[Any] = []
     t = threading.Thread(target=lambda: got.append((_proc.current(), threading.get_ident())))
     t.start()

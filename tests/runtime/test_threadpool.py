@@ -4,6 +4,7 @@ capacity, idle retirement, calls abandoned before they start, the environment ov
 Real threads throughout; a test waits for an observable state (a count of running jobs, a pool's
 stats) with a generous bound, never for a fixed time.
 """
+
 from __future__ import annotations
 
 import threading
@@ -62,8 +63,7 @@ def test_run_in_thread_grows_past_the_old_cap_of_eight() -> None:
     assert _threadpool.MAX_THREADS == 1000
 
 
-def test_past_the_cap_calls_queue_and_run_once_a_worker_is_free(
-        small_pool: _threadpool.ThreadPool) -> None:
+def test_past_the_cap_calls_queue_and_run_once_a_worker_is_free(small_pool: _threadpool.ThreadPool) -> None:
     b = Blockers()
     futs = [spawn(gonet.run_in_thread, b.job) for _ in range(5)]
     wait_until(lambda: b.active == 2 and small_pool.stats()["queued"] == 3, BOUND, "2 run, 3 queue")
@@ -122,13 +122,15 @@ def test_a_call_abandoned_before_it_started_never_runs(small_pool: _threadpool.T
     b.release.set()
     for f in busy:
         f.result()
-    wait_until(lambda: small_pool.stats()["queued"] == 0 and gonet.runtime.current().external == 0,
-               BOUND, "the abandoned job handed back")
+    wait_until(
+        lambda: small_pool.stats()["queued"] == 0 and gonet.runtime.current().external == 0,
+        BOUND,
+        "the abandoned job handed back",
+    )
     assert ran == []
 
 
-def test_a_started_call_whose_caller_gave_up_runs_to_completion(
-        small_pool: _threadpool.ThreadPool) -> None:
+def test_a_started_call_whose_caller_gave_up_runs_to_completion(small_pool: _threadpool.ThreadPool) -> None:
     started = threading.Event()
     release = threading.Event()
     finished: list[bool] = []
@@ -151,8 +153,9 @@ def _run(code: str, **env: str) -> tuple[int, str, str]:
     import subprocess
     import sys
 
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
-                       env={**SUB_ENV, **env})
+    r = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env={**SUB_ENV, **env}
+    )
     return r.returncode, r.stdout, r.stderr
 
 
@@ -175,7 +178,7 @@ def test_a_bad_cap_is_a_clear_error(value: str) -> None:
 
 
 def test_the_lookup_cap_stays_below_a_low_fd_limit() -> None:
-    code = ("import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))\n" + CAPS)
+    code = "import resource; resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))\n" + CAPS
     rc, out, err = _run(code)
     assert (rc, out, err) == (0, "1000 70\n", "")
 

@@ -2,6 +2,7 @@
 read_bytes, read_string, write_to, iteration, reset, sizes) and Writer (write, write_byte,
 write_string, flush, sticky errors, read_from, reset, sizes) over fake readers and real conns,
 and a line protocol over TCP (10,000 lines, every byte checked)."""
+
 from __future__ import annotations
 
 import os
@@ -14,6 +15,7 @@ import gonet
 from gonet import bufio, io, net
 
 # -- Reader -------------------------------------------------------------------------------------------
+
 
 def test_sizes_and_constructors() -> None:
     r = bufio.new_reader(Chunks())
@@ -174,6 +176,7 @@ def test_reader_rejects_a_bad_count() -> None:
 
 # -- Writer ----------------------------------------------------------------------------------------
 
+
 def test_writer_buffers_until_full_or_flush() -> None:
     sink = Sink()
     w = bufio.Writer(sink, 16)
@@ -264,6 +267,7 @@ def test_read_writer() -> None:
 
 
 # -- over real conns --------------------------------------------------------------------------
+
 
 def test_line_protocol_over_tcp_10000_lines() -> None:
     n = 10_000

@@ -5,6 +5,7 @@ Goroutines are driven deterministically: a goroutine started with go() runs when
 yields (settle() yields until nothing else is runnable), so "X is blocked" is checked from its
 wait reason, never by sleeping.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,6 +19,7 @@ from gonet import Chan, ClosedChannelError, NilChannelError, PanicError, nil_cha
 from gonet.runtime import _proc
 
 # -- unbuffered: a rendezvous ---------------------------------------------------------------------
+
 
 def test_unbuffered_send_blocks_until_a_receiver_takes_the_value() -> None:
     ch: Chan[str] = Chan()
@@ -63,6 +65,7 @@ def test_recv_ok_tells_a_sent_none_from_a_closed_channel() -> None:
 
 
 # -- buffered ---------------------------------------------------------------------------------------
+
 
 def test_buffered_values_come_out_fifo_and_len_cap_report_the_buffer() -> None:
     ch: Chan[int] = Chan(3)
@@ -160,6 +163,7 @@ def test_many_producers_and_consumers_lose_and_duplicate_nothing() -> None:
 
 # -- close ------------------------------------------------------------------------------------------
 
+
 def test_recv_from_a_closed_channel_drains_the_buffer_first() -> None:
     ch: Chan[int] = Chan(3)
     ch.send(1)
@@ -220,6 +224,7 @@ def test_send_on_closed_and_close_of_closed_panic_with_gos_messages() -> None:
 
 # -- the nil channel --------------------------------------------------------------------------------
 
+
 def test_nil_channel_basics() -> None:
     assert Chan.nil() is nil_chan
     assert not nil_chan and Chan()  # only the nil channel is falsy (Go: ch == nil)
@@ -229,12 +234,15 @@ def test_nil_channel_basics() -> None:
     assert isinstance(ei.value, PanicError)
 
 
-@pytest.mark.parametrize(("op", "reason"), [
-    (lambda: nil_chan.send(1), "chan send (nil chan)"),
-    (lambda: nil_chan.recv(), "chan receive (nil chan)"),
-    (lambda: nil_chan.recv_ok(), "chan receive (nil chan)"),
-    (lambda: next(iter(nil_chan)), "chan receive (nil chan)"),
-])
+@pytest.mark.parametrize(
+    ("op", "reason"),
+    [
+        (lambda: nil_chan.send(1), "chan send (nil chan)"),
+        (lambda: nil_chan.recv(), "chan receive (nil chan)"),
+        (lambda: nil_chan.recv_ok(), "chan receive (nil chan)"),
+        (lambda: next(iter(nil_chan)), "chan receive (nil chan)"),
+    ],
+)
 def test_nil_channel_blocks_forever(op: Any, reason: str) -> None:
     t = Task(op)
     settle()
@@ -254,6 +262,7 @@ def test_nil_channel_wait_alone_is_a_deadlock() -> None:
 
 
 # -- deadlock and interruption ----------------------------------------------------------------------
+
 
 def test_receiving_with_nobody_to_send_is_a_deadlock_and_leaves_no_waiter() -> None:
     ch: Chan[int] = Chan()

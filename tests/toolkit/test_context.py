@@ -1,6 +1,7 @@
 """gonet.context: background/todo, with_cancel, with_timeout/with_deadline,
 with_value, after_func — propagation down (never up), the earlier deadline wins, a past deadline
 cancels at once, errors and their messages. Deadline logic runs on the virtual clock."""
+
 from __future__ import annotations
 
 import threading
@@ -26,6 +27,7 @@ def is_done(ctx: ctxmod.Context) -> bool:
 
 # -- the empty contexts ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(("ctx", "name"), [(background(), "context.Background"), (todo(), "context.TODO")])
 def test_empty_contexts_are_never_done(ctx: ctxmod.Context, name: str) -> None:
     assert ctx.done() is nil_chan
@@ -35,6 +37,7 @@ def test_empty_contexts_are_never_done(ctx: ctxmod.Context, name: str) -> None:
 
 
 # -- with_cancel ------------------------------------------------------------------------------------
+
 
 def test_cancel_closes_done_and_sets_err() -> None:
     ctx, cancel = ctxmod.with_cancel(background())
@@ -147,6 +150,7 @@ def test_a_foreign_context_implementation_is_watched() -> None:
 
 # -- deadlines ------------------------------------------------------------------------------------
 
+
 def test_with_timeout_expires_with_deadline_exceeded(virtual_clock: Any) -> None:
     t0 = gonet.now()
     ctx, cancel = ctxmod.with_timeout(background(), 2.0)
@@ -240,6 +244,7 @@ def test_repr_describes_the_chain(virtual_clock: Any) -> None:
 
 # -- values ---------------------------------------------------------------------------------------
 
+
 def test_values_are_found_up_the_chain_and_shadowed_by_nearer_ones() -> None:
     k1, k2 = object(), object()
     c = ctxmod.with_value(background(), k1, "a")
@@ -271,6 +276,7 @@ def test_a_deep_chain_needs_no_recursion(virtual_clock: Any) -> None:
 
 
 # -- after_func -----------------------------------------------------------------------------------
+
 
 def test_after_func_runs_f_in_its_own_goroutine_once_done() -> None:
     ctx, cancel = ctxmod.with_cancel(background())

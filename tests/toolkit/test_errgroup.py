@@ -1,6 +1,7 @@
 """gonet.errgroup: first error kept and raised by wait(), the derived context canceled by it (with
 the error as cause) or by wait(), the limit (go blocks, try_go refuses, set_limit's panic text),
 and a member panic staying a panic (in a subprocess)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -146,8 +147,9 @@ def test_set_limit_while_active_raises_go_text() -> None:
     gate = Chan[None]()
     g.go(gate.recv)
     g.go(gate.recv)
-    with pytest.raises(RuntimeError, match="^errgroup: modify limit while 2 goroutines in the group "
-                                           "are still active$"):
+    with pytest.raises(
+        RuntimeError, match="^errgroup: modify limit while 2 goroutines in the group are still active$"
+    ):
         g.set_limit(1)
     g.set_limit(-1)  # removing the limit is always allowed
     gate.send(None)

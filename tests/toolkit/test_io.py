@@ -2,6 +2,7 @@
 copy/copy_n/copy_buffer (write_to/read_from first, sendfile from a file, splice between stream
 conns parking on the netpoller, the buffer loop otherwise), and the file objects over a conn
 (makefile, file()) that must not read b"" before EOF."""
+
 from __future__ import annotations
 
 import io as stdio
@@ -32,6 +33,7 @@ def test_protocols_match_conns_and_bufio() -> None:
 
 
 # -- read_full, read_at_least, read_all -------------------------------------------------------------
+
 
 def test_read_full_collects_across_short_reads() -> None:
     r = Chunks(b"ab", b"c", b"defg")
@@ -66,6 +68,7 @@ def test_read_at_least() -> None:
 def test_read_full_over_a_pipe_conn() -> None:
     a, b = net.pipe()
     with a, b:
+
         def writer() -> None:
             for part in (b"hel", b"lo ", b"world"):
                 a.write(part)
@@ -86,6 +89,7 @@ def test_read_all_reads_to_eof() -> None:
 
 
 # -- limit_reader, multi_writer -----------------------------------------------------------------------
+
 
 def test_limit_reader_stops_after_n_bytes() -> None:
     lr = io.limit_reader(Chunks(b"abcdef"), 4)
@@ -121,6 +125,7 @@ def test_discard() -> None:
 
 
 # -- copy ---------------------------------------------------------------------------------------------
+
 
 def test_copy_buffer_loop_between_plain_objects() -> None:
     data = payload(100_000)
@@ -185,6 +190,7 @@ def test_copy_tcp_to_tcp_splices_and_parks(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(os, "splice", spy)
     data = payload(3 << 20)
     with tcp_pair() as (c1, s1), tcp_pair() as (c2, s2):
+
         def feed() -> None:
             c1.write(data[:1000])
             wait_until(parked(cp, "IO wait"), what="copy parked on the empty source")
@@ -280,12 +286,14 @@ def test_copy_splice_honours_the_source_deadline() -> None:
 
 # -- file objects over a conn ------------------------------------------------------------------
 
+
 def _trickle(conn: Any, *parts: bytes) -> Any:
     def body() -> None:
         for p in parts:
             gonet.sleep(0.01)
             conn.write(p)
         conn.close_write()
+
     return spawn(body)
 
 
@@ -358,4 +366,3 @@ def test_an_unclosed_file_is_finalized_without_closing_the_conn_itself() -> None
             os.fstat(dup_fd)  # the duplicate's socket was closed by its finalizer
         c.write(b"still")
         assert s.recv(5) == b"still"
-

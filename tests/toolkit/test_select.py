@@ -1,6 +1,7 @@
 """select: which case fires and what it returns, default, the empty select, uniform
 choice among ready cases, a ready send on a closed channel, nil-channel cases, and that a
 blocked select leaves no waiter behind on the channels that did not fire."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,6 +22,7 @@ def no_waiters(*chans: Chan[Any]) -> bool:
 
 
 # -- what fires, and what select returns ------------------------------------------------------------
+
 
 def test_a_ready_receive_fires_and_reports_index_value_ok() -> None:
     a: Chan[int] = Chan(1)
@@ -70,6 +72,7 @@ def test_a_receive_takes_the_buffer_head_and_admits_a_blocked_sender() -> None:
 
 # -- default and the empty select -------------------------------------------------------------------
 
+
 def test_default_runs_only_when_no_case_is_ready() -> None:
     a: Chan[int] = Chan(1)
     assert select(a.recv_case(), default=True) == (DEFAULT, None, False)
@@ -99,6 +102,7 @@ def test_empty_select_alone_is_a_deadlock() -> None:
 
 
 # -- blocking select ----------------------------------------------------------------------------------
+
 
 def test_blocked_select_is_woken_by_a_later_send_and_unlinks_from_the_rest() -> None:
     a: Chan[int] = Chan()
@@ -217,6 +221,7 @@ def test_a_blocked_select_alone_is_a_deadlock_and_unlinks() -> None:
 
 # -- random choice -------------------------------------------------------------------------------
 
+
 def test_choice_among_ready_cases_is_uniform() -> None:
     # Two always-ready cases, 4000 selects: each count is Binomial(4000, 1/2), sd ~ 32; the
     # bounds are 12 sd away, so the test cannot flake (p < 1e-30).
@@ -273,6 +278,7 @@ def test_choice_is_reproducible_with_a_seed() -> None:
 
 
 # -- closed channels and nil channels ---------------------------------------------------------------
+
 
 def test_a_ready_send_on_a_closed_channel_panics_even_with_default() -> None:
     a: Chan[int] = Chan(1)

@@ -46,11 +46,18 @@ def _kick(sig, to_self=False, target=threading.get_native_id(), ident=threading.
 
 def _script(body: str, timeout: float = 20.0) -> subprocess.CompletedProcess[str]:
     code = _KICKER + textwrap.dedent(body)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=timeout, env=SUB_ENV, cwd=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=SUB_ENV,
+        cwd=str(ROOT),
+    )
 
 
 # -- Python signal handlers that make a goroutine runnable ----------------------------------------
+
 
 def test_handler_cancelling_a_context_wakes_main() -> None:
     r = _script("""
@@ -74,8 +81,9 @@ def test_handler_cancelling_a_context_wakes_main() -> None:
     lines = r.stdout.splitlines()
     assert (r.returncode, r.stderr, len(lines)) == (0, "", 2), r
     assert lines[0] == "main woke: context canceled"
-    assert re.fullmatch(r"accept: accept tcp 127\.0\.0\.1:\d+: use of closed network connection",
-                        lines[1]), lines
+    assert re.fullmatch(r"accept: accept tcp 127\.0\.0\.1:\d+: use of closed network connection", lines[1]), (
+        lines
+    )
 
 
 def test_a_signal_caught_by_another_thread_still_wakes_main() -> None:
@@ -115,7 +123,10 @@ def test_handler_closing_a_listener_wakes_the_acceptor() -> None:
             print(type(e).__name__, str(e).split(": ")[-1], flush=True)
     """)
     assert (r.returncode, r.stdout, r.stderr) == (
-        0, "OpError[ErrClosed] use of closed network connection\n", ""), r
+        0,
+        "OpError[ErrClosed] use of closed network connection\n",
+        "",
+    ), r
 
 
 def test_handler_sending_on_a_channel_wakes_the_receiver() -> None:
@@ -140,6 +151,7 @@ def test_handler_sending_on_a_channel_wakes_the_receiver() -> None:
 
 
 # -- gonet.signal in this process -------------------------------------------------------------------
+
 
 def _until(pred: Callable[[], bool]) -> None:
     """Yield to the hub (which dispatches signals) until pred holds."""
@@ -170,8 +182,7 @@ def test_every_notified_channel_gets_a_copy_and_a_full_one_misses_it() -> None:
         for i, sig in enumerate([signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]):
             os.kill(os.getpid(), sig)
             _until(lambda n=i + 1: len(big) == n)
-        assert [big.recv() for _ in range(3)] == [
-            signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]
+        assert [big.recv() for _ in range(3)] == [signal.SIGUSR1, signal.SIGUSR2, signal.SIGUSR1]
         # small never got SIGUSR2 and had room for one SIGUSR1: the second was dropped (Go).
         assert (len(small), small.recv()) == (1, signal.SIGUSR1)
     finally:
@@ -240,8 +251,11 @@ def test_reset_gives_sigint_back_to_keyboard_interrupt() -> None:
 
 
 def _handlers_now() -> dict[int, Any]:
-    return {n: signal.getsignal(n) for n in signal.valid_signals() if isinstance(n, signal.Signals)
-            and n not in (signal.SIGKILL, signal.SIGSTOP)}
+    return {
+        n: signal.getsignal(n)
+        for n in signal.valid_signals()
+        if isinstance(n, signal.Signals) and n not in (signal.SIGKILL, signal.SIGSTOP)
+    }
 
 
 def test_notify_without_signals_takes_every_signal_and_stop_gives_them_back() -> None:
@@ -291,16 +305,16 @@ def test_notify_from_another_thread_raises_value_error() -> None:
         return None
 
     err = gonet.run_in_thread(other)
-    assert str(err) == ("gonet.signal.notify must be called from the main thread "
-                        "(Python installs signal handlers only there)")
+    assert str(err) == (
+        "gonet.signal.notify must be called from the main thread (Python installs signal handlers only there)"
+    )
     assert gsignal._handlers == {}
 
 
 def test_notify_context_is_canceled_by_its_signal() -> None:
     ctx, stop = gsignal.notify_context(context.background(), signal.SIGUSR1, signal.SIGTERM)
     try:
-        assert repr(ctx) == ("signal.NotifyContext(context.Background, "
-                             "[user defined signal 1 terminated])")
+        assert repr(ctx) == ("signal.NotifyContext(context.Background, [user defined signal 1 terminated])")
         assert ctx.err() is None
         os.kill(os.getpid(), signal.SIGUSR1)
         ctx.done().recv()
@@ -366,8 +380,14 @@ print(repr(ctx), flush=True)
 
 
 def _serve_then_signal(sig: int) -> tuple[int, str, str]:
-    p = subprocess.Popen([sys.executable, "-c", _SERVER], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True, env=SUB_ENV, cwd=str(ROOT))
+    p = subprocess.Popen(
+        [sys.executable, "-c", _SERVER],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=SUB_ENV,
+        cwd=str(ROOT),
+    )
     try:
         assert p.stdout is not None
         port = int(p.stdout.readline())
@@ -385,13 +405,14 @@ def _serve_then_signal(sig: int) -> tuple[int, str, str]:
     return p.returncode, out, err
 
 
-@pytest.mark.parametrize(("sig", "name"), [(signal.SIGTERM, "terminated"),
-                                           (signal.SIGINT, "interrupt")])
+@pytest.mark.parametrize(("sig", "name"), [(signal.SIGTERM, "terminated"), (signal.SIGINT, "interrupt")])
 def test_server_shuts_down_cleanly_on_a_real_signal(sig: int, name: str) -> None:
     rc, out, err = _serve_then_signal(sig)
     assert (rc, err) == (0, ""), (rc, out, err)
-    assert out == (f"shutting down: context canceled / {name} signal received\n"
-                   "signal.NotifyContext(context.Background, [interrupt terminated])\n")
+    assert out == (
+        f"shutting down: context canceled / {name} signal received\n"
+        "signal.NotifyContext(context.Background, [interrupt terminated])\n"
+    )
 
 
 def test_waiting_only_for_a_signal_is_not_a_deadlock() -> None:
@@ -411,7 +432,10 @@ def test_waiting_only_for_a_signal_is_not_a_deadlock() -> None:
             print("then:", e, flush=True)
     """)
     assert (r.returncode, r.stdout, r.stderr) == (
-        0, "got SIGUSR1\nthen: all goroutines are asleep - deadlock!\n", ""), r
+        0,
+        "got SIGUSR1\nthen: all goroutines are asleep - deadlock!\n",
+        "",
+    ), r
 
 
 def test_forked_child_gets_its_own_signal_pipe() -> None:
@@ -437,8 +461,7 @@ def test_forked_child_gets_its_own_signal_pipe() -> None:
         print("parent", os.fstat(sigq.fd).st_ino == parent_pipe, ch.recv().name, flush=True)
         gsignal.stop(ch)
     """)
-    assert (r.returncode, r.stdout, r.stderr) == (
-        0, "child True SIGUSR1\nparent True SIGUSR1\n", ""), r
+    assert (r.returncode, r.stdout, r.stderr) == (0, "child True SIGUSR1\nparent True SIGUSR1\n", ""), r
 
 
 def test_a_wakeup_fd_set_by_the_program_is_kept_with_a_warning() -> None:
@@ -468,7 +491,9 @@ def test_a_wakeup_fd_set_by_the_program_is_kept_with_a_warning() -> None:
     assert (r.returncode, r.stderr) == (0, ""), r
     assert re.fullmatch(
         f"True\n1 RuntimeWarning gonet: a signal wakeup fd \\({fd}\\) was already set, "
-        "e.g. by an asyncio event loop\nnotify still works: SIGUSR1\n", r.stdout), r
+        "e.g. by an asyncio event loop\nnotify still works: SIGUSR1\n",
+        r.stdout,
+    ), r
 
 
 def test_a_signal_reaches_main_while_other_goroutines_keep_the_cpu() -> None:

@@ -1,5 +1,6 @@
 """gonet.sync: WaitGroup, Mutex, RWMutex, Once, Cond, Semaphore — mutual exclusion,
 FIFO hand-off, Go's panic messages and wait reasons."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,6 +19,7 @@ class Stop(Exception):
 
 
 # -- WaitGroup --------------------------------------------------------------------------------------
+
 
 def test_waitgroup_wait_returns_when_every_worker_is_done() -> None:
     wg = sync.WaitGroup()
@@ -83,6 +85,7 @@ def test_waitgroup_negative_counter_panics_and_leaves_the_counter_alone() -> Non
 
 
 # -- Mutex ----------------------------------------------------------------------------------------
+
 
 def test_mutex_excludes_across_yields() -> None:
     mu = sync.Mutex()
@@ -168,6 +171,7 @@ def test_mutex_waiter_that_fails_after_the_hand_off_passes_the_lock_on() -> None
 
 
 # -- RWMutex --------------------------------------------------------------------------------------
+
 
 def test_rwmutex_admits_many_readers_at_once() -> None:
     rw = sync.RWMutex()
@@ -259,6 +263,7 @@ def test_rwmutex_rlocker_and_context_managers() -> None:
 
 # -- Once -----------------------------------------------------------------------------------------
 
+
 def test_once_runs_f_exactly_once() -> None:
     once = sync.Once()
     calls: list[int] = []
@@ -323,6 +328,7 @@ def test_once_func_and_once_value() -> None:
 
 # -- Cond -----------------------------------------------------------------------------------------
 
+
 def test_cond_signal_wakes_waiters_in_fifo_order_and_relocks() -> None:
     mu = sync.Mutex()
     cond = sync.Cond(mu)
@@ -385,6 +391,7 @@ def test_cond_missed_signal_is_not_possible_between_unlock_and_wait() -> None:
 
 
 # -- Semaphore ------------------------------------------------------------------------------------
+
 
 def test_semaphore_counts_units() -> None:
     sem = sync.Semaphore(3)

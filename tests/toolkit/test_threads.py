@@ -5,6 +5,7 @@ block on another thread's conn.
 Real threads throughout. A test never sleeps to let a thread get somewhere: it waits for an
 observable state (an Event, a channel, a thread parked at a known place) with a generous bound.
 """
+
 from __future__ import annotations
 
 import sys
@@ -64,6 +65,7 @@ def fast_switching() -> Iterator[None]:
 
 
 # -- run_in_thread --------------------------------------------------------------------------------
+
 
 def test_run_in_thread_returns_the_result_computed_on_another_thread() -> None:
     me = threading.get_ident()
@@ -141,6 +143,7 @@ def test_the_pool_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 # -- channels with plain threads ------------------------------------------------------------------
+
 
 def test_a_plain_thread_sends_to_a_goroutine_that_blocked_first() -> None:
     # The goroutine parks before the thread has touched the channel, and everything on this
@@ -313,6 +316,7 @@ def test_threads_selecting_in_opposite_orders_do_not_deadlock(fast_switching: No
 
 # -- mode transition: lock-free owner, then shared ------------------------------------------------
 
+
 def test_a_channel_becomes_shared_when_a_second_thread_uses_it() -> None:
     ch: Chan[int] = Chan(1)
     ch.send(1)
@@ -421,6 +425,7 @@ def test_a_plain_thread_waits_on_a_waitgroup_done_by_goroutines() -> None:
 
 # -- the deadlock detector and other threads ------------------------------------------------------
 
+
 def test_no_false_deadlock_and_the_accounting_is_released() -> None:
     s = _proc.current()
     ch: Chan[str] = Chan()
@@ -467,6 +472,7 @@ def test_a_thread_that_finishes_without_sending_ends_in_a_deadlock_report() -> N
 
 
 # -- one scheduler per thread ---------------------------------------------------------------------
+
 
 def test_each_thread_that_uses_gonet_gets_its_own_scheduler() -> None:
     mine = _proc.current()

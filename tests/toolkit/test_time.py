@@ -4,6 +4,7 @@
 Timer logic runs on the virtual clock (gonet.testing's `virtual_clock`): time jumps to the next
 timer when every goroutine is blocked, so the times asserted are exact and nothing waits.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,6 +27,7 @@ def empty(c: Chan[Any]) -> bool:
 
 
 # -- sleep ----------------------------------------------------------------------------------------
+
 
 def test_sleep_waits_the_duration(virtual_clock: Any) -> None:
     t0 = gonet.now()
@@ -56,6 +58,7 @@ def test_since_and_until(virtual_clock: Any) -> None:
 
 
 # -- after / Timer ----------------------------------------------------------------------------------
+
 
 def test_after_sends_the_time_once(virtual_clock: Any) -> None:
     t0 = gonet.now()
@@ -121,6 +124,7 @@ def test_timer_argument_checks() -> None:
 
 
 # -- Ticker / tick ----------------------------------------------------------------------------------
+
 
 def test_ticker_ticks_every_period(virtual_clock: Any) -> None:
     t0 = gonet.now()
@@ -191,6 +195,7 @@ def test_an_unreferenced_ticker_stops_ticking(virtual_clock: Any) -> None:
 
 
 # -- after_func -------------------------------------------------------------------------------------
+
 
 def test_after_func_runs_f_in_its_own_goroutine(virtual_clock: Any) -> None:
     me = _proc.current().running()

@@ -36,8 +36,7 @@ _get_ident = threading.get_ident
 class FdMutex:
     """Reference count plus FIFO read and write locks of one fd. Go: poll.fdMutex."""
 
-    __slots__ = ("closing", "refs", "rlocked", "wlocked", "rwait", "wwait", "closer", "destroyed",
-                 "sched")
+    __slots__ = ("closing", "refs", "rlocked", "wlocked", "rwait", "wwait", "closer", "destroyed", "sched")
 
     def __init__(self, sched: Scheduler) -> None:
         self.sched = sched

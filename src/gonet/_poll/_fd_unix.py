@@ -44,8 +44,7 @@ def with_written(exc: BaseException, written: int) -> BaseException:
 class FD(FdMutex):
     """A non-blocking socket bound to this thread's netpoller. Go: poll.FD."""
 
-    __slots__ = ("sock", "sysfd", "pd", "stream", "_recv_into", "_recv", "_send", "on_destroy",
-                 "__weakref__")
+    __slots__ = ("sock", "sysfd", "pd", "stream", "_recv_into", "_recv", "_send", "on_destroy", "__weakref__")
 
     def __init__(self, sock: socket.socket, info: Any = None, register: bool = True) -> None:
         """Wrap sock (made non-blocking here) and, unless register is False, register it."""
@@ -255,7 +254,7 @@ class FD(FdMutex):
                     else:
                         if view is None:
                             view = memoryview(data).cast("B")
-                        k = send(view[written:written + MAX_RW])
+                        k = send(view[written : written + MAX_RW])
                 except BlockingIOError:
                     pd.wready = False
                     continue

@@ -23,8 +23,16 @@ __all__ = ["sendfile", "MAX_SENDFILE"]
 # Go: maxSendfileSize (4 MiB per call).
 MAX_SENDFILE = 4 << 20
 
-_UNSUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ESPIPE,
-                errno.EBADF, errno.EXDEV, errno.ENOTSOCK}
+_UNSUPPORTED = {
+    errno.EINVAL,
+    errno.ENOSYS,
+    errno.EOPNOTSUPP,
+    errno.ENOTSUP,
+    errno.ESPIPE,
+    errno.EBADF,
+    errno.EXDEV,
+    errno.ENOTSOCK,
+}
 
 
 def sendfile(fd: FD, src: int, offset: int, count: int | None) -> tuple[int, bool]:

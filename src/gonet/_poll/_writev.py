@@ -40,7 +40,7 @@ def writev(fd: FD, bufs: list[memoryview]) -> int:
         while i < nbufs:
             chunk = []
             offered = 0
-            for b in bufs[i:i + IOV_MAX]:
+            for b in bufs[i : i + IOV_MAX]:
                 if offered and offered + b.nbytes > MAX_RW:
                     break
                 chunk.append(b)

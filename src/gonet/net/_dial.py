@@ -62,8 +62,9 @@ def _number(name: str, v: Any, allow_none: bool = True) -> float | None:
     if v is None and allow_none:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise TypeError(f"{name} must be a number of seconds{' or None' if allow_none else ''}, "
-                        f"not {type(v).__name__}")
+        raise TypeError(
+            f"{name} must be a number of seconds{' or None' if allow_none else ''}, not {type(v).__name__}"
+        )
     return float(v)
 
 
@@ -85,9 +86,15 @@ class Dialer:
         resolver: the Resolver for host names; None: the default (system) resolver.
     """
 
-    def __init__(self, timeout: float | None = None, deadline: float | None = None,
-                 local_addr: str | None = None, keep_alive: float = DEFAULT_KEEP_ALIVE,
-                 fallback_delay: float | None = None, resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        local_addr: str | None = None,
+        keep_alive: float = DEFAULT_KEEP_ALIVE,
+        fallback_delay: float | None = None,
+        resolver: Resolver | None = None,
+    ) -> None:
         self.timeout = _number("timeout", timeout)
         self.deadline = check_deadline(deadline)
         if local_addr is not None and not isinstance(local_addr, str):
@@ -109,14 +116,17 @@ class Dialer:
     # -- the entry point -------------------------------------------------------------------------
 
     @overload
-    def dial(self, network: Literal["tcp", "tcp4", "tcp6"], address: str,
-             ctx: Context | None = None) -> TCPConn: ...
+    def dial(
+        self, network: Literal["tcp", "tcp4", "tcp6"], address: str, ctx: Context | None = None
+    ) -> TCPConn: ...
     @overload
-    def dial(self, network: Literal["udp", "udp4", "udp6"], address: str,
-             ctx: Context | None = None) -> UDPConn: ...
+    def dial(
+        self, network: Literal["udp", "udp4", "udp6"], address: str, ctx: Context | None = None
+    ) -> UDPConn: ...
     @overload
-    def dial(self, network: Literal["unix", "unixgram", "unixpacket"], address: str,
-             ctx: Context | None = None) -> UnixConn: ...
+    def dial(
+        self, network: Literal["unix", "unixgram", "unixpacket"], address: str, ctx: Context | None = None
+    ) -> UnixConn: ...
     @overload
     def dial(self, network: str, address: str, ctx: Context | None = None) -> Conn: ...
 
@@ -167,12 +177,12 @@ class Dialer:
         if network in TCP_NETS or network in UDP_NETS:
             cls: type[TCPAddr | UDPAddr] = TCPAddr if network in TCP_NETS else UDPAddr
             try:
-                addrs = internet_addr_list("dial", network, address, cls, deadline, abort,
-                                           self.resolver)
+                addrs = internet_addr_list("dial", network, address, cls, deadline, abort, self.resolver)
                 local = None
                 if self.local_addr is not None:
-                    local = internet_addr_list("listen", network, self.local_addr, cls, deadline,
-                                               abort, self.resolver)[0]
+                    local = internet_addr_list(
+                        "listen", network, self.local_addr, cls, deadline, abort, self.resolver
+                    )[0]
             except Exception as e:
                 # The lookup's own wording of the abort ("lookup x: operation was canceled")
                 # names the host; any other failure after an abort is the abort's doing.
@@ -182,8 +192,9 @@ class Dialer:
                 # Only remote addresses of the local address's family can be reached from it.
                 addrs = [a for a in addrs if is_ipv4(a) == is_ipv4(local)]
                 if not addrs:
-                    raise op_error("dial", network, local, None,
-                                   AddrError("no suitable address found", address))
+                    raise op_error(
+                        "dial", network, local, None, AddrError("no suitable address found", address)
+                    )
             if network == "tcp" and (self.fallback_delay is None or self.fallback_delay >= 0):
                 primaries, fallbacks = partition(addrs)
             else:
@@ -195,8 +206,15 @@ class Dialer:
 
     # -- Happy Eyeballs ------------------------------------------------------------------------
 
-    def _dial_parallel(self, network: str, primaries: list[Any], fallbacks: list[Any],  # noqa: C901 - one race loop
-                       local: Any, deadline: float | None, abort: Abort) -> SocketConn:
+    def _dial_parallel(  # noqa: C901 - one race loop
+        self,
+        network: str,
+        primaries: list[Any],
+        fallbacks: list[Any],
+        local: Any,
+        deadline: float | None,
+        abort: Abort,
+    ) -> SocketConn:
         """Race primaries against fallbacks started fallback_delay later. Go: dialParallel."""
         if not fallbacks:
             return self._dial_serial(network, primaries, local, deadline, abort)
@@ -239,8 +257,16 @@ class Dialer:
                     conn.close()
             race.results.clear()
 
-    def _racer(self, race: _Race, primary: bool, network: str, addrs: list[Any], local: Any,
-               deadline: float | None, abort: Abort) -> None:
+    def _racer(
+        self,
+        race: _Race,
+        primary: bool,
+        network: str,
+        addrs: list[Any],
+        local: Any,
+        deadline: float | None,
+        abort: Abort,
+    ) -> None:
         try:
             conn = self._dial_serial(network, addrs, local, deadline, abort)
         except Exception as e:  # noqa: BLE001 - reported to the dialer, never a panic
@@ -250,8 +276,9 @@ class Dialer:
 
     # -- one address after another ---------------------------------------------------------------
 
-    def _dial_serial(self, network: str, addrs: list[Any], local: Any, deadline: float | None,
-                     abort: Abort) -> SocketConn:
+    def _dial_serial(
+        self, network: str, addrs: list[Any], local: Any, deadline: float | None, abort: Abort
+    ) -> SocketConn:
         """Try each address in turn with its share of the time left. Go: dialSerial."""
         first: BaseException | None = None
         for i, ra in enumerate(addrs):
@@ -284,8 +311,9 @@ class Dialer:
         if self.keep_alive is not None and self.keep_alive >= 0:
             set_keep_alive_opts(sock, self.keep_alive)
 
-    def _dial_tcp(self, network: str, ra: TCPAddr, local: TCPAddr | None,
-                  deadline: float | None, abort: Abort) -> TCPConn:
+    def _dial_tcp(
+        self, network: str, ra: TCPAddr, local: TCPAddr | None, deadline: float | None, abort: Abort
+    ) -> TCPConn:
         """Connect one TCP socket, retrying a self-connect. Go: sysDialer.doDialTCPProto."""
         try:
             family, rsa = addr_sockaddr(ra)
@@ -296,11 +324,14 @@ class Dialer:
         attempt = 0
         while True:
             try:
-                fd = dial_socket(family, socket.SOCK_STREAM, rsa, lsa, deadline, abort,
-                                 self._tcp_setup)
+                fd = dial_socket(family, socket.SOCK_STREAM, rsa, lsa, deadline, abort, self._tcp_setup)
             except Exception as e:
-                if (may_retry and attempt < 2 and abort.err is None
-                        and getattr(e, "errno", None) == errno.EADDRNOTAVAIL):
+                if (
+                    may_retry
+                    and attempt < 2
+                    and abort.err is None
+                    and getattr(e, "errno", None) == errno.EADDRNOTAVAIL
+                ):
                     attempt += 1
                     continue
                 raise self._error(network, local, ra, e, abort) from e
@@ -311,27 +342,35 @@ class Dialer:
                 continue
             return TCPConn(fd, network, tcp_addr_of(la) if la else None, ra, None, tcp_addr_of)
 
-    def _dial_udp(self, network: str, ra: UDPAddr, local: UDPAddr | None,
-                  deadline: float | None, abort: Abort) -> UDPConn:
+    def _dial_udp(
+        self, network: str, ra: UDPAddr, local: UDPAddr | None, deadline: float | None, abort: Abort
+    ) -> UDPConn:
         try:
             family, rsa = addr_sockaddr(ra)
             lsa = None if local is None else ip_sockaddr(family, local.ip, local.port, local.zone)
         except AddrError as e:
             raise op_error("dial", network, local, ra, e) from e
         try:
-            fd = dial_socket(family, socket.SOCK_DGRAM, rsa, lsa, deadline, abort,
-                             lambda s: set_default_sockopts(s, family, socket.SOCK_DGRAM, False))
+            fd = dial_socket(
+                family,
+                socket.SOCK_DGRAM,
+                rsa,
+                lsa,
+                deadline,
+                abort,
+                lambda s: set_default_sockopts(s, family, socket.SOCK_DGRAM, False),
+            )
         except Exception as e:
             raise self._error(network, local, ra, e, abort) from e
         return UDPConn(fd, network, None, ra, None, udp_addr_of, connected=True)
 
-    def _dial_unix(self, network: str, address: str, deadline: float | None,
-                   abort: Abort) -> UnixConn:
+    def _dial_unix(self, network: str, address: str, deadline: float | None, abort: Abort) -> UnixConn:
         ra = UnixAddr(address, network)
         local = None if not self.local_addr else unix_sockaddr(self.local_addr)
         try:
-            fd = dial_socket(socket.AF_UNIX, UNIX_TYPES[network], unix_sockaddr(address), local,
-                             deadline, abort)
+            fd = dial_socket(
+                socket.AF_UNIX, UNIX_TYPES[network], unix_sockaddr(address), local, deadline, abort
+            )
         except Exception as e:
             raise self._error(network, None, ra, e, abort) from e
         la = UnixAddr(self.local_addr, network) if self.local_addr else None
@@ -385,24 +424,56 @@ class _Race:
 
 
 @overload
-def dial(network: Literal["tcp", "tcp4", "tcp6"], address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None,
-         ctx: Context | None = None) -> TCPConn: ...
+def dial(
+    network: Literal["tcp", "tcp4", "tcp6"],
+    address: str,
+    timeout: float | None = None,
+    *,
+    deadline: float | None = None,
+    local_addr: str | None = None,
+    ctx: Context | None = None,
+) -> TCPConn: ...
 @overload
-def dial(network: Literal["udp", "udp4", "udp6"], address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None,
-         ctx: Context | None = None) -> UDPConn: ...
+def dial(
+    network: Literal["udp", "udp4", "udp6"],
+    address: str,
+    timeout: float | None = None,
+    *,
+    deadline: float | None = None,
+    local_addr: str | None = None,
+    ctx: Context | None = None,
+) -> UDPConn: ...
 @overload
-def dial(network: Literal["unix", "unixgram", "unixpacket"], address: str,
-         timeout: float | None = None, *, deadline: float | None = None,
-         local_addr: str | None = None, ctx: Context | None = None) -> UnixConn: ...
+def dial(
+    network: Literal["unix", "unixgram", "unixpacket"],
+    address: str,
+    timeout: float | None = None,
+    *,
+    deadline: float | None = None,
+    local_addr: str | None = None,
+    ctx: Context | None = None,
+) -> UnixConn: ...
 @overload
-def dial(network: str, address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None, ctx: Context | None = None) -> Conn: ...
+def dial(
+    network: str,
+    address: str,
+    timeout: float | None = None,
+    *,
+    deadline: float | None = None,
+    local_addr: str | None = None,
+    ctx: Context | None = None,
+) -> Conn: ...
 
 
-def dial(network: str, address: str, timeout: float | None = None, *,
-         deadline: float | None = None, local_addr: str | None = None, ctx: Context | None = None) -> Conn:
+def dial(
+    network: str,
+    address: str,
+    timeout: float | None = None,
+    *,
+    deadline: float | None = None,
+    local_addr: str | None = None,
+    ctx: Context | None = None,
+) -> Conn:
     """Connect to address on network; see Dialer for the options. Go: net.Dial / DialTimeout.
 
     Args:
@@ -412,5 +483,4 @@ def dial(network: str, address: str, timeout: float | None = None, *,
         local_addr: local address to bind first.
         ctx: a gonet.context Context that aborts the dial when done.
     """
-    return Dialer(timeout=timeout, deadline=deadline, local_addr=local_addr).dial(
-        network, address, ctx=ctx)
+    return Dialer(timeout=timeout, deadline=deadline, local_addr=local_addr).dial(network, address, ctx=ctx)

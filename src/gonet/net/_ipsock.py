@@ -12,9 +12,19 @@ from typing import Any
 from gonet.errors import AddrError
 
 __all__ = [
-    "split_host_port", "join_host_port", "TCPAddr", "UDPAddr", "parse_port", "parse_ip",
-    "sockaddr_to_ip_port", "ip_sockaddr", "addr_sockaddr", "ipv6_supported", "partition",
-    "is_ipv4", "IPAddrT",
+    "split_host_port",
+    "join_host_port",
+    "TCPAddr",
+    "UDPAddr",
+    "parse_port",
+    "parse_ip",
+    "sockaddr_to_ip_port",
+    "ip_sockaddr",
+    "addr_sockaddr",
+    "ipv6_supported",
+    "partition",
+    "is_ipv4",
+    "IPAddrT",
 ]
 
 
@@ -52,7 +62,7 @@ def split_host_port(hostport: str) -> tuple[str, str]:
         raise AddrError("unexpected '[' in address", hostport)
     if "]" in hostport[k:]:
         raise AddrError("unexpected ']' in address", hostport)
-    return host, hostport[i + 1:]
+    return host, hostport[i + 1 :]
 
 
 def join_host_port(host: str, port: str | int) -> str:

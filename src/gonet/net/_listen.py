@@ -50,18 +50,30 @@ def check_network(op: str, network: Any, address: Any) -> None:
 
 
 @overload
-def listen(network: Literal["tcp", "tcp4", "tcp6"], address: str, *, backlog: int | None = None,
-           keep_alive: float = DEFAULT_KEEP_ALIVE) -> TCPListener: ...
+def listen(
+    network: Literal["tcp", "tcp4", "tcp6"],
+    address: str,
+    *,
+    backlog: int | None = None,
+    keep_alive: float = DEFAULT_KEEP_ALIVE,
+) -> TCPListener: ...
 @overload
-def listen(network: Literal["unix", "unixpacket"], address: str, *, backlog: int | None = None,
-           keep_alive: float = DEFAULT_KEEP_ALIVE) -> UnixListener: ...
+def listen(
+    network: Literal["unix", "unixpacket"],
+    address: str,
+    *,
+    backlog: int | None = None,
+    keep_alive: float = DEFAULT_KEEP_ALIVE,
+) -> UnixListener: ...
 @overload
-def listen(network: str, address: str, *, backlog: int | None = None,
-           keep_alive: float = DEFAULT_KEEP_ALIVE) -> Listener: ...
+def listen(
+    network: str, address: str, *, backlog: int | None = None, keep_alive: float = DEFAULT_KEEP_ALIVE
+) -> Listener: ...
 
 
-def listen(network: str, address: str, *, backlog: int | None = None,
-           keep_alive: float = DEFAULT_KEEP_ALIVE) -> Listener:
+def listen(
+    network: str, address: str, *, backlog: int | None = None, keep_alive: float = DEFAULT_KEEP_ALIVE
+) -> Listener:
     """Announce on a local address: "tcp", "tcp4", "tcp6", "unix" or "unixpacket".
 
     Args:

@@ -28,8 +28,14 @@ if TYPE_CHECKING:  # a type only: net does not import gonet.context at run time 
     from gonet.context import Context
 
 __all__ = [
-    "Resolver", "default_resolver", "lookup_host", "lookup_ip", "lookup_port", "lookup_addr",
-    "lookup_ip_addrs", "DNSTimeoutError",
+    "Resolver",
+    "default_resolver",
+    "lookup_host",
+    "lookup_ip",
+    "lookup_port",
+    "lookup_addr",
+    "lookup_ip_addrs",
+    "DNSTimeoutError",
 ]
 
 _T = TypeVar("_T")
@@ -71,8 +77,7 @@ class Resolver:
     Go: net.Resolver.
     """
 
-    def __init__(self, getaddrinfo: Callable[..., Any] | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(self, getaddrinfo: Callable[..., Any] | None = None, timeout: float | None = None) -> None:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
             raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
         self._getaddrinfo = getaddrinfo
@@ -102,8 +107,14 @@ class Resolver:
         t = None if self.timeout is None else now() + self.timeout
         return _earliest(deadline, context_deadline(ctx), t)
 
-    def _blocking(self, name: str, fn: Callable[..., Any], args: tuple[Any, ...],
-                  deadline: float | None, abort: Abort | None) -> Any:
+    def _blocking(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        deadline: float | None,
+        abort: Abort | None,
+    ) -> Any:
         """Run fn(*args) on the pool; map a timeout to DNSError and an abort to its error."""
         if abort is not None and abort.err is not None:
             raise lookup_err(abort.err, name)
@@ -144,9 +155,13 @@ class Resolver:
 
     # -- lookups -------------------------------------------------------------------------------
 
-    def lookup_ip_addrs(self, host: str, family: int = socket.AF_UNSPEC,
-                        deadline: float | None = None,
-                        abort: Abort | None = None) -> list[tuple[int, str, str]]:
+    def lookup_ip_addrs(
+        self,
+        host: str,
+        family: int = socket.AF_UNSPEC,
+        deadline: float | None = None,
+        abort: Abort | None = None,
+    ) -> list[tuple[int, str, str]]:
         """Resolve host to (family, ip, zone) triples in the resolver's order, no duplicates.
 
         Raises:
@@ -162,14 +177,14 @@ class Resolver:
                 raise DNSError("no suitable address found", host, is_not_found=True)
             return [lit]
         try:
-            infos = self._blocking(host, self._gai, (host, family),
-                                   self._deadline(deadline, None), abort)
+            infos = self._blocking(host, self._gai, (host, family), self._deadline(deadline, None), abort)
         except socket.gaierror as e:
             if e.errno in _NOT_FOUND:
                 raise DNSError("no such host", host, is_not_found=True) from None
             text = str(e.strerror or e)
-            raise DNSError(text[:1].lower() + text[1:], host,
-                           is_temporary=e.errno == socket.EAI_AGAIN) from None
+            raise DNSError(
+                text[:1].lower() + text[1:], host, is_temporary=e.errno == socket.EAI_AGAIN
+            ) from None
         except (UnicodeError, ValueError):  # not encodable as a domain name (idna)
             raise DNSError("no such host", host, is_not_found=True) from None
         out: list[tuple[int, str, str]] = []
@@ -189,8 +204,9 @@ class Resolver:
             raise DNSError("no suitable address found", host, is_not_found=True)
         return out
 
-    def lookup_host(self, host: str, *, ctx: Context | None = None,
-                    deadline: float | None = None) -> list[str]:
+    def lookup_host(
+        self, host: str, *, ctx: Context | None = None, deadline: float | None = None
+    ) -> list[str]:
         """Return the IP addresses (as strings) of host, IPv4 and IPv6, in the resolver's order.
 
         Args:
@@ -209,8 +225,9 @@ class Resolver:
         addrs = self._with_ctx(ctx, lambda a: self.lookup_ip_addrs(host, socket.AF_UNSPEC, d, a))
         return [ip + ("%" + zone if zone else "") for _f, ip, zone in addrs]
 
-    def lookup_ip(self, network: str, host: str, *, ctx: Context | None = None,
-                  deadline: float | None = None) -> list[str]:
+    def lookup_ip(
+        self, network: str, host: str, *, ctx: Context | None = None, deadline: float | None = None
+    ) -> list[str]:
         """Return host's addresses for network "ip", "ip4" (IPv4 only) or "ip6" (IPv6 only).
 
         Raises:
@@ -240,8 +257,7 @@ class Resolver:
         d = self._deadline(None, ctx)
         return self._with_ctx(ctx, lambda a: self._lookup_port(network, service, d, a))
 
-    def _lookup_port(self, network: str, service: str, deadline: float | None,
-                     abort: Abort | None) -> int:
+    def _lookup_port(self, network: str, service: str, deadline: float | None, abort: Abort | None) -> int:
         if not isinstance(service, str):
             raise TypeError(f"service must be str, not {type(service).__name__}")
         body = service[1:] if service[:1] in "+-" else service
@@ -256,8 +272,13 @@ class Resolver:
                 proto = "udp"
             else:
                 raise AddrError("unknown network", network)
-            found = self._blocking(f"{network}/{service}", self._service_port, (service, proto),
-                                   self._deadline(deadline, None), abort)
+            found = self._blocking(
+                f"{network}/{service}",
+                self._service_port,
+                (service, proto),
+                self._deadline(deadline, None),
+                abort,
+            )
             if found is None:
                 raise DNSError("unknown port", f"{network}/{service}", is_not_found=True)
             port = found
@@ -265,8 +286,9 @@ class Resolver:
             raise AddrError("invalid port", service)
         return port
 
-    def lookup_addr(self, addr: str, *, ctx: Context | None = None,
-                    deadline: float | None = None) -> list[str]:
+    def lookup_addr(
+        self, addr: str, *, ctx: Context | None = None, deadline: float | None = None
+    ) -> list[str]:
         """Return the names of an IP address (reverse lookup).
 
         Raises:
@@ -282,8 +304,9 @@ class Resolver:
         ip = lit[1] + ("%" + lit[2] if lit[2] else "")
         d = self._deadline(deadline, ctx)
         try:
-            name, aliases, _ = self._with_ctx(ctx, lambda a: self._blocking(
-                addr, self._gethostbyaddr, (ip,), d, a))
+            name, aliases, _ = self._with_ctx(
+                ctx, lambda a: self._blocking(addr, self._gethostbyaddr, (ip,), d, a)
+            )
         except (socket.herror, socket.gaierror):
             raise DNSError("no such host", addr, is_not_found=True) from None
         out = [name]
@@ -294,8 +317,9 @@ class Resolver:
 default_resolver = Resolver()
 
 
-def lookup_ip_addrs(host: str, family: int = socket.AF_UNSPEC,
-                    deadline: float | None = None) -> list[tuple[int, str, str]]:
+def lookup_ip_addrs(
+    host: str, family: int = socket.AF_UNSPEC, deadline: float | None = None
+) -> list[tuple[int, str, str]]:
     """Resolve host with the default resolver. See Resolver.lookup_ip_addrs."""
     return default_resolver.lookup_ip_addrs(host, family, deadline)
 
@@ -305,8 +329,9 @@ def lookup_host(host: str, *, ctx: Context | None = None, deadline: float | None
     return default_resolver.lookup_host(host, ctx=ctx, deadline=deadline)
 
 
-def lookup_ip(network: str, host: str, *, ctx: Context | None = None,
-              deadline: float | None = None) -> list[str]:
+def lookup_ip(
+    network: str, host: str, *, ctx: Context | None = None, deadline: float | None = None
+) -> list[str]:
     """Return host's addresses for network "ip", "ip4" or "ip6". Go: net.LookupIP."""
     return default_resolver.lookup_ip(network, host, ctx=ctx, deadline=deadline)
 

@@ -98,9 +98,15 @@ class ConnIO(io.RawIOBase):
             self._conn.close()
 
 
-def makefile(conn: SocketConn, mode: str = "r", buffering: int | None = None, *,
-             encoding: str | None = None, errors: str | None = None,
-             newline: str | None = None) -> Any:
+def makefile(
+    conn: SocketConn,
+    mode: str = "r",
+    buffering: int | None = None,
+    *,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+) -> Any:
     """Return a file object over conn, with socket.makefile's modes, buffering and text layer.
 
     Raises:
@@ -129,7 +135,9 @@ def makefile(conn: SocketConn, mode: str = "r", buffering: int | None = None, *,
         buffer = io.BufferedWriter(raw, buffering)
     if binary:
         return buffer
-    text = io.TextIOWrapper(buffer, encoding if encoding is not None else _text_encoding(None), errors, newline)
+    text = io.TextIOWrapper(
+        buffer, encoding if encoding is not None else _text_encoding(None), errors, newline
+    )
     text.mode = mode  # type: ignore[misc]
     return text
 

@@ -34,8 +34,7 @@ class FifoLock:
         """Whether some goroutine holds the lock."""
         return self.owner is not None
 
-    def acquire(self, check: Callable[[], None] | None = None,
-                reason: str = "sync.Mutex.Lock") -> None:
+    def acquire(self, check: Callable[[], None] | None = None, reason: str = "sync.Mutex.Lock") -> None:
         """Take the lock, parking FIFO while another goroutine holds it.
 
         Args:

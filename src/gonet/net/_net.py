@@ -47,8 +47,17 @@ if TYPE_CHECKING:  # a type only; the compiled build cimports FD's C type in _ne
     from gonet.net._iface import Addr
     from gonet.net._rawconn import RawConn
 
-__all__ = ["SocketConn", "SocketPacketConn", "SocketListener", "check_deadline", "buffer_error",
-           "ErrWriteToConnected", "byte_views", "ConnInfo", "ListenerInfo"]
+__all__ = [
+    "SocketConn",
+    "SocketPacketConn",
+    "SocketListener",
+    "check_deadline",
+    "buffer_error",
+    "ErrWriteToConnected",
+    "byte_views",
+    "ConnInfo",
+    "ListenerInfo",
+]
 
 
 class ListenerInfo:
@@ -88,12 +97,12 @@ def _duration(seconds: float) -> str:
     return f"{ms}ms" if ms < 1000 else f"{ms / 1000:g}s"
 
 
-
 def byte_views(buffers: Iterable[Any]) -> list[memoryview]:
     """Return flat byte memoryviews of the non-empty buffers; reject non-bytes-like items."""
     if isinstance(buffers, (bytes, bytearray, memoryview, str)):
-        raise TypeError("writev needs an iterable of bytes-like buffers, not a single "
-                        f"{type(buffers).__name__}")
+        raise TypeError(
+            f"writev needs an iterable of bytes-like buffers, not a single {type(buffers).__name__}"
+        )
     out = []
     for b in buffers:
         try:
@@ -112,15 +121,15 @@ def buffer_error(op: str, alt: str, buf: Any, err: TypeError) -> TypeError:
     elsewhere).
     """
     if isinstance(buf, int) and not isinstance(buf, bool):
-        return TypeError(f"{op} needs a writable buffer such as bytearray({buf}); "
-                         f"use {alt}({buf}) for bytes")
+        return TypeError(f"{op} needs a writable buffer such as bytearray({buf}); use {alt}({buf}) for bytes")
     try:
         if not memoryview(buf).readonly:
             return err
     except TypeError:
         pass
-    return TypeError(f"{op} needs a writable buffer such as bytearray(n), not "
-                     f"{type(buf).__name__}; use {alt}(n) for bytes")
+    return TypeError(
+        f"{op} needs a writable buffer such as bytearray(n), not {type(buf).__name__}; use {alt}(n) for bytes"
+    )
 
 
 def check_deadline(t: Any) -> float | None:
@@ -128,8 +137,9 @@ def check_deadline(t: Any) -> float | None:
     if t is None:
         return None
     if isinstance(t, bool) or not isinstance(t, (int, float)):
-        raise TypeError(f"deadline must be a float (absolute time from gonet.now()) or None, "
-                        f"not {type(t).__name__}")
+        raise TypeError(
+            f"deadline must be a float (absolute time from gonet.now()) or None, not {type(t).__name__}"
+        )
     return float(t)
 
 
@@ -141,8 +151,15 @@ class SocketConn:
 
     __slots__ = ("_fd", "_net", "_laddr", "_raddr", "_raw_raddr", "_addr_of", "__weakref__")
 
-    def __init__(self, fd: _FD, net: str, laddr: Addr | None = None, raddr: Addr | None = None,
-                 raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        fd: _FD,
+        net: str,
+        laddr: Addr | None = None,
+        raddr: Addr | None = None,
+        raw_raddr: Any = None,
+        addr_of: Callable[[Any], Any] | None = None,
+    ) -> None:
         self._fd = fd
         self._net = net
         self._laddr = laddr
@@ -265,8 +282,9 @@ class SocketConn:
             self._raddr_or_none()
 
     def _error(self, op: str, e: OSError, written: int = 0) -> OSError:
-        return op_error(op, self._net, self._laddr_or_none(), self._raddr_or_none(), e,
-                        syscall=op, written=written)
+        return op_error(
+            op, self._net, self._laddr_or_none(), self._raddr_or_none(), e, syscall=op, written=written
+        )
 
     # -- deadlines and options -----------------------------------------------------------------
 
@@ -306,8 +324,9 @@ class SocketConn:
         try:
             self._fd.setsockopt(level, opt, value)
         except OSError as e:
-            raise op_error("set", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
-                           syscall="setsockopt") from e
+            raise op_error(
+                "set", self._net, self._laddr_or_none(), self._raddr_or_none(), e, syscall="setsockopt"
+            ) from e
 
     def close_read(self) -> None:
         """Shut down the reading side. Go: TCPConn.CloseRead."""
@@ -321,8 +340,9 @@ class SocketConn:
         try:
             self._fd.shutdown(how)
         except OSError as e:
-            raise op_error("close", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
-                           syscall="shutdown") from e
+            raise op_error(
+                "close", self._net, self._laddr_or_none(), self._raddr_or_none(), e, syscall="shutdown"
+            ) from e
 
     def set_read_buffer(self, nbytes: int) -> None:
         """Set the kernel receive buffer size. Go: SetReadBuffer."""
@@ -361,8 +381,15 @@ class SocketConn:
         try:
             return _writev.writev(self._fd, bufs)
         except OSError as e:
-            raise op_error("writev", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
-                           syscall="writev", written=getattr(e, "written", 0)) from e
+            raise op_error(
+                "writev",
+                self._net,
+                self._laddr_or_none(),
+                self._raddr_or_none(),
+                e,
+                syscall="writev",
+                written=getattr(e, "written", 0),
+            ) from e
 
     def sendfile(self, file: BinaryIO, offset: int = 0, count: int | None = None) -> int:
         """Send count bytes (None: to the end) of file from offset; return the bytes sent.
@@ -409,8 +436,15 @@ class SocketConn:
         """
         return dup_file(self)
 
-    def makefile(self, mode: str = "r", buffering: int | None = None, *, encoding: str | None = None,
-                 errors: str | None = None, newline: str | None = None) -> Any:
+    def makefile(
+        self,
+        mode: str = "r",
+        buffering: int | None = None,
+        *,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> Any:
         """Return a file object over the conn, as socket.makefile does; reads park, b"" is EOF.
 
         Closing the file does not close the conn.
@@ -461,15 +495,23 @@ class SocketPacketConn(SocketConn):
 
     __slots__ = ("_connected", "_last_raw", "_last_addr")
 
-    def __init__(self, fd: _FD, net: str, laddr: Addr | None = None, raddr: Addr | None = None,
-                 raw_raddr: Any = None, addr_of: Callable[[Any], Any] | None = None,
-                 connected: bool = False) -> None:
+    def __init__(
+        self,
+        fd: _FD,
+        net: str,
+        laddr: Addr | None = None,
+        raddr: Addr | None = None,
+        raw_raddr: Any = None,
+        addr_of: Callable[[Any], Any] | None = None,
+        connected: bool = False,
+    ) -> None:
         super().__init__(fd, net, laddr, raddr, raw_raddr, addr_of)
         self._connected = connected
         self._last_raw: Any = None
         self._last_addr: Addr | None = None
 
     if TYPE_CHECKING:  # a narrower type for the inherited method; nothing changes at run time
+
         def __enter__(self) -> SocketPacketConn: ...
 
     def _peer(self, raw: Any) -> Addr | None:
@@ -492,8 +534,9 @@ class SocketPacketConn(SocketConn):
         try:
             n, raw = _fd_dgram.recvfrom_into(self._fd, buf)
         except OSError as e:
-            raise op_error("read", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
-                           syscall="recvfrom") from e
+            raise op_error(
+                "read", self._net, self._laddr_or_none(), self._raddr_or_none(), e, syscall="recvfrom"
+            ) from e
         except TypeError as e:
             raise buffer_error("read_from", "recv_from", buf, e) from None
         return n, self._peer(raw)
@@ -507,8 +550,9 @@ class SocketPacketConn(SocketConn):
         try:
             data, raw = _fd_dgram.recvfrom(self._fd, size)
         except OSError as e:
-            raise op_error("read", self._net, self._laddr_or_none(), self._raddr_or_none(), e,
-                           syscall="recvfrom") from e
+            raise op_error(
+                "read", self._net, self._laddr_or_none(), self._raddr_or_none(), e, syscall="recvfrom"
+            ) from e
         return data, self._peer(raw)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
@@ -529,8 +573,9 @@ class SocketPacketConn(SocketConn):
 
     sendall = write
 
-    def write_to(self, data: bytes | bytearray | memoryview,
-                 addr: Addr | tuple[str, int] | str | bytes) -> int:
+    def write_to(
+        self, data: bytes | bytearray | memoryview, addr: Addr | tuple[str, int] | str | bytes
+    ) -> int:
         """Send data as one datagram to addr; return len(data).
 
         Raises:
@@ -550,8 +595,7 @@ class SocketPacketConn(SocketConn):
         try:
             return _fd_dgram.sendto(self._fd, data, sa)
         except OSError as e:
-            raise op_error("write", self._net, self._laddr_or_none(), addr, e,
-                           syscall="sendto") from e
+            raise op_error("write", self._net, self._laddr_or_none(), addr, e, syscall="sendto") from e
 
     def writev(self, buffers: Iterable[bytes | bytearray | memoryview]) -> int:
         """Send the concatenation of buffers as ONE datagram to the connected peer."""

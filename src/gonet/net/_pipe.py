@@ -76,8 +76,18 @@ def _wake(sched: Any, gs: Any) -> None:
 class PipeConn:
     """One end of a pipe(): read, write, deadlines and close like any Conn. Go: net.Pipe's conn."""
 
-    __slots__ = ("_sched", "_rx", "_tx", "_peer", "_closed", "_rd", "_wd", "_rtimer", "_wtimer",
-                 "__weakref__")
+    __slots__ = (
+        "_sched",
+        "_rx",
+        "_tx",
+        "_peer",
+        "_closed",
+        "_rd",
+        "_wd",
+        "_rtimer",
+        "_wtimer",
+        "__weakref__",
+    )
 
     def __init__(self, sched: Any, rx: _Half, tx: _Half) -> None:
         self._sched = sched
@@ -224,10 +234,10 @@ class PipeConn:
             if t is not None:
                 t.stop()
         sched = self._sched
-        _wake(sched, self._rx.readers)   # our readers: ErrClosedPipe
-        _wake(sched, self._tx.readers)   # the peer's readers: EOF
-        self._wake_writers(self._tx)     # our writer: ErrClosedPipe
-        self._wake_writers(self._rx)     # the peer's writer: ErrClosedPipe
+        _wake(sched, self._rx.readers)  # our readers: ErrClosedPipe
+        _wake(sched, self._tx.readers)  # the peer's readers: EOF
+        self._wake_writers(self._tx)  # our writer: ErrClosedPipe
+        self._wake_writers(self._rx)  # the peer's writer: ErrClosedPipe
 
     @property
     def closed(self) -> bool:

@@ -56,4 +56,3 @@ class RawConn:
         Go: RawConn.Write.
         """
         self._conn.raw_write(fn)
-

@@ -18,8 +18,15 @@ from gonet.net._unixsock import UnixAddr
 _A = TypeVar("_A", bound="TCPAddr | UDPAddr")  # the address class a lookup builds
 
 __all__ = [
-    "TCP_NETS", "UDP_NETS", "UNIX_NETS", "KNOWN_NETS", "family_for", "internet_addr_list",
-    "resolve_tcp_addr", "resolve_udp_addr", "resolve_unix_addr",
+    "TCP_NETS",
+    "UDP_NETS",
+    "UNIX_NETS",
+    "KNOWN_NETS",
+    "family_for",
+    "internet_addr_list",
+    "resolve_tcp_addr",
+    "resolve_udp_addr",
+    "resolve_unix_addr",
 ]
 
 TCP_NETS = ("tcp", "tcp4", "tcp6")
@@ -37,9 +44,15 @@ def family_for(network: str) -> int:
     return socket.AF_UNSPEC
 
 
-def internet_addr_list(op: str, network: str, address: str, cls: type[_A],
-                       deadline: float | None = None, abort: Abort | None = None,
-                       resolver: Resolver | None = None) -> list[_A]:
+def internet_addr_list(
+    op: str,
+    network: str,
+    address: str,
+    cls: type[_A],
+    deadline: float | None = None,
+    abort: Abort | None = None,
+    resolver: Resolver | None = None,
+) -> list[_A]:
     """Resolve "host:port" to candidate addresses of class cls (TCPAddr or UDPAddr).
 
     Args:
@@ -99,8 +112,7 @@ def resolve_tcp_addr(network: str, address: str, *, deadline: float | None = Non
         network = "tcp"
     if network not in TCP_NETS:
         raise UnknownNetworkError(str(network))
-    return _for_resolve(network, address, internet_addr_list("resolve", network, address, TCPAddr,
-                                                              deadline))
+    return _for_resolve(network, address, internet_addr_list("resolve", network, address, TCPAddr, deadline))
 
 
 def resolve_udp_addr(network: str, address: str, *, deadline: float | None = None) -> UDPAddr:
@@ -109,8 +121,7 @@ def resolve_udp_addr(network: str, address: str, *, deadline: float | None = Non
         network = "udp"
     if network not in UDP_NETS:
         raise UnknownNetworkError(str(network))
-    return _for_resolve(network, address, internet_addr_list("resolve", network, address, UDPAddr,
-                                                              deadline))
+    return _for_resolve(network, address, internet_addr_list("resolve", network, address, UDPAddr, deadline))
 
 
 def resolve_unix_addr(network: str, address: str) -> UnixAddr:

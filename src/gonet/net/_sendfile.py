@@ -90,5 +90,12 @@ def _copy(conn: SocketConn, file: Any, offset: int, count: int | None) -> int:
 
 
 def _error(conn: SocketConn, e: OSError, syscall: str, written: int) -> OSError:
-    return op_error("readfrom", conn._net, conn._laddr_or_none(), conn._raddr_or_none(), e,
-                    syscall=syscall, written=written)
+    return op_error(
+        "readfrom",
+        conn._net,
+        conn._laddr_or_none(),
+        conn._raddr_or_none(),
+        e,
+        syscall=syscall,
+        written=written,
+    )

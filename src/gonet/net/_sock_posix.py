@@ -58,8 +58,15 @@ def _poison(fd: FD) -> None:
             pass
 
 
-def dial_socket(family: int, sotype: int, remote: Any, local: Any, deadline: float | None,
-                abort: Abort | None, setup: Callable[[socket.socket], None] | None = None) -> FD:
+def dial_socket(
+    family: int,
+    sotype: int,
+    remote: Any,
+    local: Any,
+    deadline: float | None,
+    abort: Abort | None,
+    setup: Callable[[socket.socket], None] | None = None,
+) -> FD:
     """Create, configure, bind (if local) and connect a socket; return its registered FD.
 
     Args:

@@ -26,6 +26,7 @@ class UDPConn(SocketPacketConn):
     __slots__ = ()
 
     if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+
         def local_addr(self) -> UDPAddr | None: ...
         def remote_addr(self) -> UDPAddr | None: ...
         def read_from(self, buf: bytearray | memoryview) -> tuple[int, UDPAddr]: ...
@@ -34,11 +35,17 @@ class UDPConn(SocketPacketConn):
     def _as_addr(self, addr: Any) -> UDPAddr:
         if isinstance(addr, UDPAddr):
             return addr
-        if (isinstance(addr, tuple) and len(addr) >= 2 and isinstance(addr[0], str)
-                and isinstance(addr[1], int) and not isinstance(addr[1], bool)):
+        if (
+            isinstance(addr, tuple)
+            and len(addr) >= 2
+            and isinstance(addr[0], str)
+            and isinstance(addr[1], int)
+            and not isinstance(addr[1], bool)
+        ):
             return UDPAddr(addr[0], addr[1])
-        raise TypeError(f"write_to needs a UDPAddr or an (ip, port) tuple, not "
-                        f"{type(addr).__name__} {addr!r}")
+        raise TypeError(
+            f"write_to needs a UDPAddr or an (ip, port) tuple, not {type(addr).__name__} {addr!r}"
+        )
 
     def _sockaddr(self, addr: UDPAddr) -> Any:
         if addr.ip and parse_ip(addr.ip) is None:

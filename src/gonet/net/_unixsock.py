@@ -48,6 +48,7 @@ def unix_sockaddr(name: str) -> str | bytes:
 
 def unix_addr_of(net: str) -> Callable[[Any], UnixAddr | None]:
     """Return a converter from socket addresses to UnixAddr for network net."""
+
     def conv(sa: Any) -> UnixAddr | None:
         if isinstance(sa, bytes):
             if not sa:
@@ -58,6 +59,7 @@ def unix_addr_of(net: str) -> Callable[[Any], UnixAddr | None]:
         if not name:
             return None
         return UnixAddr(name, net)
+
     return conv
 
 
@@ -70,6 +72,7 @@ class UnixConn(SocketPacketConn):
     __slots__ = ()
 
     if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+
         def local_addr(self) -> UnixAddr | None: ...
         def remote_addr(self) -> UnixAddr | None: ...
         def read_from(self, buf: bytearray | memoryview) -> tuple[int, UnixAddr | None]: ...
@@ -82,8 +85,7 @@ class UnixConn(SocketPacketConn):
             ua = unix_addr_of(self._net)(addr)
             if ua is not None:
                 return ua
-        raise TypeError(f"write_to needs a UnixAddr or a socket path, not {type(addr).__name__} "
-                        f"{addr!r}")
+        raise TypeError(f"write_to needs a UnixAddr or a socket path, not {type(addr).__name__} {addr!r}")
 
     def _sockaddr(self, addr: UnixAddr) -> Any:
         return unix_sockaddr(addr.name)
@@ -118,6 +120,7 @@ class UnixListener(SocketListener):
         return super().accept()  # type: ignore[return-value]
 
     if TYPE_CHECKING:  # narrower types for the inherited methods; nothing changes at run time
+
         def addr(self) -> UnixAddr: ...
         def __iter__(self) -> Iterator[UnixConn]: ...
         def __next__(self) -> UnixConn: ...
@@ -129,5 +132,6 @@ class UnixListener(SocketListener):
         except BaseException:
             sock.close()
             raise
-        return UnixConn(nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net),
-                        connected=True)
+        return UnixConn(
+            nfd, self._net, self._laddr, None, raw or b"", unix_addr_of(self._net), connected=True
+        )

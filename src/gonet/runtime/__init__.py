@@ -35,9 +35,25 @@ from gonet.runtime._threadpool import pool, run_in_thread
 from gonet.runtime._traceback import stack
 
 __all__ = [
-    "go", "gosched", "sleep", "num_goroutine", "now", "run_in_thread", "stats", "current",
-    "G", "Scheduler", "DeadlockError", "Goroutine", "stack", "set_block_threshold",
-    "block_threshold", "set_sigquit", "sigquit_mode", "set_sched_seed", "set_time_slice",
+    "go",
+    "gosched",
+    "sleep",
+    "num_goroutine",
+    "now",
+    "run_in_thread",
+    "stats",
+    "current",
+    "G",
+    "Scheduler",
+    "DeadlockError",
+    "Goroutine",
+    "stack",
+    "set_block_threshold",
+    "block_threshold",
+    "set_sigquit",
+    "sigquit_mode",
+    "set_sched_seed",
+    "set_time_slice",
     "time_slice",
 ]
 
@@ -91,11 +107,15 @@ _CO_ASYNC = inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_AS
 
 def _async_message(fn: Any) -> str:
     name = getattr(fn, "__qualname__", None) or repr(fn)
-    kind = ("an async generator function (async def with yield)"
-            if fn.__code__.co_flags & inspect.CO_ASYNC_GENERATOR
-            else "a coroutine function (async def)")
-    return (f"go() needs a plain function; {name} is {kind}. Goroutines run plain functions "
-            "that block: define it with def and call gonet's blocking APIs instead of awaiting")
+    kind = (
+        "an async generator function (async def with yield)"
+        if fn.__code__.co_flags & inspect.CO_ASYNC_GENERATOR
+        else "a coroutine function (async def)"
+    )
+    return (
+        f"go() needs a plain function; {name} is {kind}. Goroutines run plain functions "
+        "that block: define it with def and call gonet's blocking APIs instead of awaiting"
+    )
 
 
 def _not_callable_message(fn: Any) -> str:
@@ -104,9 +124,11 @@ def _not_callable_message(fn: Any) -> str:
         if close is not None:
             close()  # it will never run: no "was never awaited" warning on top of this error
         name = getattr(fn, "__qualname__", None) or type(fn).__name__
-        return (f"go() needs a plain function; got the coroutine object {name}(), which only an "
-                "event loop can run. Pass a function defined with def and its arguments: "
-                "go(f, arg) rather than go(f(arg))")
+        return (
+            f"go() needs a plain function; got the coroutine object {name}(), which only an "
+            "event loop can run. Pass a function defined with def and its arguments: "
+            "go(f, arg) rather than go(f(arg))"
+        )
     return f"go() needs a callable, got {type(fn).__name__}"
 
 
@@ -157,12 +179,25 @@ def num_goroutine() -> int:
     return sum(len(s.gs) for s in scheds)
 
 
-
 # -- statistics --------------------------------------------------------------------------------
 
-_SUMMED = ("goroutines", "goroutines_peak", "goroutines_created", "parks", "epoll_waits", "events",
-           "wakeups", "registrations", "fds", "io_waiters", "runq", "timers_active", "timers_fired",
-           "deadlocks", "goroutines_free")
+_SUMMED = (
+    "goroutines",
+    "goroutines_peak",
+    "goroutines_created",
+    "parks",
+    "epoll_waits",
+    "events",
+    "wakeups",
+    "registrations",
+    "fds",
+    "io_waiters",
+    "runq",
+    "timers_active",
+    "timers_fired",
+    "deadlocks",
+    "goroutines_free",
+)
 _MERGED = ("goroutines_by_state", "parks_by_reason", "waiting_by_reason", "wakeups_by_reason")
 
 

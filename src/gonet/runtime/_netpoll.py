@@ -87,8 +87,20 @@ class PollDesc:
     """Readiness, waiters and deadlines of one registered fd. Go: runtime.pollDesc."""
 
     __slots__ = (
-        "fd", "sched", "closing", "everr", "rready", "wready", "trust", "rg", "wg", "rd", "wd",
-        "rt", "wt", "info",
+        "fd",
+        "sched",
+        "closing",
+        "everr",
+        "rready",
+        "wready",
+        "trust",
+        "rg",
+        "wg",
+        "rd",
+        "wd",
+        "rt",
+        "wt",
+        "info",
     )
 
     def __init__(self, sched: Scheduler, fd: int, info: Any = None) -> None:
@@ -292,8 +304,12 @@ class PollDesc:
                 self._unblock_write()
 
 
-def netpollready(pds: dict[int, PollDesc], events: list[tuple[int, int]], runq: Any,
-                 specials: dict[int, Callable[[], None]]) -> int:
+def netpollready(
+    pds: dict[int, PollDesc],
+    events: list[tuple[int, int]],
+    runq: Any,
+    specials: dict[int, Callable[[], None]],
+) -> int:
     """Apply one poll's events to their pollDescs; queue the goroutines they unblock.
 
     Args:

@@ -40,7 +40,12 @@ STREAM_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET
 
 # The portable event word is epoll's layout: checked once here rather than translated per event.
 if (_netpoll.POLLIN, _netpoll.POLLOUT, _netpoll.POLLERR, _netpoll.POLLHUP, _netpoll.POLLRDHUP) != (
-        EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP):
+    EPOLLIN,
+    EPOLLOUT,
+    EPOLLERR,
+    EPOLLHUP,
+    EPOLLRDHUP,
+):
     raise ImportError("gonet: epoll's event bits differ from the netpoller's event word")
 
 MAX_EVENTS = 128
@@ -62,7 +67,8 @@ class EpollBackend:
         # The registered fds that are not pollDescs, each with what to call when it fires (on
         # the hub, with the batch's other events). Go: netpoll_epoll.go's netpollEventFd check.
         self.specials: dict[int, Callable[[], None]] = {
-            self.wakefd: functools.partial(_drain_eventfd, self.wakefd)}  # no cycle through self
+            self.wakefd: functools.partial(_drain_eventfd, self.wakefd)
+        }  # no cycle through self
 
     def open(self, fd: int) -> None:
         """Register ``fd`` once, edge-triggered, for both directions."""

@@ -142,8 +142,11 @@ def fatal_deadlock(exc: BaseException, tb: TracebackType | None) -> str:
     return f"fatal error: {exc}\n\n{fatal_dump(tb)}"
 
 
-def _excepthook(etype: type[BaseException], exc: BaseException, tb: TracebackType | None,
-                ) -> None:
+def _excepthook(
+    etype: type[BaseException],
+    exc: BaseException,
+    tb: TracebackType | None,
+) -> None:
     if not isinstance(exc, DeadlockError):
         _previous(etype, exc, tb)
         return

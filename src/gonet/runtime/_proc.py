@@ -109,9 +109,23 @@ class G:
     """A goroutine: a greenlet plus its scheduling state. Go: runtime.g."""
 
     __slots__ = (
-        "id", "glet", "sched", "fn", "args", "kwargs", "status", "waitreason", "waitsince",
-        "waitobj", "wakeval", "wakeexc", "parent_id", "created_by", "created_lasti",
-        "ctx", "__weakref__",
+        "id",
+        "glet",
+        "sched",
+        "fn",
+        "args",
+        "kwargs",
+        "status",
+        "waitreason",
+        "waitsince",
+        "waitobj",
+        "wakeval",
+        "wakeexc",
+        "parent_id",
+        "created_by",
+        "created_lasti",
+        "ctx",
+        "__weakref__",
     )
     glet: Any
 
@@ -195,12 +209,41 @@ class Scheduler:
     """The run queue, timers and netpoller of one OS thread. Go: an M with its P."""
 
     __slots__ = (
-        "thread_ident", "runq", "timers", "poller", "pds", "io_waiters", "external", "inbox",
-        "inbox_lock", "wake_pending", "gfree", "gs", "ticks", "clock", "now", "main", "cur",
-        "hub", "closed", "runnext", "runnext_streak", "shuffle", "autojump",
-        "preempt", "sleeping", "gfree_low", "gfree_trim_at",
+        "thread_ident",
+        "runq",
+        "timers",
+        "poller",
+        "pds",
+        "io_waiters",
+        "external",
+        "inbox",
+        "inbox_lock",
+        "wake_pending",
+        "gfree",
+        "gs",
+        "ticks",
+        "clock",
+        "now",
+        "main",
+        "cur",
+        "hub",
+        "closed",
+        "runnext",
+        "runnext_streak",
+        "shuffle",
+        "autojump",
+        "preempt",
+        "sleeping",
+        "gfree_low",
+        "gfree_trim_at",
         # statistics (Go: runtime/metrics); plain ints, bumped on the hot path where cheap
-        "n_created", "n_peak", "n_parks", "n_polls", "n_events", "n_wakeups", "n_deadlocks",
+        "n_created",
+        "n_peak",
+        "n_parks",
+        "n_polls",
+        "n_events",
+        "n_wakeups",
+        "n_deadlocks",
         "_parks_by",
         "__weakref__",
     )
@@ -268,8 +311,9 @@ class Scheduler:
         f: Any = _getframe(_CALLER_DEPTH)
         return self.spawn(fn, args, kwargs, f.f_code, f.f_lasti)
 
-    def spawn(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
-              creator: Any, lasti: int) -> G:
+    def spawn(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], creator: Any, lasti: int
+    ) -> G:
         """Create a goroutine as go() does, created by the go statement at bytecode offset
         ``lasti`` of code object ``creator``."""
         if self.preempt:

@@ -96,7 +96,9 @@ class SigQueue:
                 f"gonet: a signal wakeup fd ({old}) was already set, e.g. by an asyncio event loop; "
                 "gonet leaves it in place, so a Python signal handler that wakes a goroutine takes "
                 "effect only at the scheduler's next event (gonet.signal.notify is not affected)",
-                RuntimeWarning, stacklevel=2)
+                RuntimeWarning,
+                stacklevel=2,
+            )
 
     def attach(self, s: Any) -> None:
         """Register the pipe with s, a scheduler of the main thread. Idempotent."""

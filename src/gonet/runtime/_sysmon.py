@@ -44,8 +44,7 @@ from gonet.runtime._debugvars import settings
 from gonet.runtime._proc import TICK_LIMIT, Scheduler, all_schedulers, live_schedulers
 from gonet.runtime._traceback import format_frames, frames_of
 
-__all__ = ["Sysmon", "sysmon", "set_block_threshold", "block_threshold", "set_time_slice",
-           "time_slice"]
+__all__ = ["Sysmon", "sysmon", "set_block_threshold", "block_threshold", "set_time_slice", "time_slice"]
 
 log = logging.getLogger("gonet.runtime")
 
@@ -70,8 +69,9 @@ class _Watch:
 class Sysmon:
     """The watchdog: one daemon thread sampling every scheduler. Go: runtime.sysmon."""
 
-    def __init__(self, threshold: float | None, poll_every: float | None,
-                 timeslice: float | None = None) -> None:
+    def __init__(
+        self, threshold: float | None, poll_every: float | None, timeslice: float | None = None
+    ) -> None:
         self.threshold = threshold
         self.poll_every = poll_every
         self.timeslice = timeslice
@@ -86,8 +86,7 @@ class Sysmon:
     @property
     def enabled(self) -> bool:
         """Whether there is anything to watch for (block reports or the poll guarantee)."""
-        return (self.threshold is not None or self.poll_every is not None
-                or self.timeslice is not None)
+        return self.threshold is not None or self.poll_every is not None or self.timeslice is not None
 
     def ensure_started(self) -> None:
         """Start the thread unless it runs or is disabled. Called for each new scheduler."""
@@ -207,15 +206,21 @@ class Sysmon:
 
         frame = sys._current_frames().get(s.thread_ident)
         text = format_frames(frames_of(frame)) if frame is not None else "(stack unavailable)\n"
-        thread = next((t.name for t in threading.enumerate() if t.ident == s.thread_ident),
-                      str(s.thread_ident))
+        thread = next(
+            (t.name for t in threading.enumerate() if t.ident == s.thread_ident), str(s.thread_ident)
+        )
         assert self.threshold is not None
         log.warning(
             "goroutine %d has been running for %d ms without yielding (watchdog threshold "
             "%d ms); the %d other goroutine(s) of thread %s cannot run meanwhile. A blocking "
             "call or a long computation? Move it to gonet.run_in_thread().\ngoroutine %d "
             "[running]:\n%s",
-            g.id, round(ran * 1000), round(self.threshold * 1000), others, thread, g.id,
+            g.id,
+            round(ran * 1000),
+            round(self.threshold * 1000),
+            others,
+            thread,
+            g.id,
             text.rstrip("\n"),
             extra={"goroutine": g.id, "stack": text},
         )

@@ -54,8 +54,9 @@ class Job:
 
     __slots__ = ("sched", "g", "fn", "args", "kwargs", "result", "exc", "cancelled", "delivered")
 
-    def __init__(self, sched: Scheduler, g: G, fn: Callable[..., Any], args: tuple[Any, ...],
-                 kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self, sched: Scheduler, g: G, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
         self.sched = sched
         self.g = g
         self.fn = fn
@@ -146,8 +147,7 @@ class ThreadPool:
             if len(self._jobs) <= self._idle or len(self._threads) >= self.max_workers:
                 self._cond.notify()
                 return
-            t = threading.Thread(target=self._worker, name=f"{self.name}{next(self._names)}",
-                                 daemon=True)
+            t = threading.Thread(target=self._worker, name=f"{self.name}{next(self._names)}", daemon=True)
             self._threads.add(t)
             try:
                 t.start()
@@ -173,8 +173,7 @@ class ThreadPool:
                 job = self._jobs.popleft()
             job.run()
 
-    def run(self, fn: Callable[..., T], *args: Any, deadline: float | None = None,
-            **kwargs: Any) -> T:
+    def run(self, fn: Callable[..., T], *args: Any, deadline: float | None = None, **kwargs: Any) -> T:
         """Run fn(*args, **kwargs) on one of this pool's threads while the goroutine parks.
 
         See run_in_thread, which is this method of the default pool.
@@ -202,8 +201,13 @@ class ThreadPool:
     def stats(self) -> dict[str, int]:
         """Return workers alive, idle, queued jobs, jobs submitted so far and the cap."""
         with self._cond:
-            return {"workers": len(self._threads), "idle": self._idle, "queued": len(self._jobs),
-                    "submitted": self.submitted, "max_workers": self.max_workers}
+            return {
+                "workers": len(self._threads),
+                "idle": self._idle,
+                "queued": len(self._jobs),
+                "submitted": self.submitted,
+                "max_workers": self.max_workers,
+            }
 
 
 def _after_fork_in_child() -> None:
@@ -241,12 +245,10 @@ def _lookup_cap() -> int:
 
 
 pool = ThreadPool(_cap_from_env("GONET_MAX_THREADS", MAX_THREADS))
-lookup_pool = ThreadPool(_cap_from_env("GONET_MAX_LOOKUP_THREADS", _lookup_cap()),
-                         name="gonet-pool-lookup-")
+lookup_pool = ThreadPool(_cap_from_env("GONET_MAX_LOOKUP_THREADS", _lookup_cap()), name="gonet-pool-lookup-")
 
 
-def run_in_thread(fn: Callable[..., T], *args: Any, deadline: float | None = None,
-                  **kwargs: Any) -> T:
+def run_in_thread(fn: Callable[..., T], *args: Any, deadline: float | None = None, **kwargs: Any) -> T:
     """Run fn(*args, **kwargs) on a worker thread while the calling goroutine parks.
 
     Other goroutines keep running meanwhile. A worker is started for each call that finds none

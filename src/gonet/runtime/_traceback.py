@@ -37,14 +37,30 @@ import greenlet
 from gonet.runtime import _proc
 from gonet.runtime._proc import RUNNABLE, RUNNING, WAITING, G, Scheduler, live_schedulers
 
-__all__ = ["Frame", "GoroutineInfo", "WaitObject", "snapshot", "stack", "format_dump", "format_groups",
-           "group", "frames_of", "frames_of_traceback", "format_frames", "describe_wait", "callable_name",
-           "creator_of", "module_of_code", "fatal_dump"]
+__all__ = [
+    "Frame",
+    "GoroutineInfo",
+    "WaitObject",
+    "snapshot",
+    "stack",
+    "format_dump",
+    "format_groups",
+    "group",
+    "frames_of",
+    "frames_of_traceback",
+    "format_frames",
+    "describe_wait",
+    "callable_name",
+    "creator_of",
+    "module_of_code",
+    "fatal_dump",
+]
 
 # Modules whose frames a dump hides: the scheduler's own switching frames, and the dumping code.
 _RUNTIME_MODULES = frozenset({"gonet.runtime._proc"})
-_DUMPER_MODULES = frozenset({"gonet.runtime._traceback", "gonet.runtime._signals", "gonet.runtime._panic",
-                             "gonet.runtime._sysmon"})
+_DUMPER_MODULES = frozenset(
+    {"gonet.runtime._traceback", "gonet.runtime._signals", "gonet.runtime._panic", "gonet.runtime._sysmon"}
+)
 _MAX_FRAMES = 100
 
 
@@ -62,15 +78,15 @@ class GoroutineInfo:
     """What a dump knows about one goroutine, read at one moment. Go: a g as traceback sees it."""
 
     id: int
-    status: str                      # running, runnable or waiting
-    reason: str                      # the wait reason while waiting, else the status
-    wait_seconds: float              # how long it has been parked (0 unless waiting)
-    waiting_on: str                  # what it waits on ("fd 7 read, <TCPConn ...>"), or ""
+    status: str  # running, runnable or waiting
+    reason: str  # the wait reason while waiting, else the status
+    wait_seconds: float  # how long it has been parked (0 unless waiting)
+    waiting_on: str  # what it waits on ("fd 7 read, <TCPConn ...>"), or ""
     frames: list[Frame] = field(default_factory=list)  # innermost first, as Go prints
-    created_by: str = ""             # the function that ran the go statement; "" for a main
-    created_at: str = ""             # the go statement ("file:line")
-    parent_id: int = 0               # the goroutine that called go(); 0 for main / the hub
-    thread: str = ""                 # name of the OS thread whose scheduler owns it
+    created_by: str = ""  # the function that ran the go statement; "" for a main
+    created_at: str = ""  # the go statement ("file:line")
+    parent_id: int = 0  # the goroutine that called go(); 0 for main / the hub
+    thread: str = ""  # name of the OS thread whose scheduler owns it
 
     def header(self) -> str:
         """Return Go's header line, e.g. ``goroutine 7 [IO wait, 3 minutes]:``."""
@@ -227,8 +243,7 @@ def _module_names() -> dict[str, str]:
 def _source_key(path: str) -> str:
     # A compiled module's file is NAME.cpython-XY-....so; its functions' code says NAME.py.
     head, base = os.path.split(path)
-    return os.path.join(head, base.split(".", 1)[0]) if base.endswith((".py", ".so", ".pyc")) \
-        else path
+    return os.path.join(head, base.split(".", 1)[0]) if base.endswith((".py", ".so", ".pyc")) else path
 
 
 _modules_cache: dict[str, str] = {}
@@ -272,8 +287,9 @@ def _thread_names() -> dict[int, str]:
     return {t.ident: t.name for t in threading.enumerate() if t.ident is not None}
 
 
-def _info(s: Scheduler, g: G, now: float, live_frame: FrameType | None, skip_dumper: bool,
-          tname: str) -> GoroutineInfo:
+def _info(
+    s: Scheduler, g: G, now: float, live_frame: FrameType | None, skip_dumper: bool, tname: str
+) -> GoroutineInfo:
     status = g.status
     if status == WAITING:
         reason = g.waitreason or "waiting"
@@ -291,8 +307,18 @@ def _info(s: Scheduler, g: G, now: float, live_frame: FrameType | None, skip_dum
         code = getattr(g.fn, "__code__", None)
         if code is not None:
             frames = [Frame(callable_name(g.fn), code.co_filename, code.co_firstlineno)]
-    return GoroutineInfo(g.id, status, reason, waited, waiting_on, frames, created_by, created_at,
-                         g.parent_id if created_by else 0, tname)
+    return GoroutineInfo(
+        g.id,
+        status,
+        reason,
+        waited,
+        waiting_on,
+        frames,
+        created_by,
+        created_at,
+        g.parent_id if created_by else 0,
+        tname,
+    )
 
 
 def snapshot(all: bool = True) -> list[GoroutineInfo]:  # noqa: A002 - Go's parameter name
@@ -374,9 +400,14 @@ def stack(all: bool = True) -> str:  # noqa: A002 - Go's parameter name
     """
     infos = snapshot(all)
     me = greenlet.getcurrent()
-    if infos and not infos[0].frames and infos[0].status == RUNNING and any(
-            g.glet is me and g.id == infos[0].id for s in live_schedulers() for g in (s.cur,)
-            if g is not None):
+    if (
+        infos
+        and not infos[0].frames
+        and infos[0].status == RUNNING
+        and any(
+            g.glet is me and g.id == infos[0].id for s in live_schedulers() for g in (s.cur,) if g is not None
+        )
+    ):
         # Called from the runtime itself (the panic handler, which has just printed this
         # goroutine's traceback): an empty block would only repeat its header.
         infos = infos[1:]
@@ -397,15 +428,25 @@ def fatal_dump(tb: TracebackType | None) -> str:
     if s is not None and g is not None:
         now = s.clock()
         reason = g.waitreason or RUNNING
-        me = GoroutineInfo(g.id, WAITING if g.waitreason else RUNNING, reason, 0.0,
-                           describe_wait(g, g.waitobj, now) if g.waitreason else "",
-                           frames_of_traceback(tb), thread=threading.current_thread().name)
+        me = GoroutineInfo(
+            g.id,
+            WAITING if g.waitreason else RUNNING,
+            reason,
+            0.0,
+            describe_wait(g, g.waitobj, now) if g.waitreason else "",
+            frames_of_traceback(tb),
+            thread=threading.current_thread().name,
+        )
         me.created_by, me.created_at = creator_of(g) if g is not s.main else ("", "")
         me.parent_id = g.parent_id if me.created_by else 0
         infos.insert(0, me)
     else:
-        infos.insert(0, GoroutineInfo(0, RUNNING, RUNNING, 0.0, "", frames_of_traceback(tb),
-                                      thread=threading.current_thread().name))
+        infos.insert(
+            0,
+            GoroutineInfo(
+                0, RUNNING, RUNNING, 0.0, "", frames_of_traceback(tb), thread=threading.current_thread().name
+            ),
+        )
     return format_dump(infos)
 
 

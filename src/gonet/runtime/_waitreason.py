@@ -6,7 +6,13 @@
 from __future__ import annotations
 
 __all__ = [
-    "IO_WAIT", "SLEEP", "SEMACQUIRE", "THREAD_POOL", "CHAN_RECEIVE", "CHAN_SEND", "SELECT",
+    "IO_WAIT",
+    "SLEEP",
+    "SEMACQUIRE",
+    "THREAD_POOL",
+    "CHAN_RECEIVE",
+    "CHAN_SEND",
+    "SELECT",
     "SELECT_NO_CASES",
 ]
 
