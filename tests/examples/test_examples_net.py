@@ -71,7 +71,8 @@ def test_udp_echo_example() -> None:
             pc.set_deadline(gonet.now() + 20)
             pc.write_to(b"from an unconnected socket", net.resolve_udp_addr("udp", addr))
             data, peer = pc.recv_from(100)
-            assert data == b"from an unconnected socket" and str(peer) == addr
+            assert data == b"from an unconnected socket"
+            assert str(peer) == addr
         finally:
             pc.close()
 
@@ -174,4 +175,5 @@ def test_proxy_example_usage_error() -> None:
 @pytest.mark.parametrize("script", ["udp_echo.py", "tls_echo.py", "proxy.py"])
 def test_examples_have_a_docstring_with_run_line(script: str) -> None:
     text = (ROOT / "examples" / script).read_text()
-    assert text.startswith('"""') and "\nRun: python examples/" + script in text
+    assert text.startswith('"""')
+    assert "\nRun: python examples/" + script in text

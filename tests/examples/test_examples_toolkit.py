@@ -44,7 +44,8 @@ def test_pipeline_collects_the_fast_answers_and_times_out_the_slow(virtual_clock
     assert [r.backend for r in results][2:] == ["slow", "stuck"]  # answers first, then timeouts
     assert gonet.now() - t0 == pytest.approx(1.0, abs=0.1)  # virtual time: the deadline, not 30 s
     out = capsys.readouterr().out
-    assert "2/4 answered" in out and "slow: error: context deadline exceeded" in out
+    assert "2/4 answered" in out
+    assert "slow: error: context deadline exceeded" in out
 
 
 def test_pipeline_fan_out_with_everything_fast_returns_all(virtual_clock: Any) -> None:
@@ -152,7 +153,8 @@ def test_chat_join_broadcast_and_leave() -> None:
         assert bob.line() == carol.line() == "alice: hello, room"
         bob.say("hi alice")
         bob.say("second line")
-        assert alice.line() == "bob: hi alice" and carol.line() == "bob: hi alice"
+        assert alice.line() == "bob: hi alice"
+        assert carol.line() == "bob: hi alice"
         assert alice.line() == carol.line() == "bob: second line"
 
         bob.close()
@@ -239,7 +241,8 @@ def test_chat_server_runs_as_a_script() -> None:
         a = ChatClient(m.group(1), "ann")
         assert a.line() == "welcome, ann (1 online)"
         b = ChatClient(m.group(1), "ben")
-        assert b.line() == "welcome, ben (2 online)" and a.line() == "* ben joined"
+        assert b.line() == "welcome, ben (2 online)"
+        assert a.line() == "* ben joined"
         b.say("over the wire")
         assert a.line() == "ben: over the wire"
         a.close()

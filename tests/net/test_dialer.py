@@ -149,7 +149,8 @@ def test_timeout_covers_dns() -> None:
         with pytest.raises(TimeoutError) as ei:
             net.Dialer(timeout=0.1, resolver=r).dial("tcp", "slow.test:80")
         e = ei.value
-        assert isinstance(e, net.OpError) and isinstance(e, net.DNSError)
+        assert isinstance(e, net.OpError)
+        assert isinstance(e, net.DNSError)
         assert e.err.is_timeout
         assert str(e) == "dial tcp: lookup slow.test: i/o timeout"
     finally:

@@ -72,11 +72,16 @@ def test_dial_timeout_covers_a_slow_lookup(slow: SlowResolver) -> None:
         net.dial("tcp", "localhost:80", timeout=0.1)
     e = ei.value
     assert isinstance(e, TimeoutError)
-    assert isinstance(e, net.OpError) and e.op == "dial" and e.timeout()
-    assert isinstance(e.err, net.DNSError) and e.err.is_timeout and not e.err.is_not_found
+    assert isinstance(e, net.OpError)
+    assert e.op == "dial"
+    assert e.timeout()
+    assert isinstance(e.err, net.DNSError)
+    assert e.err.is_timeout
+    assert not e.err.is_not_found
     assert e.err.name == "localhost"
     assert str(e) == "dial tcp: lookup localhost: i/o timeout"
-    assert slow.calls and slow.calls[0][0] == "localhost"
+    assert slow.calls
+    assert slow.calls[0][0] == "localhost"
 
 
 def _no_such_host(*a: Any) -> Any:
@@ -89,7 +94,8 @@ def test_unknown_host_is_a_not_found_dns_error(monkeypatch: pytest.MonkeyPatch) 
         net.dial("tcp", "no-such-host.invalid:80")
     e = ei.value
     assert isinstance(e.err, net.DNSError)
-    assert e.err.is_not_found and not e.err.is_timeout
+    assert e.err.is_not_found
+    assert not e.err.is_timeout
     assert str(e) == "dial tcp: lookup no-such-host.invalid: no such host"
 
 
@@ -98,11 +104,14 @@ def test_a_caught_dns_error_has_its_attributes(slow: SlowResolver, monkeypatch: 
     with pytest.raises(net.DNSError) as ei:
         net.dial("tcp", "localhost:80", timeout=0.05)
     e = ei.value
-    assert e.is_timeout and not e.is_not_found and e.name == "localhost"
+    assert e.is_timeout
+    assert not e.is_not_found
+    assert e.name == "localhost"
     monkeypatch.setattr(_lookup, "_getaddrinfo", _no_such_host)
     with pytest.raises(net.DNSError) as ei:
         net.dial("tcp", "no-such-host.invalid:80")
-    assert ei.value.is_not_found and not ei.value.is_timeout
+    assert ei.value.is_not_found
+    assert not ei.value.is_timeout
 
 
 def test_literal_ips_need_no_lookup(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -105,7 +105,8 @@ def test_echo_10000_messages_over_500_concurrent_connections() -> None:  # noqa:
     for f in clients:
         assert f.exc is None, f.exc
     assert sum(results) == total
-    assert len(clients) == CONNS and sum(len(m) for m in per_conn) == MESSAGES
+    assert len(clients) == CONNS
+    assert sum(len(m) for m in per_conn) == MESSAGES
     # Wait for every server handler to see its client's EOF and close.
     while server_stats["open"]:
         Event().wait(0.005)

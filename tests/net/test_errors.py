@@ -19,7 +19,8 @@ def test_connection_refused_shape() -> None:
     with holder, pytest.raises(ConnectionRefusedError) as ei:
         net.dial("tcp", f"127.0.0.1:{port}")
     e = ei.value
-    assert isinstance(e, net.OpError) and isinstance(e, OSError)
+    assert isinstance(e, net.OpError)
+    assert isinstance(e, OSError)
     assert (e.op, e.net, e.source) == ("dial", "tcp", None)
     assert e.addr == net.TCPAddr("127.0.0.1", port)
     assert isinstance(e.err, ConnectionRefusedError)
@@ -35,9 +36,12 @@ def test_connection_reset_on_read() -> None:
         c.set_linger(0)
         c.close()  # RST
         e = r.exception()
-        assert isinstance(e, ConnectionResetError) and isinstance(e, net.OpError)
-        assert e.op == "read" and e.errno == errno.ECONNRESET
-        assert e.source == s.local_addr() and e.addr == s.remote_addr()
+        assert isinstance(e, ConnectionResetError)
+        assert isinstance(e, net.OpError)
+        assert e.op == "read"
+        assert e.errno == errno.ECONNRESET
+        assert e.source == s.local_addr()
+        assert e.addr == s.remote_addr()
         assert str(e) == (f"read tcp {s.local_addr()}->{s.remote_addr()}: read: connection reset by peer")
 
 
@@ -47,7 +51,9 @@ def test_broken_pipe_on_write_after_close_write() -> None:
         with pytest.raises(BrokenPipeError) as ei:
             c.write(b"after shutdown")
         e = ei.value
-        assert isinstance(e, net.OpError) and e.op == "write" and e.errno == errno.EPIPE
+        assert isinstance(e, net.OpError)
+        assert e.op == "write"
+        assert e.errno == errno.EPIPE
         assert e.written == 0
         assert str(e) == f"write tcp {c.local_addr()}->{c.remote_addr()}: write: broken pipe"
 
@@ -58,7 +64,8 @@ def test_timeout_error_shape() -> None:
         with pytest.raises(net.DeadlineExceededError) as ei:
             s.recv(1)
         e = ei.value
-        assert isinstance(e, TimeoutError) and isinstance(e, net.OpError)
+        assert isinstance(e, TimeoutError)
+        assert isinstance(e, net.OpError)
         assert isinstance(e.err, net.DeadlineExceededError)
         assert e.timeout()
         assert str(e) == f"read tcp {s.local_addr()}->{s.remote_addr()}: i/o timeout"
@@ -72,7 +79,8 @@ def test_closed_error_shape_and_addresses_pinned_before_close() -> None:
         with pytest.raises(net.ErrClosed) as ei:
             c.write(b"x")
         e = ei.value
-        assert isinstance(e, net.OpError) and isinstance(e, OSError)
+        assert isinstance(e, net.OpError)
+        assert isinstance(e, OSError)
         assert str(e) == f"write tcp {local}->{remote}: use of closed network connection"
         assert isinstance(e.err, net.ErrClosed)
 
@@ -136,7 +144,7 @@ def test_wrong_argument_types_are_type_errors() -> None:
         net.listen("tcp", ("127.0.0.1", 0))  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         net.dial("tcp", "127.0.0.1:80", timeout="5")  # type: ignore[arg-type]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="backlog must be a non-negative int, got -1"):
         net.listen("tcp", "127.0.0.1:0", backlog=-1)
     with tcp_pair() as (c, s):
         with pytest.raises(ValueError, match="-1"):
@@ -153,7 +161,8 @@ def test_with_block_on_an_already_closed_conn_and_listener_is_quiet() -> None:
     ln = net.listen("tcp", "127.0.0.1:0")
     with ln:
         ln.close()
-    assert c.closed and ln.closed
+    assert c.closed
+    assert ln.closed
 
 
 def test_errors_from_a_socketpair_fd_keep_python_types() -> None:

@@ -52,7 +52,8 @@ def test_every_conn_is_a_conn(unix_dir: str) -> None:
         # Stream-only conns have no datagram methods: they are not PacketConns.
         for conn in (c, s, a, t):
             assert not isinstance(conn, net.PacketConn), conn
-            assert not hasattr(conn, "read_from") and not hasattr(conn, "write_to"), conn
+            assert not hasattr(conn, "read_from"), conn
+            assert not hasattr(conn, "write_to"), conn
         # As in Go, UDPConn is both a Conn (dialled use) and a PacketConn, and UnixConn keeps
         # both method sets whatever its socket type.
         for conn in (udp, uc, us):
@@ -82,7 +83,8 @@ def test_every_addr_is_an_addr(unix_dir: str) -> None:
         ]
         for addr in addrs:
             assert isinstance(addr, net.Addr), addr
-            assert isinstance(addr.network(), str) and str(addr)
+            assert isinstance(addr.network(), str)
+            assert str(addr)
         assert not isinstance("127.0.0.1:80", net.Addr)
         assert not isinstance(("127.0.0.1", 80), net.Addr)
     finally:

@@ -59,7 +59,8 @@ def test_concurrent_writes_are_not_interleaved(ends) -> None:
     while len(got) < 200:
         n = b.read(buf)
         got += buf[:n]
-    assert w1.result() == 100 and w2.result() == 100
+    assert w1.result() == 100
+    assert w2.result() == 100
     # Each write arrives whole: whichever writer ran first, the bytes never interleave.
     assert bytes(got) in (b"A" * 100 + b"B" * 100, b"B" * 100 + b"A" * 100)
 
@@ -77,7 +78,8 @@ def test_close_gives_eof_to_the_peer_and_closed_pipe_errors(ends) -> None:
     with pytest.raises(net.ErrClosedPipe):
         a.write(b"x")
     a.close()  # idempotent, as Go's pipe
-    assert a.closed and not b.closed
+    assert a.closed
+    assert not b.closed
 
 
 def test_close_wakes_every_blocked_operation(ends) -> None:
@@ -123,7 +125,8 @@ def test_write_deadline_reports_partial_progress(ends, virtual_clock) -> None:
     wait_until(parked(fut, "select"))
     assert b.recv(3) == b"012"
     e = fut.exception(timeout=300)  # nobody reads the rest: virtual time runs to the deadline
-    assert isinstance(e, TimeoutError) and isinstance(e, net.OpError)
+    assert isinstance(e, TimeoutError)
+    assert isinstance(e, net.OpError)
     assert str(e) == "write pipe: i/o timeout"
     assert e.written == 3
     with pytest.raises(TimeoutError):
@@ -168,9 +171,11 @@ def test_set_deadline_after_close_fails(ends) -> None:
 def test_addresses_and_context_manager() -> None:
     a, b = net.pipe()
     with a, b:
-        assert str(a.local_addr()) == "pipe" and a.remote_addr().network() == "pipe"
+        assert str(a.local_addr()) == "pipe"
+        assert a.remote_addr().network() == "pipe"
         assert a.local_addr() == b.remote_addr()
-    assert a.closed and b.closed
+    assert a.closed
+    assert b.closed
 
 
 def test_reading_a_pipe_nobody_writes_is_a_deadlock(ends) -> None:

@@ -72,7 +72,9 @@ def test_not_found_and_other_failures() -> None:
         failing(socket.EAI_NONAME, "Name or service not known").lookup_host("nope.test")
     e = ei.value
     assert str(e) == "lookup nope.test: no such host"
-    assert e.is_not_found and not e.is_timeout and e.name == "nope.test"
+    assert e.is_not_found
+    assert not e.is_timeout
+    assert e.name == "nope.test"
     with pytest.raises(net.DNSError) as ei2:
         failing(socket.EAI_AGAIN, "Temporary failure in name resolution").lookup_host("t.test")
     assert str(ei2.value) == "lookup t.test: temporary failure in name resolution"
@@ -86,7 +88,9 @@ def test_lookup_timeout_is_a_dns_timeout_error() -> None:
         with pytest.raises(TimeoutError) as ei:
             r.lookup_host("slow.test")
         e = ei.value
-        assert isinstance(e, net.DNSError) and e.is_timeout and not e.is_not_found
+        assert isinstance(e, net.DNSError)
+        assert e.is_timeout
+        assert not e.is_not_found
         assert str(e) == "lookup slow.test: i/o timeout"
     finally:
         gate.set()

@@ -63,11 +63,12 @@ def test_listener_has_so_reuseaddr_and_a_somaxconn_backlog() -> None:
 def test_bind_error_names_the_syscall() -> None:
     with net.listen("tcp", "127.0.0.1:0") as ln:
         port = ln.addr().port
-        with pytest.raises(OSError) as ei:
+        with pytest.raises(OSError, match="address already in use") as ei:
             net.listen("tcp", f"127.0.0.1:{port}")
         e = ei.value
         assert e.errno == errno.EADDRINUSE
-        assert isinstance(e, net.OpError) and e.op == "listen"
+        assert isinstance(e, net.OpError)
+        assert e.op == "listen"
         assert str(e) == f"listen tcp 127.0.0.1:{port}: bind: address already in use"
 
 
@@ -110,7 +111,7 @@ def test_tcp4_and_tcp6_listen_on_one_family() -> None:
 def test_wildcard_bind_error_names_the_address_asked_for() -> None:
     with net.listen("tcp", "0.0.0.0:0") as ln:
         port = ln.addr().port
-        with pytest.raises(OSError) as ei:
+        with pytest.raises(OSError, match="address already in use") as ei:
             net.listen("tcp", f"0.0.0.0:{port}")
         assert str(ei.value) == f"listen tcp 0.0.0.0:{port}: bind: address already in use"
 
@@ -160,7 +161,8 @@ def test_addresses_of_both_ends() -> None:
         with c, s:
             assert c.remote_addr() == ln.addr() == s.local_addr()
             assert s.remote_addr() == c.local_addr()
-            assert c.local_addr().ip == "127.0.0.1" and c.local_addr().port > 0
+            assert c.local_addr().ip == "127.0.0.1"
+            assert c.local_addr().port > 0
             assert str(c.remote_addr()) == f"127.0.0.1:{ln.addr().port}"
             assert c.remote_addr().network() == "tcp"
 

@@ -235,7 +235,8 @@ def test_full_duplex_bulk_both_ways(server_ctx, client_ctx) -> None:
         got_up = spawn(read_exactly, srv, len(up))
         assert read_exactly(cli, len(down)) == down
         assert got_up.result() == up
-        assert sw.result() == len(down) and cw.result() == len(up)
+        assert sw.result() == len(down)
+        assert cw.result() == len(up)
 
 
 def test_handshake_honours_deadline(client_ctx) -> None:
@@ -335,7 +336,8 @@ def test_alpn_and_state(server_ctx, client_ctx) -> None:
     with tcp_pair() as (c, s):
         cli = tls.client(c, "localhost", client_ctx)
         srv = tls.server(s, server_ctx)
-        assert cli.version() is None and cli.server_hostname == "localhost"
+        assert cli.version() is None
+        assert cli.server_hostname == "localhost"
         fut = spawn(srv.handshake)
         cli.handshake()
         fut.result()

@@ -31,7 +31,8 @@ def test_listen_packet_returns_bound_udpconn(pair) -> None:
     assert isinstance(a, net.UDPConn)
     la = a.local_addr()
     assert isinstance(la, net.UDPAddr)
-    assert la.ip == "127.0.0.1" and la.port > 0
+    assert la.ip == "127.0.0.1"
+    assert la.port > 0
     assert la.network() == "udp"
     assert a.remote_addr() is None  # unconnected
 
@@ -71,7 +72,8 @@ def test_oversized_datagram_is_truncated_and_the_rest_dropped(pair) -> None:
     b.write_to(b"next", a.local_addr())
     buf = bytearray(10)
     n, _ = a.read_from(buf)
-    assert n == 10 and bytes(buf) == bytes(range(10))
+    assert n == 10
+    assert bytes(buf) == bytes(range(10))
     assert a.recv_from(100)[0] == b"next"  # one read is one datagram
 
 
@@ -136,7 +138,8 @@ def test_close_wakes_parked_reader_with_errclosed(pair) -> None:
     wait_until(parked(fut, "IO wait"))
     a.close()
     e = fut.exception()
-    assert isinstance(e, net.ErrClosed) and isinstance(e, net.OpError)
+    assert isinstance(e, net.ErrClosed)
+    assert isinstance(e, net.OpError)
     assert "use of closed network connection" in str(e)
     with pytest.raises(net.ErrClosed):
         a.write_to(b"x", ("127.0.0.1", 9))
@@ -275,7 +278,7 @@ def test_listen_packet_and_dial_reject_malformed_addresses() -> None:
 
 def test_listen_packet_bind_conflict_names_the_syscall(pair) -> None:
     a, _ = pair
-    with pytest.raises(OSError) as ei:
+    with pytest.raises(OSError, match="address already in use") as ei:
         net.listen_packet("udp4", str(a.local_addr()))
     assert ei.value.errno == errno.EADDRINUSE
     assert str(ei.value) == f"listen udp4 {a.local_addr()}: bind: address already in use"
@@ -292,7 +295,8 @@ def test_udp6_round_trip_on_ipv6_loopback() -> None:
         with net.dial("udp6", str(a.local_addr())) as c:
             c.write(b"six")
             data, peer = a.recv_from(8)
-            assert data == b"six" and peer.ip == "::1"
+            assert data == b"six"
+            assert peer.ip == "::1"
             assert str(peer) == f"[::1]:{peer.port}"
     finally:
         a.close()

@@ -41,7 +41,8 @@ def test_write_to_and_read_from_between_bound_sockets(server, tmp_path) -> None:
         assert addr == net.UnixAddr(cpath, "unixgram")
         srv.write_to(b"hi back", addr)
         data, addr2 = cli.recv_from(32)
-        assert data == b"hi back" and addr2 == net.UnixAddr(path, "unixgram")
+        assert data == b"hi back"
+        assert addr2 == net.UnixAddr(path, "unixgram")
         cli.write_to(b"by path", path)  # a plain path string is accepted too
         assert srv.recv_from(32)[0] == b"by path"
     finally:
@@ -57,7 +58,8 @@ def test_dial_unixgram_connected_read_write_and_write_to_refused(server, tmp_pat
         assert c.remote_addr() == net.UnixAddr(path, "unixgram")
         c.write(b"one")
         data, peer = srv.recv_from(16)
-        assert data == b"one" and peer == net.UnixAddr(cpath, "unixgram")
+        assert data == b"one"
+        assert peer == net.UnixAddr(cpath, "unixgram")
         srv.write_to(b"two", peer)
         assert c.recv(16) == b"two"
         with pytest.raises(net.ErrWriteToConnected):
@@ -74,7 +76,8 @@ def test_zero_length_and_truncated_datagrams(server) -> None:
         c.write(b"end")
         assert srv.read_from(bytearray(8))[0] == 0
         buf = bytearray(4)
-        assert srv.read_from(buf)[0] == 4 and bytes(buf) == b"0123"
+        assert srv.read_from(buf)[0] == 4
+        assert bytes(buf) == b"0123"
         assert srv.recv_from(8)[0] == b"end"
 
 
@@ -83,7 +86,8 @@ def test_unbound_sender_has_no_address(server) -> None:
     with net.dial("unixgram", path) as c:  # not bound: the kernel gives it no name
         c.write(b"anon")
         data, addr = srv.recv_from(8)
-        assert data == b"anon" and addr is None
+        assert data == b"anon"
+        assert addr is None
 
 
 def test_abstract_unixgram_names() -> None:
@@ -127,7 +131,7 @@ def test_unixgram_bad_input(server) -> None:
     assert str(ei.value) == "listen unixgram: missing address"
     with pytest.raises(net.AddrError, match="unexpected address type"):
         net.listen("unixgram", path)
-    with pytest.raises(OSError) as ei2:
+    with pytest.raises(OSError, match="address already in use") as ei2:
         net.listen_packet("unixgram", path)  # already bound
     assert str(ei2.value) == f"listen unixgram {path}: bind: address already in use"
     with pytest.raises(FileNotFoundError) as ei3:

@@ -58,7 +58,8 @@ def test_pages_over_http() -> None:
     with debug.serve("127.0.0.1:0", sample_interval=0.05) as srv:
         base = _base(srv)
         status, headers, text = _fetch(base + "/debug/goroutines")
-        assert status == 200 and headers["Content-Type"].startswith("text/plain")
+        assert status == 200
+        assert headers["Content-Type"].startswith("text/plain")
         assert text.startswith("goroutine profile: total ")
         m = re.search(
             r"^5 @ \[sleep\] goroutines ([\d, ]+)\n#\tgonet\.runtime\.sleep\t\S+\n"
@@ -75,7 +76,8 @@ def test_pages_over_http() -> None:
             assert f"goroutine {g.id} [sleep]:\n# waiting on: timer due in" in full
 
         status, headers, body = _fetch(base + "/debug/stats")
-        assert status == 200 and headers["Content-Type"] == "application/json"
+        assert status == 200
+        assert headers["Content-Type"] == "application/json"
         st = json.loads(body)
         assert st["pid"] == os.getpid()
         assert st["schedulers"] >= 2  # ours and the page's own thread
@@ -89,14 +91,19 @@ def test_pages_over_http() -> None:
         assert hist["interval"] == 0.05
         assert len(hist["samples"]) >= 3
         t, n, rate = hist["samples"][-1]
-        assert n >= 7 and rate >= 0 and t > 0
+        assert n >= 7
+        assert rate >= 0
+        assert t > 0
 
         status, _, page = _fetch(base + "/debug/")
-        assert status == 200 and '<svg id="goroutines-chart"' in page
+        assert status == 200
+        assert '<svg id="goroutines-chart"' in page
         assert _fetch(base + "/debug/nope")[0] == 404
         assert _fetch(base + "/debug/stats", method="POST")[0] == 405
         status, headers, body = _fetch(base + "/debug/stats", method="HEAD")
-        assert status == 200 and body == "" and int(headers["Content-Length"]) > 0
+        assert status == 200
+        assert body == ""
+        assert int(headers["Content-Length"]) > 0
         assert _fetch(base + "/")[2].startswith("<!DOCTYPE html>")  # redirected to /debug/
     _release(gs)
 
@@ -200,7 +207,8 @@ def test_browser_draws_the_charts(chromium: str, tmp_path: Path) -> None:
         assert all(re.fullmatch(r"-?[\d.]+,-?[\d.]+", p) for p in points), points
     # ...and wrote the current values next to the titles.
     now_g = re.search(r'<span id="goroutines-now">(\d+)</span>', dom)
-    assert now_g and int(now_g.group(1)) >= 6, dom  # main, the test, 4 sleepers (+ the page's)
+    assert now_g, dom
+    assert int(now_g.group(1)) >= 6, dom  # main, the test, 4 sleepers (+ the page's)
     assert re.search(r'<span id="wakeups-now">[\d.]+</span>', dom)
     assert re.search(rf'<p id="span">{n} samples over the last \d+ s, every 0.05 s</p>', dom), dom
     assert re.search(r'<td id="stat-goroutines">\d+</td>', dom)
@@ -223,4 +231,5 @@ def test_browser_shows_goroutines_grouped(chromium: str, tmp_path: Path) -> None
     assert sorted(int(x) for x in m.group(1).split(", ")) == sorted(g.id for g in gs)
     assert "test_debug_page.sleeper" in m.group(2)
     total = re.search(r'goroutine profile: total <span id="total">(\d+)</span>', dom)
-    assert total and int(total.group(1)) >= 7
+    assert total
+    assert int(total.group(1)) >= 7

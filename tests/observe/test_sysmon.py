@@ -55,7 +55,8 @@ def test_watchdog_reports_a_spinning_goroutine_exactly_once(caplog: pytest.LogCa
     assert "(watchdog threshold 100 ms)" in msg
     # Its current Python stack, innermost first: spin() is on top.
     assert f"goroutine {g.id} [running]:\n" in msg
-    assert "test_sysmon.spin(...)" in msg and "test_sysmon.py:" in msg, msg
+    assert "test_sysmon.spin(...)" in msg, msg
+    assert "test_sysmon.py:" in msg, msg
     assert recs[0].goroutine == g.id  # type: ignore[attr-defined]
     assert stats()["watchdog"]["block_reports"] == before + 1
 
@@ -182,7 +183,7 @@ def test_block_threshold_api() -> None:
         assert set_block_threshold(None) == 0.25
         assert block_threshold() is None
         assert set_block_threshold(0) is None  # 0 also means off
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="watchdog threshold must be >= 0, got -1"):
             set_block_threshold(-1)
     finally:
         set_block_threshold(old)
@@ -206,8 +207,9 @@ def test_parse_settings(caplog: pytest.LogCaptureFixture) -> None:
     assert parse_duration("250us") == pytest.approx(0.00025)
     assert parse_duration("2m") == pytest.approx(120)
     assert parse_duration("40") == pytest.approx(0.04)  # bare numbers are milliseconds
-    assert parse_duration("off") is None and parse_duration("0") is None
-    with pytest.raises(ValueError):
+    assert parse_duration("off") is None
+    assert parse_duration("0") is None
+    with pytest.raises(ValueError, match="soon"):
         parse_duration("soon")
     s = parse_gonet_debug("watchdog=250ms, pollguarantee=off,sigquit=dump")
     assert (s.watchdog, s.pollguarantee, s.sigquit) == (pytest.approx(0.25), None, "dump")

@@ -240,7 +240,7 @@ def test_virtual_clock_fixture_here(virtual_clock: VirtualClock) -> None:
     assert now() - t0 == 86400
     virtual_clock.jump(5)
     assert now() - t0 == 86405
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"time cannot go back: jump\(-1\)"):
         virtual_clock.jump(-1)
 
 

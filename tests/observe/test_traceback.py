@@ -225,7 +225,8 @@ def test_chan_waits_show_the_channel() -> None:
     text = stack()
     assert _block(text, r.id).startswith(f"goroutine {r.id} [chan receive]:\n# waiting on: {ch!r}\n")
     assert _block(text, w.id).startswith(f"goroutine {w.id} [chan send]:\n# waiting on: {buf!r}\n")
-    assert repr(ch).startswith("<Chan cap=0 len=0 at 0x") and repr(buf).startswith("<Chan cap=1 len=1 at")
+    assert repr(ch).startswith("<Chan cap=0 len=0 at 0x")
+    assert repr(buf).startswith("<Chan cap=1 len=1 at")
     ch.close()
     buf.close()
     sleep(0.01)
@@ -534,7 +535,8 @@ def test_sigquit_handler_of_the_program_is_kept() -> None:
     )
     r = gonet.run_in_thread(_run_child, code)
     assert r.returncode == 7, r
-    assert "mine" in r.stdout and "goroutine" not in r.stderr
+    assert "mine" in r.stdout
+    assert "goroutine" not in r.stderr
 
 
 def test_panic_with_gonet_traceback_all_dumps_every_goroutine() -> None:

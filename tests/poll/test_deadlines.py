@@ -74,7 +74,8 @@ def test_deadline_expiring_while_parked_wakes_the_reader_with_timeout() -> None:
         assert _is_timeout(ei.value, "read")
         assert s._fd.pd.rready is False  # a timeout never marks the fd ready
         # Writes are unaffected by the read deadline.
-        assert s.write(b"w") == 1 and c.recv(1) == b"w"
+        assert s.write(b"w") == 1
+        assert c.recv(1) == b"w"
 
 
 def test_setting_a_past_deadline_wakes_a_parked_reader_at_once() -> None:
@@ -223,7 +224,8 @@ def test_an_op_parked_when_close_runs_fails_with_closed_not_timeout() -> None:
         wait_until(parked(r, "IO wait"))
         s.close()
         e = r.exception()
-        assert isinstance(e, net.ErrClosed) and not isinstance(e, TimeoutError)
+        assert isinstance(e, net.ErrClosed)
+        assert not isinstance(e, TimeoutError)
 
 
 @fixed_order
@@ -241,7 +243,8 @@ def test_closed_wins_over_a_timeout_that_fired_just_before() -> None:
         t = sched().timers.new(expire_then_close)
         t.reset(gonet.now() + 0.01)
         e = r.exception()
-        assert isinstance(e, net.ErrClosed) and not isinstance(e, TimeoutError)
+        assert isinstance(e, net.ErrClosed)
+        assert not isinstance(e, TimeoutError)
         assert closer[0].result() is None
         assert s._fd.destroyed
 

@@ -59,7 +59,8 @@ def test_lock_is_handed_to_queued_readers_in_fifo_order() -> None:
             queued.append(f)
         c.write(b"abcde")
         assert [first.result()] + [f.result() for f in queued] == [b"a", b"b", b"c", b"d", b"e"]
-        assert s._fd.refs == 0 and not s._fd.rlocked
+        assert s._fd.refs == 0
+        assert not s._fd.rlocked
 
 
 def test_two_writers_are_serialised_so_their_bytes_never_interleave() -> None:
@@ -177,7 +178,8 @@ def test_close_runs_close2_once_after_the_last_operation_has_left(monkeypatch: p
         assert _fd_open(fd.sysfd) != d["open"]
         assert _is_closed_error(reader.exception())
         assert _is_closed_error(second.exception())  # the second close: ErrClosed
-        assert fd.refs == 0 and fd.destroyed
+        assert fd.refs == 0
+        assert fd.destroyed
     monkeypatch.undo()
 
 
@@ -194,7 +196,8 @@ def test_close_with_no_operation_in_flight_closes_at_once() -> None:
         num = fd.sysfd
         target = os.readlink(f"/proc/self/fd/{num}")
         s.close()
-        assert fd.destroyed and s.fileno() == -1
+        assert fd.destroyed
+        assert s.fileno() == -1
         assert _fd_open(num) != target
         with pytest.raises(net.ErrClosed) as ei:
             s.close()
@@ -233,7 +236,8 @@ def test_listener_close_fails_a_pending_accept_and_accepted_conns_stay_open() ->
     wait_until(parked(acc, "IO wait"))
     ln.close()
     e = acc.exception()
-    assert _is_closed_error(e) and e.op == "accept"  # type: ignore[union-attr]
+    assert _is_closed_error(e)
+    assert e.op == "accept"
     with c, s:
         c.write(b"still open")
         assert s.recv(100) == b"still open"
@@ -265,8 +269,10 @@ def test_stale_lock_handoff_does_not_release_a_lock_it_does_not_hold(monkeypatch
         c.write(b"ab")
         wait_until(lambda: parked(wf, "semacquire")() and parked(h2, "IO wait")())
         s.close()
-        assert h1.result() == b"a" and results == [b"b"]
-        assert _is_closed_error(wf.exception()) and _is_closed_error(h2.exception())
+        assert h1.result() == b"a"
+        assert results == [b"b"]
+        assert _is_closed_error(wf.exception())
+        assert _is_closed_error(h2.exception())
         assert fd.refs == 0
         # The last operation to leave closed the fd, once.
         assert [d["by"] for d in closes] == [h2.g]
@@ -300,4 +306,5 @@ def test_interrupted_lock_waiter_leaves_the_queue_and_passes_a_handed_off_lock_o
         assert h2.result() == b"b"
         assert isinstance(handed.exception(), KeyError)
         assert after.result() == b"c"  # the abandoned hand-off was passed on, not lost
-        assert s._fd.refs == 0 and not s._fd.rlocked
+        assert s._fd.refs == 0
+        assert not s._fd.rlocked

@@ -69,7 +69,8 @@ def test_expired_deadline_fails_before_the_call_and_releases_the_lock() -> None:
         with pytest.raises(DeadlineExceededError):
             _fd_posix.raw_loop(fd, True, lambda n: True)
         assert call.calls == []
-        assert not fd.rlocked and not fd.wlocked
+        assert not fd.rlocked
+        assert not fd.wlocked
 
 
 def test_raw_loop_calls_fn_before_waiting_even_when_not_known_ready() -> None:
@@ -93,7 +94,7 @@ def test_try_write_reports_retry_and_annotates_errors_with_progress() -> None:
             assert _fd_posix.try_write(pd, 5, _Flaky(0, InterruptedError())) == -1
             assert pd.wready is True
             assert _fd_posix.try_write(pd, 5, _Flaky(3)) == 3
-            with pytest.raises(OSError) as ei:
+            with pytest.raises(OSError, match="broken pipe") as ei:
                 _fd_posix.try_write(pd, 5, _Flaky(0, OSError(errno.EPIPE, "broken pipe")))
             assert ei.value.errno == errno.EPIPE
             assert ei.value.written == 5  # type: ignore[attr-defined]

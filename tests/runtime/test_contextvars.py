@@ -75,7 +75,8 @@ def test_a_recycled_goroutine_carries_nothing_over() -> None:
     g1 = go(first)
     gonet.sleep(0.001)
     g2 = go(second)  # reuses the finished goroutine's greenlet
-    assert g2 is g1 and g2 in s.gs.values()
+    assert g2 is g1
+    assert g2 in s.gs.values()
     gonet.sleep(0.001)
     assert seen == ["unset"]
 

@@ -173,7 +173,8 @@ def _primed(c: Any, s: Any, first: bytes) -> list[Any]:
     r0 = spawn(s.read, buf)
     wait_until(parked(r0, "IO wait"))
     c.write(first)
-    assert r0.result() == len(first) and bytes(buf) == first
+    assert r0.result() == len(first)
+    assert bytes(buf) == first
     assert calls == ["EAGAIN", len(first)]
     del calls[:]
     return calls
@@ -185,7 +186,8 @@ def test_a_short_read_trusts_the_edge_instead_of_retrying_the_syscall() -> None:
         c.write(b"abc")
         wait_until(lambda: _peek(s) == b"abc")
         buf = bytearray(100)
-        assert s.read(buf) == 3 and calls == [3]
+        assert s.read(buf) == 3
+        assert calls == [3]
         # 3 < 100: the socket was empty afterwards, so the next read parks without a recv that
         # would fail with EAGAIN; the next edge wakes it.
         r = spawn(s.read, buf)
@@ -209,7 +211,8 @@ def test_an_edge_with_no_waiter_is_latched() -> None:
         c.write(b"cd")  # nobody waits: the edge must be remembered
         wait_until(lambda: pd.rready, what="the edge was latched by the netpoller")
         parks = sched().n_parks
-        assert s.read(buf) == 2 and bytes(buf[:2]) == b"cd"
+        assert s.read(buf) == 2
+        assert bytes(buf[:2]) == b"cd"
         assert sched().n_parks == parks  # no wait: the latched readiness let it read at once
         assert calls == [2, 2]
 
@@ -286,7 +289,8 @@ def test_reader_is_woken_by_hangup_and_writer_by_reset() -> None:
         c.close()  # RST: EPOLLOUT|EPOLLERR|EPOLLHUP wakes the writer with the error
         e = w.exception()
         assert isinstance(e, (ConnectionResetError, BrokenPipeError)), repr(e)
-        assert isinstance(e, net.OpError) and e.op == "write"
+        assert isinstance(e, net.OpError)
+        assert e.op == "write"
         assert 0 < e.written < 8 << 20
 
 
@@ -303,7 +307,8 @@ def test_write_loops_over_partial_writes_until_everything_is_sent() -> None:
         assert w.result() == len(payload)
         assert bytes(got) == payload
         sizes = [k for k in sends if k != "EAGAIN"]
-        assert len(sizes) > 1 and sum(sizes) == len(payload)  # partial writes were continued
+        assert len(sizes) > 1
+        assert sum(sizes) == len(payload)
 
 
 @pytest.mark.parametrize("kind", ["array", "memoryview-of-ints"])
@@ -498,7 +503,8 @@ def test_connect_survives_a_spurious_wakeup() -> None:
         pd.wready = True
         s.ready(d.g)  # type: ignore[arg-type]
         wait_until(lambda: s.parks_by.get("IO wait", 0) > io_parks and parked(d, "IO wait")())
-        assert not pd.wready and pd.wg is d.g  # parked again on the same pollDesc
+        assert not pd.wready
+        assert pd.wg is d.g
         a, _ = raw.accept()  # make room; the retransmitted SYN completes the handshake
         a.close()
         conn = d.result()

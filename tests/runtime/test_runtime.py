@@ -115,7 +115,8 @@ def test_an_exception_escaping_a_goroutine_is_a_panic_with_exit_status_2() -> No
     assert err.startswith("panic: ValueError: kaboom\n"), err
     assert f"goroutine {gid} [running]:" in err
     assert "Traceback (most recent call last):" in err
-    assert re.search(r"line \d+, in boom", err) and re.search(r"line \d+, in inner", err)
+    assert re.search(r"line \d+, in boom", err)
+    assert re.search(r"line \d+, in inner", err)
     # Go's last lines: who started the goroutine, and where (the go statement).
     assert re.search(
         r"\nValueError: kaboom\ncreated by __main__\.\S+ in goroutine 1\n\t<string>:\d+\n\Z", err
@@ -225,7 +226,8 @@ def test_the_scheduler_has_one_close_on_exec_epoll_and_eventfd() -> None:
     # The same instance serves every operation of this thread.
     ep = s.poller.ep.fileno()
     gonet.sleep(0.001)
-    assert _proc.current() is s and s.poller.ep.fileno() == ep
+    assert _proc.current() is s
+    assert s.poller.ep.fileno() == ep
 
 
 def test_each_thread_gets_its_own_scheduler_and_epoll_released_when_it_exits() -> None:

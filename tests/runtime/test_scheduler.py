@@ -369,7 +369,8 @@ def test_finished_goroutines_greenlets_are_reused() -> None:
     glet, old_id = g.glet, g.id
     out: list[int] = []
     g2 = gonet.go(lambda: out.append(7))
-    assert g2 is g and g2.glet is glet  # the same G and greenlet, popped from gfree
+    assert g2 is g
+    assert g2.glet is glet
     assert g2.id > old_id  # but a new goroutine id
     gonet.sleep(0.001)
     assert out == [7]
@@ -488,7 +489,8 @@ def test_park_from_another_thread_is_refused() -> None:
     t = threading.Thread(target=other)
     t.start()
     t.join()
-    assert len(errors) == 1 and isinstance(errors[0], RuntimeError)
+    assert len(errors) == 1
+    assert isinstance(errors[0], RuntimeError)
     assert "another OS thread" in str(errors[0])
 
 
@@ -611,7 +613,8 @@ def test_the_hub_never_runs_with_a_finished_goroutine_recorded_as_current(
     gate.close()
     gonet.sleep(0.5)  # they all finish meanwhile; then the hub idles in epoll_wait
     assert len(s.gfree) == _proc.GFREE_MAX
-    assert hook.currents and [g for g in hook.currents if g is not None] == []
+    assert hook.currents
+    assert [g for g in hook.currents if g is not None] == []
 
 
 # -- the new-scheduler hook ------------------------------------------------------------------------

@@ -19,12 +19,15 @@ from gonet import bufio, io, net
 
 def test_sizes_and_constructors() -> None:
     r = bufio.new_reader(Chunks())
-    assert r.size() == 4096 and r.buffered() == 0
+    assert r.size() == 4096
+    assert r.buffered() == 0
     assert bufio.new_reader_size(Chunks(), 1).size() == 16
     assert bufio.new_reader_size(r, 100) is r  # already large enough
     assert bufio.new_reader_size(r, 8192) is not r
     w = bufio.new_writer(Sink())
-    assert w.size() == 4096 and w.available() == 4096 and w.buffered() == 0
+    assert w.size() == 4096
+    assert w.available() == 4096
+    assert w.buffered() == 0
     assert bufio.new_writer_size(Sink(), 0).size() == 4096
     assert bufio.new_writer_size(w, 10) is w
 
@@ -33,12 +36,17 @@ def test_read_serves_buffer_then_one_underlying_read() -> None:
     src = Chunks(b"hello", b" world")
     r = bufio.Reader(src, 16)
     buf = bytearray(3)
-    assert r.read(buf) == 3 and buf == b"hel" and r.buffered() == 2
-    assert r.read(bytearray(10)) == 2 and src.reads == 1  # only what was buffered
+    assert r.read(buf) == 3
+    assert buf == b"hel"
+    assert r.buffered() == 2
+    assert r.read(bytearray(10)) == 2
+    assert src.reads == 1
     big = bytearray(16)
-    assert r.read(big) == 6 and big[:6] == b" world"  # straight into a buffer >= size
+    assert r.read(big) == 6
+    assert big[:6] == b" world"
     assert r.buffered() == 0
-    assert r.read(big) == 0 and r.read(bytearray(0)) == 0
+    assert r.read(big) == 0
+    assert r.read(bytearray(0)) == 0
 
 
 def test_read_byte_unread_byte() -> None:
@@ -49,7 +57,8 @@ def test_read_byte_unread_byte() -> None:
     r.unread_byte()
     with pytest.raises(bufio.ErrInvalidUnreadByte):
         r.unread_byte()  # only one byte can be put back
-    assert r.read_byte() == ord("a") and r.read_byte() == ord("b")
+    assert r.read_byte() == ord("a")
+    assert r.read_byte() == ord("b")
     with pytest.raises(io.EOF, match="^EOF$"):
         r.read_byte()
     r.unread_byte()  # b is still the last byte read
@@ -59,7 +68,8 @@ def test_read_byte_unread_byte() -> None:
 def test_peek_does_not_consume() -> None:
     r = bufio.Reader(Chunks(b"ab", b"cdef"), 16)
     assert r.peek(0) == b""
-    assert r.peek(4) == b"abcd" and r.buffered() == 6
+    assert r.peek(4) == b"abcd"
+    assert r.buffered() == 6
     assert r.read_byte() == ord("a")
     r.peek(1)
     with pytest.raises(bufio.ErrInvalidUnreadByte):
@@ -69,14 +79,16 @@ def test_peek_does_not_consume() -> None:
     assert ei.value.data == b"bcdef"
     with pytest.raises(io.EOF) as ee:
         r.peek(6)
-    assert ee.value.data == b"bcdef" and r.buffered() == 5
+    assert ee.value.data == b"bcdef"
+    assert r.buffered() == 5
     with pytest.raises(bufio.ErrNegativeCount, match="^bufio: negative count$"):
         r.peek(-1)
 
 
 def test_discard() -> None:
     r = bufio.Reader(Chunks(b"abc", b"defgh", b"ij"), 16)
-    assert r.discard(4) == 4 and r.read_byte() == ord("e")
+    assert r.discard(4) == 4
+    assert r.read_byte() == ord("e")
     with pytest.raises(io.EOF) as ei:
         r.discard(10)
     assert ei.value.n == 5
@@ -87,7 +99,8 @@ def test_discard() -> None:
 def test_read_slice_returns_a_view_and_reports_full_and_eof() -> None:
     r = bufio.Reader(Chunks(b"ab\ncdefghijklmnopqrstuvwxyz\nxy"), 16)
     v = r.read_slice(b"\n")
-    assert isinstance(v, memoryview) and v == b"ab\n"
+    assert isinstance(v, memoryview)
+    assert v == b"ab\n"
     with pytest.raises(bufio.ErrBufferFull) as ei:
         r.read_slice("\n")
     assert ei.value.data == b"cdefghijklmnopqr"
@@ -151,7 +164,8 @@ def test_reset_drops_buffered_data() -> None:
     r = bufio.Reader(Chunks(b"abc"))
     assert r.read_byte() == ord("a")
     r.reset(Chunks(b"xyz"))
-    assert r.buffered() == 0 and r.read_bytes(b"z") == b"xyz"
+    assert r.buffered() == 0
+    assert r.read_bytes(b"z") == b"xyz"
     r.reset(r)  # resetting to itself does nothing
     with pytest.raises(io.EOF):
         r.read_byte()
@@ -180,10 +194,13 @@ def test_reader_rejects_a_bad_count() -> None:
 def test_writer_buffers_until_full_or_flush() -> None:
     sink = Sink()
     w = bufio.Writer(sink, 16)
-    assert w.write(b"0123456789") == 10 and sink.writes == []
-    assert w.available() == 6 and w.buffered() == 10
+    assert w.write(b"0123456789") == 10
+    assert sink.writes == []
+    assert w.available() == 6
+    assert w.buffered() == 10
     w.write(b"abcdefgh")  # crosses the end: the full buffer goes out
-    assert sink.writes == [b"0123456789abcdef"] and w.buffered() == 2
+    assert sink.writes == [b"0123456789abcdef"]
+    assert w.buffered() == 2
     w.write_byte(ord("!"))
     assert w.write_string("é") == 2
     w.flush()
@@ -197,7 +214,8 @@ def test_writer_large_write_bypasses_an_empty_buffer() -> None:
     w = bufio.Writer(sink, 16)
     big = bytes(range(40))
     assert w.write(big) == 40
-    assert sink.writes == [big] and w.buffered() == 0
+    assert sink.writes == [big]
+    assert w.buffered() == 0
 
 
 def test_writer_error_is_sticky_until_reset() -> None:
@@ -219,7 +237,8 @@ def test_writer_error_is_sticky_until_reset() -> None:
     assert w.buffered() == 5  # the 3 bytes reported written are gone, the rest kept
     with pytest.raises(BrokenPipeError) as again:
         w.write(b"x")
-    assert again.value is ei.value and b.calls == 1
+    assert again.value is ei.value
+    assert b.calls == 1
     sink = Sink()
     w.reset(sink)
     w.write(b"ok")

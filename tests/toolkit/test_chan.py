@@ -32,11 +32,13 @@ def test_unbuffered_send_blocks_until_a_receiver_takes_the_value() -> None:
 
     t = Task(sender)
     settle()
-    assert log == ["send"] and t.reason() == "chan send"
+    assert log == ["send"]
+    assert t.reason() == "chan send"
     assert len(ch) == 0  # a rendezvous never goes through a buffer
     assert ch.recv() == "v"
     settle()
-    assert log == ["send", "sent"] and t.finished
+    assert log == ["send", "sent"]
+    assert t.finished
 
 
 def test_unbuffered_recv_blocks_until_a_sender_arrives() -> None:
@@ -46,7 +48,8 @@ def test_unbuffered_recv_blocks_until_a_sender_arrives() -> None:
     assert t.reason() == "chan receive"
     ch.send(7)  # completes the parked receiver directly; does not block the sender
     settle()
-    assert t.finished and t.result == 7
+    assert t.finished
+    assert t.result == 7
 
 
 def test_values_are_handed_over_by_reference() -> None:
@@ -87,7 +90,8 @@ def test_send_on_a_full_buffer_blocks_and_its_value_joins_the_tail() -> None:
     assert ch.recv() == 1  # the receive frees a slot and moves the blocked value in
     assert len(ch) == 2
     settle()
-    assert t.finished and t.exc is None
+    assert t.finished
+    assert t.exc is None
     assert [ch.recv(), ch.recv()] == [2, 3]
 
 
@@ -227,7 +231,8 @@ def test_send_on_closed_and_close_of_closed_panic_with_gos_messages() -> None:
 
 def test_nil_channel_basics() -> None:
     assert Chan.nil() is nil_chan
-    assert not nil_chan and Chan()  # only the nil channel is falsy (Go: ch == nil)
+    assert not nil_chan
+    assert Chan()
     assert (len(nil_chan), nil_chan.cap) == (0, 0)
     with pytest.raises(NilChannelError, match="^close of nil channel$") as ei:
         nil_chan.close()
@@ -253,7 +258,8 @@ def test_nil_channel_blocks_forever(op: Any, reason: str) -> None:
     assert t.reason() == reason
     s.interrupt(t.g, greenlet.GreenletExit())  # the only way out: unwind the goroutine
     settle()
-    assert t.finished and isinstance(t.exc, greenlet.GreenletExit)
+    assert t.finished
+    assert isinstance(t.exc, greenlet.GreenletExit)
 
 
 def test_nil_channel_wait_alone_is_a_deadlock() -> None:
@@ -306,7 +312,8 @@ def test_blocking_in_a_timer_callback_is_refused() -> None:
 
     s.timers.new(cb).reset(s.clock())
     e = seen.recv()
-    assert isinstance(e, RuntimeError) and "cannot block" in str(e)
+    assert isinstance(e, RuntimeError)
+    assert "cannot block" in str(e)
     assert not ch._recvq
 
 

@@ -31,7 +31,9 @@ def is_done(ctx: ctxmod.Context) -> bool:
 @pytest.mark.parametrize(("ctx", "name"), [(background(), "context.Background"), (todo(), "context.TODO")])
 def test_empty_contexts_are_never_done(ctx: ctxmod.Context, name: str) -> None:
     assert ctx.done() is nil_chan
-    assert ctx.err() is None and ctx.deadline() is None and ctx.value("k") is None
+    assert ctx.err() is None
+    assert ctx.deadline() is None
+    assert ctx.value("k") is None
     assert repr(ctx) == name
     assert isinstance(ctx, ctxmod.Context)
 
@@ -41,15 +43,18 @@ def test_empty_contexts_are_never_done(ctx: ctxmod.Context, name: str) -> None:
 
 def test_cancel_closes_done_and_sets_err() -> None:
     ctx, cancel = ctxmod.with_cancel(background())
-    assert ctx.err() is None and not is_done(ctx)
+    assert ctx.err() is None
+    assert not is_done(ctx)
     waiter = Chan[Any](1)
     gonet.go(lambda: waiter.send(ctx.done().recv_ok()))
     settle()
     cancel()
     assert waiter.recv() == (None, False)  # done() was closed, waking the waiter
     err = ctx.err()
-    assert isinstance(err, Canceled) and str(err) == "context canceled"
-    assert isinstance(err, GonetError) and not isinstance(err, TimeoutError)
+    assert isinstance(err, Canceled)
+    assert str(err) == "context canceled"
+    assert isinstance(err, GonetError)
+    assert not isinstance(err, TimeoutError)
     assert err.timeout() is False
 
 
@@ -73,8 +78,10 @@ def test_parent_cancel_propagates_to_children_and_grandchildren() -> None:
     child, cancel_child = ctxmod.with_cancel(parent)
     grandchild, _ = ctxmod.with_cancel(ctxmod.with_value(child, "k", 1))
     cancel()
-    assert isinstance(child.err(), Canceled) and isinstance(grandchild.err(), Canceled)
-    assert is_done(child) and is_done(grandchild)
+    assert isinstance(child.err(), Canceled)
+    assert isinstance(grandchild.err(), Canceled)
+    assert is_done(child)
+    assert is_done(grandchild)
     assert child.err() is not parent.err()  # each context raises its own instance
     cancel_child()
 
@@ -85,7 +92,9 @@ def test_child_cancel_does_not_propagate_upward() -> None:
     sibling, cancel_sibling = ctxmod.with_cancel(parent)
     cancel_child()
     assert child.err() is not None
-    assert parent.err() is None and sibling.err() is None and not is_done(parent)
+    assert parent.err() is None
+    assert sibling.err() is None
+    assert not is_done(parent)
     cancel_sibling()
     cancel()
 
@@ -104,7 +113,8 @@ def test_child_of_a_canceled_parent_is_born_canceled() -> None:
     parent, cancel = ctxmod.with_cancel(background())
     cancel()
     child, _ = ctxmod.with_cancel(parent)
-    assert isinstance(child.err(), Canceled) and is_done(child)
+    assert isinstance(child.err(), Canceled)
+    assert is_done(child)
 
 
 def test_cancel_from_a_plain_thread_wakes_a_goroutine_waiting_on_done() -> None:
@@ -154,12 +164,15 @@ def test_a_foreign_context_implementation_is_watched() -> None:
 def test_with_timeout_expires_with_deadline_exceeded(virtual_clock: Any) -> None:
     t0 = gonet.now()
     ctx, cancel = ctxmod.with_timeout(background(), 2.0)
-    assert ctx.deadline() == t0 + 2.0 and ctx.err() is None
+    assert ctx.deadline() == t0 + 2.0
+    assert ctx.err() is None
     ctx.done().recv()
     assert gonet.now() == t0 + 2.0
     err = ctx.err()
-    assert isinstance(err, DeadlineExceeded) and isinstance(err, TimeoutError)
-    assert str(err) == "context deadline exceeded" and err.timeout() is True
+    assert isinstance(err, DeadlineExceeded)
+    assert isinstance(err, TimeoutError)
+    assert str(err) == "context deadline exceeded"
+    assert err.timeout() is True
     cancel()
     assert ctx.err() is err  # a later cancel does not change the cause
 
@@ -179,7 +192,8 @@ def test_the_parents_earlier_deadline_wins(virtual_clock: Any) -> None:
     child, ccancel = ctxmod.with_timeout(parent, 10.0)
     assert child.deadline() == t0 + 1.0
     child.done().recv()
-    assert gonet.now() == t0 + 1.0 and isinstance(child.err(), DeadlineExceeded)
+    assert gonet.now() == t0 + 1.0
+    assert isinstance(child.err(), DeadlineExceeded)
     ccancel()
     pcancel()
 
@@ -190,7 +204,8 @@ def test_a_childs_earlier_deadline_is_its_own(virtual_clock: Any) -> None:
     child, ccancel = ctxmod.with_timeout(parent, 1.0)
     assert child.deadline() == t0 + 1.0
     child.done().recv()
-    assert isinstance(child.err(), DeadlineExceeded) and parent.err() is None
+    assert isinstance(child.err(), DeadlineExceeded)
+    assert parent.err() is None
     ccancel()
     pcancel()
 
@@ -226,7 +241,8 @@ def test_select_on_done_is_the_cancellation_pattern(virtual_clock: Any) -> None:
     ctx, cancel = ctxmod.with_timeout(background(), 3.0)
     work: Chan[int] = Chan()
     i, _, ok = select(work.recv_case(), ctx.done().recv_case())
-    assert (i, ok) == (1, False) and isinstance(ctx.err(), DeadlineExceeded)
+    assert (i, ok) == (1, False)
+    assert isinstance(ctx.err(), DeadlineExceeded)
     assert not work._recvq
     cancel()
 
@@ -252,7 +268,8 @@ def test_values_are_found_up_the_chain_and_shadowed_by_nearer_ones() -> None:
     c = ctxmod.with_value(c, k2, "b")
     c2 = ctxmod.with_value(c, k1, "shadow")
     assert (c.value(k1), c.value(k2), c2.value(k1), c.value(object())) == ("a", "b", "shadow", None)
-    assert c.err() is None and c.done() is not nil_chan  # with_value passes the rest through
+    assert c.err() is None
+    assert c.done() is not nil_chan
     cancel()
     assert isinstance(c.err(), Canceled)
 
@@ -268,11 +285,14 @@ def test_a_deep_chain_needs_no_recursion(virtual_clock: Any) -> None:
     for i in range(3000):  # deeper than Python's recursion limit
         c = ctxmod.with_value(c, i, i)
         c, _ = ctxmod.with_cancel(c)
-    assert c.value(0) == 0 and c.value("missing") is None
+    assert c.value(0) == 0
+    assert c.value("missing") is None
     assert c.deadline() == root.deadline()
-    assert c.err() is None and not is_done(c)
+    assert c.err() is None
+    assert not is_done(c)
     cancel()
-    assert isinstance(c.err(), Canceled) and is_done(c)
+    assert isinstance(c.err(), Canceled)
+    assert is_done(c)
 
 
 # -- after_func -----------------------------------------------------------------------------------
@@ -294,7 +314,8 @@ def test_after_func_on_a_done_context_runs_at_once() -> None:
     cancel()
     ran: Chan[str] = Chan(1)
     stop = ctxmod.after_func(ctx, lambda: ran.send("ran"))
-    assert ran.recv() == "ran" and stop() is False
+    assert ran.recv() == "ran"
+    assert stop() is False
 
 
 def test_after_func_stop_prevents_f_and_detaches(virtual_clock: Any) -> None:
@@ -312,7 +333,8 @@ def test_after_func_stop_prevents_f_and_detaches(virtual_clock: Any) -> None:
 
 def test_after_func_on_background_never_runs() -> None:
     stop = ctxmod.after_func(background(), lambda: None)
-    assert stop() is True and stop() is False
+    assert stop() is True
+    assert stop() is False
 
 
 def test_after_func_started_by_a_cancel_on_another_thread_runs_on_the_registering_thread() -> None:

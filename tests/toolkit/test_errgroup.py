@@ -29,10 +29,13 @@ def test_wait_returns_when_every_member_returned() -> None:
     g.go(order.append, 2)
     w = Task(g.wait)
     settle()
-    assert w.reason() == "sync.WaitGroup.Wait" and order == [2]
+    assert w.reason() == "sync.WaitGroup.Wait"
+    assert order == [2]
     gate.send(None)
     settle()
-    assert w.finished and w.exc is None and order == [2, 1]
+    assert w.finished
+    assert w.exc is None
+    assert order == [2, 1]
 
 
 def test_wait_raises_the_first_error_and_drops_the_later_ones() -> None:
@@ -77,7 +80,8 @@ def test_first_error_cancels_the_context_with_the_error_as_cause() -> None:
     settle()
     assert seen == ["worker saw cancel"]
     err = ctx.err()
-    assert isinstance(err, Canceled) and str(err) == "context canceled"
+    assert isinstance(err, Canceled)
+    assert str(err) == "context canceled"
     assert err.__cause__ is boom
     with pytest.raises(OSError, match="^boom$"):
         g.wait()
@@ -91,7 +95,8 @@ def test_wait_cancels_the_context_even_without_error() -> None:
     assert not is_done(ctx)
     g.wait()
     err = ctx.err()
-    assert isinstance(err, Canceled) and err.__cause__ is None
+    assert isinstance(err, Canceled)
+    assert err.__cause__ is None
 
 
 def test_parent_cancel_reaches_the_group_context() -> None:
@@ -118,10 +123,12 @@ def test_limit_blocks_go_until_a_member_ends() -> None:
     g.go(member, 1)
     spawner = Task(g.go, member, 2)
     settle()
-    assert started == [0, 1] and spawner.reason() == "chan send"
+    assert started == [0, 1]
+    assert spawner.reason() == "chan send"
     gates[0].send(None)
     settle()
-    assert spawner.finished and started == [0, 1, 2]
+    assert spawner.finished
+    assert started == [0, 1, 2]
     gates[1].send(None)
     gates[2].send(None)
     g.wait()
@@ -177,4 +184,5 @@ def test_member_panic_ends_the_program() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert p.returncode == 2
     assert "not reached" not in p.stdout
-    assert "panic:" in p.stderr and "close of closed channel" in p.stderr
+    assert "panic:" in p.stderr
+    assert "close of closed channel" in p.stderr

@@ -26,7 +26,8 @@ def test_protocols_match_conns_and_bufio() -> None:
     a, b = net.pipe()
     with tcp_pair() as (c, s), a, b:
         for conn in (c, a):
-            assert isinstance(conn, io.Reader) and isinstance(conn, io.Writer)
+            assert isinstance(conn, io.Reader)
+            assert isinstance(conn, io.Writer)
         assert isinstance(bufio.Reader(c), io.WriterTo)
         assert isinstance(bufio.Writer(c), io.ReaderFrom)
         assert not isinstance(b"bytes", io.Reader)
@@ -39,22 +40,26 @@ def test_read_full_collects_across_short_reads() -> None:
     r = Chunks(b"ab", b"c", b"defg")
     buf = bytearray(5)
     assert io.read_full(r, buf) == 5
-    assert buf == b"abcde" and r.reads == 3
+    assert buf == b"abcde"
+    assert r.reads == 3
     assert io.read_full(r, bytearray(0)) == 0
 
 
 def test_read_full_raises_eof_when_nothing_was_read() -> None:
     with pytest.raises(io.EOF, match="^EOF$") as ei:
         io.read_full(Chunks(), bytearray(4))
-    assert ei.value.n == 0 and isinstance(ei.value, EOFError)
+    assert ei.value.n == 0
+    assert isinstance(ei.value, EOFError)
 
 
 def test_read_full_raises_unexpected_eof_on_a_short_read() -> None:
     buf = bytearray(6)
     with pytest.raises(io.ErrUnexpectedEOF, match="^unexpected EOF$") as ei:
         io.read_full(Chunks(b"abc", b"d"), buf)
-    assert ei.value.n == 4 and buf[:4] == b"abcd"
-    assert isinstance(ei.value, EOFError) and not isinstance(ei.value, io.EOF)
+    assert ei.value.n == 4
+    assert buf[:4] == b"abcd"
+    assert isinstance(ei.value, EOFError)
+    assert not isinstance(ei.value, io.EOF)
 
 
 def test_read_at_least() -> None:
@@ -76,7 +81,8 @@ def test_read_full_over_a_pipe_conn() -> None:
 
         f = spawn(writer)
         buf = bytearray(11)
-        assert io.read_full(b, buf) == 11 and buf == b"hello world"
+        assert io.read_full(b, buf) == 11
+        assert buf == b"hello world"
         f.result()
         with pytest.raises(io.EOF):
             io.read_full(b, buf)
@@ -94,9 +100,12 @@ def test_read_all_reads_to_eof() -> None:
 def test_limit_reader_stops_after_n_bytes() -> None:
     lr = io.limit_reader(Chunks(b"abcdef"), 4)
     buf = bytearray(3)
-    assert lr.read(buf) == 3 and buf == b"abc"
-    assert lr.read(buf) == 1 and buf[:1] == b"d"
-    assert lr.read(buf) == 0 and lr.n == 0
+    assert lr.read(buf) == 3
+    assert buf == b"abc"
+    assert lr.read(buf) == 1
+    assert buf[:1] == b"d"
+    assert lr.read(buf) == 0
+    assert lr.n == 0
     assert io.read_all(io.limit_reader(Chunks(b"xyz"), 10)) == b"xyz"
 
 
@@ -104,7 +113,8 @@ def test_multi_writer_writes_each_in_order() -> None:
     a, b = Sink(), Sink()
     mw = io.multi_writer(a, io.multi_writer(b))
     assert mw.writers == (a, b)  # nested multi writers are flattened
-    assert mw.write(b"one") == 3 and mw.write(memoryview(b"two")) == 3
+    assert mw.write(b"one") == 3
+    assert mw.write(memoryview(b"two")) == 3
     assert a.writes == b.writes == [b"one", b"two"]
 
 
@@ -173,10 +183,12 @@ def test_copy_prefers_write_to_then_read_from() -> None:
 def test_copy_n_copies_exactly_n_and_raises_eof_when_short() -> None:
     src = Chunks(b"abcdef")
     sink = Sink()
-    assert io.copy_n(sink, src, 4) == 4 and sink.value() == b"abcd"
+    assert io.copy_n(sink, src, 4) == 4
+    assert sink.value() == b"abcd"
     with pytest.raises(io.EOF, match="^EOF$") as ei:
         io.copy_n(sink, src, 5)
-    assert ei.value.n == 2 and sink.value() == b"abcdef"
+    assert ei.value.n == 2
+    assert sink.value() == b"abcdef"
 
 
 def test_copy_tcp_to_tcp_splices_and_parks(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -219,7 +231,8 @@ def test_copy_n_between_unix_conns_leaves_the_rest(monkeypatch: pytest.MonkeyPat
         assert out.result() == 150_000
         w.result()
         rest = bytearray(50_000)
-        assert io.read_full(s1, rest) == 50_000 and rest == data[150_000:]
+        assert io.read_full(s1, rest) == 50_000
+        assert rest == data[150_000:]
 
 
 def test_copy_file_to_tcp_uses_sendfile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -240,7 +253,8 @@ def test_copy_file_to_tcp_uses_sendfile(tmp_path: Any, monkeypatch: pytest.Monke
         assert io.copy(c, f) == len(data) - 10
         assert f.tell() == len(data)
         f.seek(100)
-        assert io.copy_n(c, f, 1000) == 1000 and f.tell() == 1100
+        assert io.copy_n(c, f, 1000) == 1000
+        assert f.tell() == 1100
         c.close_write()
         assert r.result() == data[10:] + data[100:1100]
     assert calls
@@ -262,10 +276,11 @@ def test_copy_error_from_splice_is_an_op_error() -> None:
     with tcp_pair() as (c1, s1), tcp_pair() as (c2, s2):
         s2.close()  # c2's first bytes draw a reset, its later writes fail
         w = spawn(c1.write, b"x" * (4 << 20))
-        with pytest.raises(OSError) as ei:
+        with pytest.raises(OSError, match="readfrom") as ei:
             io.copy(c2, s1)
         e = ei.value
-        assert isinstance(e, net.OpError) and e.op == "readfrom"
+        assert isinstance(e, net.OpError)
+        assert e.op == "readfrom"
         assert isinstance(e, (BrokenPipeError, ConnectionResetError))
         s1.close()  # the writer, no longer read, fails too
         assert isinstance(w.exception(), OSError)
@@ -278,10 +293,13 @@ def test_copy_splice_honours_the_source_deadline() -> None:
         with pytest.raises(TimeoutError) as ei:
             io.copy(c2, s1)
         e = ei.value
-        assert isinstance(e, net.OpError) and e.op == "readfrom" and e.written == 5
+        assert isinstance(e, net.OpError)
+        assert e.op == "readfrom"
+        assert e.written == 5
         assert str(e) == f"readfrom tcp {c2.local_addr()}->{c2.remote_addr()}: i/o timeout"
         got = bytearray(5)
-        assert io.read_full(s2, got) == 5 and got == b"early"
+        assert io.read_full(s2, got) == 5
+        assert got == b"early"
 
 
 # -- file objects over a conn ------------------------------------------------------------------
@@ -362,7 +380,7 @@ def test_an_unclosed_file_is_finalized_without_closing_the_conn_itself() -> None
         del f, d
         gc.collect()
         assert not s.closed
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="Bad file descriptor"):
             os.fstat(dup_fd)  # the duplicate's socket was closed by its finalizer
         c.write(b"still")
         assert s.recv(5) == b"still"

@@ -42,7 +42,8 @@ def test_a_ready_send_fires_when_a_receiver_waits() -> None:
     settle()
     assert select(a.send_case(1), b.send_case(2)) == (1, None, True)
     settle()
-    assert t.result == 2 and no_waiters(a, b)
+    assert t.result == 2
+    assert no_waiters(a, b)
 
 
 def test_a_send_case_fires_on_buffer_room() -> None:
@@ -67,7 +68,8 @@ def test_a_receive_takes_the_buffer_head_and_admits_a_blocked_sender() -> None:
     assert select(a.recv_case()) == (0, 1, True)
     assert len(a) == 1
     settle()
-    assert t.finished and a.recv() == 2
+    assert t.finished
+    assert a.recv() == 2
 
 
 # -- default and the empty select -------------------------------------------------------------------
@@ -125,7 +127,8 @@ def test_blocked_select_on_a_send_case_delivers_to_a_later_receiver() -> None:
     settle()
     assert a.recv() == 10
     settle()
-    assert t.result == (0, None, True) and no_waiters(a, b)
+    assert t.result == (0, None, True)
+    assert no_waiters(a, b)
 
 
 def test_close_of_a_recv_case_channel_fires_it_with_not_ok() -> None:
@@ -135,7 +138,8 @@ def test_close_of_a_recv_case_channel_fires_it_with_not_ok() -> None:
     settle()
     b.close()
     settle()
-    assert t.result == (1, None, False) and no_waiters(a, b)
+    assert t.result == (1, None, False)
+    assert no_waiters(a, b)
 
 
 def test_close_of_a_blocked_send_case_channel_panics_the_select() -> None:
@@ -145,7 +149,8 @@ def test_close_of_a_blocked_send_case_channel_panics_the_select() -> None:
     settle()
     a.close()
     settle()
-    assert isinstance(t.exc, ClosedChannelError) and str(t.exc) == "send on closed channel"
+    assert isinstance(t.exc, ClosedChannelError)
+    assert str(t.exc) == "send on closed channel"
     assert no_waiters(a, b)
 
 
@@ -159,7 +164,8 @@ def test_exactly_one_case_fires_and_its_stale_waiters_are_skipped() -> None:
     t = Task(select, a.recv_case(), b.recv_case(), c.recv_case())
     settle()
     a.send(1)  # readies the select; it has not run yet (this body has not yielded)
-    assert not t.finished and len(b._recvq) == len(c._recvq) == 1
+    assert not t.finished
+    assert len(b._recvq) == len(c._recvq) == 1
     assert select(b.send_case(2), default=True) == (DEFAULT, None, False)
     assert c._try_send(3) is False  # the non-blocking send path skips it too
     assert no_waiters(b, c)  # both dropped the dead waiter on the way
@@ -169,7 +175,8 @@ def test_exactly_one_case_fires_and_its_stale_waiters_are_skipped() -> None:
     assert sb.reason() == "chan send"  # 2 was not swallowed by the select
     assert b.recv() == 2
     settle()
-    assert sb.finished and no_waiters(a, b, c)
+    assert sb.finished
+    assert no_waiters(a, b, c)
 
 
 def test_the_same_channel_may_appear_in_several_cases() -> None:
@@ -208,7 +215,8 @@ def test_an_interrupted_select_unlinks_every_case() -> None:
 
     _proc.current().interrupt(t.g, Stop())
     settle()
-    assert isinstance(t.exc, Stop) and no_waiters(a, b)
+    assert isinstance(t.exc, Stop)
+    assert no_waiters(a, b)
 
 
 def test_a_blocked_select_alone_is_a_deadlock_and_unlinks() -> None:
@@ -232,7 +240,8 @@ def test_choice_among_ready_cases_is_uniform() -> None:
         a.send(0) if not len(a) else None
         b.send(1) if not len(b) else None
         counts[select(a.recv_case(), b.recv_case()).index] += 1
-    assert 1600 <= counts[0] <= 2400 and 1600 <= counts[1] <= 2400
+    assert 1600 <= counts[0] <= 2400
+    assert 1600 <= counts[1] <= 2400
 
 
 def test_choice_is_uniform_over_many_cases_and_ignores_unready_ones() -> None:
@@ -253,7 +262,8 @@ def test_choice_is_uniform_over_many_cases_and_ignores_unready_ones() -> None:
         counts[select(*cases).index] += 1
     chosen = {cases[i].chan for i in counts}
     assert chosen <= set(ready)
-    assert all(700 <= n <= 1300 for n in counts.values()) and len(counts) == 5
+    assert all(700 <= n <= 1300 for n in counts.values())
+    assert len(counts) == 5
 
 
 def test_choice_is_reproducible_with_a_seed() -> None:
@@ -274,7 +284,8 @@ def test_choice_is_reproducible_with_a_seed() -> None:
     first = run()
     select_mod.seed(1234)
     assert run() == first
-    assert 0 in first and 1 in first
+    assert 0 in first
+    assert 1 in first
 
 
 # -- closed channels and nil channels ---------------------------------------------------------------
@@ -330,5 +341,7 @@ def test_timeout_pattern_with_time_after(virtual_clock: Any) -> None:
     work: Chan[str] = Chan()
     t0 = gonet.now()
     i, v, ok = select(work.recv_case(), gtime.after(5.0).recv_case())
-    assert i == 1 and ok and v == t0 + 5.0
+    assert i == 1
+    assert ok
+    assert v == t0 + 5.0
     assert no_waiters(work)

@@ -246,7 +246,8 @@ def test_reset_gives_sigint_back_to_keyboard_interrupt() -> None:
     assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
     gsignal.reset()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    assert gsignal._handlers == {} and gsignal._refs == {}
+    assert gsignal._handlers == {}
+    assert gsignal._refs == {}
     gsignal.stop(ch)  # already reset: nothing left to stop
 
 
@@ -277,7 +278,8 @@ def test_ignore_without_signals_then_reset_restores_every_handler() -> None:
     before = _handlers_now()
     gsignal.ignore()
     try:
-        assert gsignal.ignored(signal.SIGTERM) and gsignal.ignored(signal.SIGINT)
+        assert gsignal.ignored(signal.SIGTERM)
+        assert gsignal.ignored(signal.SIGINT)
         assert not gsignal.ignored(signal.SIGCHLD)  # subprocess must still be able to wait
     finally:
         gsignal.reset()
@@ -318,7 +320,8 @@ def test_notify_context_is_canceled_by_its_signal() -> None:
         assert ctx.err() is None
         os.kill(os.getpid(), signal.SIGUSR1)
         ctx.done().recv()
-        assert isinstance(ctx.err(), Canceled) and str(ctx.err()) == "context canceled"
+        assert isinstance(ctx.err(), Canceled)
+        assert str(ctx.err()) == "context canceled"
         cause = ctx.cause()  # type: ignore[attr-defined]
         assert isinstance(cause, gsignal.SignalError)
         assert str(cause) == "user defined signal 1 signal received"

@@ -105,7 +105,8 @@ def test_mutex_excludes_across_yields() -> None:
     for _ in range(5):
         wg.go(worker)
     wg.wait()
-    assert peak == 1 and not mu.locked()
+    assert peak == 1
+    assert not mu.locked()
 
 
 def test_mutex_hands_off_in_fifo_order_and_newcomers_cannot_barge() -> None:
@@ -124,9 +125,11 @@ def test_mutex_hands_off_in_fifo_order_and_newcomers_cannot_barge() -> None:
         settle()  # queue them one by one
     assert all(t.reason() == "sync.Mutex.Lock" for t in tasks)
     mu.unlock()  # hands the lock to waiter 0 before it even runs
-    assert mu.locked() and not mu.try_lock()  # so the unlocker cannot take it back
+    assert mu.locked()
+    assert not mu.try_lock()
     settle()
-    assert order == [0, 1, 2, 3] and not mu.locked()
+    assert order == [0, 1, 2, 3]
+    assert not mu.locked()
 
 
 def test_mutex_unlock_of_unlocked_panics() -> None:
@@ -150,7 +153,8 @@ def test_mutex_is_not_reentrant() -> None:
 
 def test_mutex_try_lock() -> None:
     mu = sync.Mutex()
-    assert mu.try_lock() and not mu.try_lock()
+    assert mu.try_lock()
+    assert not mu.try_lock()
     mu.unlock()
     assert not mu.locked()
 
@@ -166,7 +170,9 @@ def test_mutex_waiter_that_fails_after_the_hand_off_passes_the_lock_on() -> None
     _proc.current().interrupt(first.g, Stop())  # ... and now leaves with an exception
     settle()
     assert isinstance(first.exc, Stop)
-    assert second.finished and second.exc is None and mu.locked()  # passed on, not lost
+    assert second.finished
+    assert second.exc is None
+    assert mu.locked()
     mu.unlock()
 
 
@@ -178,7 +184,8 @@ def test_rwmutex_admits_many_readers_at_once() -> None:
     rw.rlock()
     t = Task(rw.rlock)
     settle()
-    assert t.finished and rw._readers == 2
+    assert t.finished
+    assert rw._readers == 2
     assert not rw.try_lock()
     rw.runlock()
     rw.runlock()
@@ -193,14 +200,17 @@ def test_rwmutex_writer_excludes_readers_and_writers() -> None:
     settle()
     w = Task(rw.lock)
     settle()
-    assert r.reason() == "sync.RWMutex.RLock" and w.reason() == "sync.RWMutex.Lock"
+    assert r.reason() == "sync.RWMutex.RLock"
+    assert w.reason() == "sync.RWMutex.Lock"
     assert not rw.try_rlock()
     rw.unlock()
     settle()
-    assert r.finished and not w.finished  # FIFO: the reader queued first
+    assert r.finished
+    assert not w.finished
     rw.runlock()
     settle()
-    assert w.finished and rw._writer
+    assert w.finished
+    assert rw._writer
     rw.unlock()
 
 
@@ -211,11 +221,13 @@ def test_rwmutex_waiting_writer_blocks_later_readers() -> None:
     settle()
     r = Task(rw.rlock)
     settle()
-    assert w.reason() == "sync.RWMutex.Lock" and r.reason() == "sync.RWMutex.RLock"
+    assert w.reason() == "sync.RWMutex.Lock"
+    assert r.reason() == "sync.RWMutex.RLock"
     assert not rw.try_rlock()  # the writer is not starved by a stream of readers
     rw.runlock()
     settle()
-    assert w.finished and not r.finished
+    assert w.finished
+    assert not r.finished
     rw.unlock()
     settle()
     assert r.finished
@@ -231,7 +243,8 @@ def test_rwmutex_releases_a_run_of_queued_readers_together() -> None:
     settle()
     rw.unlock()
     settle()
-    assert all(t.finished for t in readers) and rw._readers == 3
+    assert all(t.finished for t in readers)
+    assert rw._readers == 3
     assert w.reason() == "sync.RWMutex.Lock"
     for _ in range(3):
         rw.runlock()
@@ -258,7 +271,8 @@ def test_rwmutex_rlocker_and_context_managers() -> None:
         assert rw._readers == 1
     with rw:
         assert rw._writer
-    assert not rw._writer and rw._readers == 0
+    assert not rw._writer
+    assert rw._readers == 0
 
 
 # -- Once -----------------------------------------------------------------------------------------
@@ -290,11 +304,13 @@ def test_once_concurrent_callers_wait_for_f_to_finish() -> None:
     settle()
     second = Task(caller, "second")
     settle()
-    assert second.reason() == "sync.Mutex.Lock" and log == ["f start"]
+    assert second.reason() == "sync.Mutex.Lock"
+    assert log == ["f start"]
     gate.send(None)
     settle()
     assert log == ["f start", "f end", "first", "second"]
-    assert first.finished and second.finished
+    assert first.finished
+    assert second.finished
 
 
 def test_once_counts_a_raising_f_as_done() -> None:
@@ -313,7 +329,9 @@ def test_once_func_and_once_value() -> None:
     f()
     assert calls == [1]
     v = sync.once_value(lambda: calls.append(2) or len(calls))
-    assert v() == 2 and v() == 2 and calls == [1, 2]
+    assert v() == 2
+    assert v() == 2
+    assert calls == [1, 2]
 
     def bad() -> int:
         calls.append(3)
@@ -349,7 +367,8 @@ def test_cond_signal_wakes_waiters_in_fifo_order_and_relocks() -> None:
     for _ in range(3):
         cond.signal()
         settle()
-    assert woke == [0, 1, 2] and all(t.exc is None for t in tasks)
+    assert woke == [0, 1, 2]
+    assert all(t.exc is None for t in tasks)
 
 
 def test_cond_broadcast_wakes_everyone_and_signal_without_waiters_is_a_no_op() -> None:
@@ -387,7 +406,8 @@ def test_cond_missed_signal_is_not_possible_between_unlock_and_wait() -> None:
     with mu:
         cond.signal()
     settle()
-    assert t.finished and t.exc is None
+    assert t.finished
+    assert t.exc is None
 
 
 # -- Semaphore ------------------------------------------------------------------------------------
@@ -396,13 +416,15 @@ def test_cond_missed_signal_is_not_possible_between_unlock_and_wait() -> None:
 def test_semaphore_counts_units() -> None:
     sem = sync.Semaphore(3)
     sem.acquire(2)
-    assert sem.try_acquire(1) and not sem.try_acquire(1)
+    assert sem.try_acquire(1)
+    assert not sem.try_acquire(1)
     t = Task(sem.acquire, 2)
     settle()
     assert t.reason() == "semacquire"
     sem.release(2)
     settle()
-    assert t.finished and sem._cur == 3
+    assert t.finished
+    assert sem._cur == 3
     sem.release(3)
     with sem:
         assert sem._cur == 1
@@ -419,7 +441,8 @@ def test_semaphore_is_fifo_a_big_request_is_not_overtaken() -> None:
     assert not sem.try_acquire(1)
     sem.release(3)
     settle()
-    assert big.finished and not small.finished
+    assert big.finished
+    assert not small.finished
     sem.release(4)
     settle()
     assert small.finished
@@ -444,7 +467,8 @@ def test_semaphore_acquire_gives_up_when_the_context_ends() -> None:
     cancel()
     settle()
     assert isinstance(t.exc, context.Canceled)
-    assert not sem._waitq and sem._cur == 1  # withdrawn, nothing leaked
+    assert not sem._waitq
+    assert sem._cur == 1
     sem.release()
     with pytest.raises(context.Canceled):
         sem.acquire(1, ctx)  # already done: fails without waiting
@@ -461,7 +485,8 @@ def test_semaphore_cancelled_head_lets_the_next_waiter_in() -> None:
     assert not small.finished
     cancel()  # the head leaves: the 1 free unit now goes to the waiter behind it
     settle()
-    assert isinstance(big.exc, context.Canceled) and small.finished
+    assert isinstance(big.exc, context.Canceled)
+    assert small.finished
     sem.release(2)
 
 
@@ -475,7 +500,7 @@ def test_semaphore_request_larger_than_size_waits_for_the_context(virtual_clock:
 
 
 def test_semaphore_validates_arguments() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="semaphore size must be a non-negative int, got -1"):
         sync.Semaphore(-1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="semaphore: cannot acquire -1 units"):
         sync.Semaphore(1).acquire(-1)

@@ -70,7 +70,8 @@ def fast_switching() -> Iterator[None]:
 def test_run_in_thread_returns_the_result_computed_on_another_thread() -> None:
     me = threading.get_ident()
     ident, value = gonet.run_in_thread(lambda x, y=0: (threading.get_ident(), x * 2 + y), 20, y=2)
-    assert value == 42 and ident != me
+    assert value == 42
+    assert ident != me
 
 
 def test_run_in_thread_raises_the_functions_exception() -> None:
@@ -277,8 +278,10 @@ def test_select_in_a_goroutine_over_channels_fed_by_threads(fast_switching: None
         (got_a if i == 0 else got_b).append(v)
     join(ta)
     join(tb)
-    assert got_a == list(range(300)) and got_b == [-i for i in range(1, 301)]
-    assert not a._recvq and not b._recvq
+    assert got_a == list(range(300))
+    assert got_b == [-i for i in range(1, 301)]
+    assert not a._recvq
+    assert not b._recvq
 
 
 def test_select_in_a_plain_thread_completed_by_a_goroutine() -> None:
@@ -289,7 +292,8 @@ def test_select_in_a_plain_thread_completed_by_a_goroutine() -> None:
     wait_until(lambda: sema.asleep(t.ident), "thread blocked in select")
     assert b.recv() == 5
     join(t)
-    assert seen == [(1, None, True)] and not a._recvq
+    assert seen == [(1, None, True)]
+    assert not a._recvq
 
 
 def test_threads_selecting_in_opposite_orders_do_not_deadlock(fast_switching: None) -> None:
@@ -320,25 +324,29 @@ def test_threads_selecting_in_opposite_orders_do_not_deadlock(fast_switching: No
 def test_a_channel_becomes_shared_when_a_second_thread_uses_it() -> None:
     ch: Chan[int] = Chan(1)
     ch.send(1)
-    assert ch._owner == threading.get_ident() and ch._lock is None  # lock-free so far
+    assert ch._owner == threading.get_ident()
+    assert ch._lock is None
     t = start(lambda: ch.send(2))
     assert ch.recv() == 1
     assert ch.recv() == 2
     join(t)
-    assert ch._owner == sema.SHARED and ch._lock is not None
+    assert ch._owner == sema.SHARED
+    assert ch._lock is not None
 
 
 def test_the_owner_gains_exclusive_access_without_a_lock() -> None:
     ch: Chan[int] = Chan(1)
     with ch._exclusive():
-        assert ch._owner == threading.get_ident() and ch._lock is None
+        assert ch._owner == threading.get_ident()
+        assert ch._lock is None
 
 
 def shared(obj: Any, op: Callable[[], Any]) -> None:
     """Make obj shared: run op (an operation on obj) here, then on another thread."""
     op()
     join(start(op))
-    assert obj._owner == sema.SHARED and obj._lock is not None
+    assert obj._owner == sema.SHARED
+    assert obj._lock is not None
 
 
 def test_an_operation_that_fails_on_a_shared_object_releases_its_lock() -> None:
@@ -380,11 +388,13 @@ def test_the_transition_waits_for_the_owner_to_leave_a_lock_free_operation() -> 
     gonet.run_in_thread(inside.wait, BOUND)
     newcomer = start(lambda: got.append((ch.recv(), ch.recv())), name="newcomer")
     wait_until(lambda: in_frame(newcomer, sema.wait_quiescent), "newcomer waits")
-    assert got == [] and len(ch) == 1
+    assert got == []
+    assert len(ch) == 1
     leave.set()
     join(owner)
     join(newcomer)
-    assert got == [(1, 2)] and ch._owner == sema.SHARED
+    assert got == [(1, 2)]
+    assert ch._owner == sema.SHARED
 
 
 def test_sync_primitives_across_threads(fast_switching: None) -> None:
@@ -407,7 +417,8 @@ def test_sync_primitives_across_threads(fast_switching: None) -> None:
     settle()
     for t in threads:
         join(t)
-    assert counter == 5 * 2000 and not mu.locked()
+    assert counter == 5 * 2000
+    assert not mu.locked()
 
 
 def test_a_plain_thread_waits_on_a_waitgroup_done_by_goroutines() -> None:

@@ -135,7 +135,8 @@ class Resolver:
         except DeadlineExceededError:
             raise DNSTimeoutError("i/o timeout", name, is_timeout=True) from None
         except _Aborted:
-            assert abort is not None and abort.err is not None
+            assert abort is not None
+            assert abort.err is not None
             raise lookup_err(abort.err, name) from None
         finally:
             parked[0] = False
