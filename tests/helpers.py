@@ -13,7 +13,10 @@
 # by sleeping. Chunks and Sink are io/bufio fakes.
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -342,3 +345,83 @@ class Sink:
 
     def value(self) -> bytes:
         return b"".join(self.writes)
+
+
+# -- TLS certificates ---------------------------------------------------------------------------
+
+
+def _make_cert_cryptography(d: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    (d / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (d / "key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return d / "cert.pem", d / "key.pem"
+
+
+def _make_cert_openssl(d: Path) -> tuple[Path, Path]:
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(d / "key.pem"),
+            "-out",
+            str(d / "cert.pem"),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return d / "cert.pem", d / "key.pem"
+
+
+def make_cert(d: Path) -> tuple[Path, Path]:
+    """Write a self-signed certificate for localhost / 127.0.0.1 and its key into d.
+
+    Uses the cryptography package, else the openssl command; skips the test if neither exists.
+    """
+    try:
+        return _make_cert_cryptography(d)
+    except ImportError:
+        if shutil.which("openssl") is None:
+            pytest.skip("neither the cryptography package nor the openssl command is available")
+        return _make_cert_openssl(d)

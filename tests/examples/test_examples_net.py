@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import held_closed_port, spawn
+from helpers import held_closed_port, make_cert, spawn
 
 import gonet
 from gonet import go, net, tls
@@ -57,6 +57,13 @@ def write_then_close_write(conn, data: bytes) -> None:
     conn.close_write()
 
 
+def _run_example(name: str) -> subprocess.CompletedProcess[str]:
+    """Run an example without arguments (its usage errors)."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True, env=ENV, timeout=60
+    )
+
+
 def test_udp_echo_example() -> None:
     with example("udp_echo.py", "127.0.0.1:0") as addr:
         with net.dial("udp", addr) as c:
@@ -78,12 +85,7 @@ def test_udp_echo_example() -> None:
 
 
 def test_tls_echo_example(tmp_path) -> None:
-    from test_tls import _make_cert_cryptography, _make_cert_openssl
-
-    try:
-        cert, key = _make_cert_cryptography(tmp_path)
-    except ImportError:
-        cert, key = _make_cert_openssl(tmp_path)
+    cert, key = make_cert(tmp_path)
     ctx = ssl.create_default_context(cafile=str(cert))
     payload = os.urandom(300_000)
     with (
@@ -98,13 +100,7 @@ def test_tls_echo_example(tmp_path) -> None:
 
 
 def test_tls_echo_example_rejects_missing_cert() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "tls_echo.py")],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=60,
-    )
+    out = _run_example("tls_echo.py")
     assert out.returncode == 2
     assert "--cert" in out.stderr
 
@@ -161,13 +157,7 @@ def test_proxy_example_closes_client_when_target_refuses() -> None:
 
 
 def test_proxy_example_usage_error() -> None:
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "proxy.py")],
-        capture_output=True,
-        text=True,
-        env=ENV,
-        timeout=60,
-    )
+    out = _run_example("proxy.py")
     assert out.returncode == 1
     assert "usage: proxy.py LISTEN_ADDR TARGET_ADDR" in out.stderr
 

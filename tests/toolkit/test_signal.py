@@ -41,6 +41,12 @@ def _kick(sig, to_self=False, target=threading.get_native_id(), ident=threading.
         time.sleep(0.05)
         signal.pthread_kill(threading.get_ident() if to_self else ident, sig)
     threading.Thread(target=run, daemon=True).start()
+def _acceptor(ln):
+    # Keeps the scheduler busy in epoll_wait until ln is closed.
+    try:
+        ln.accept()
+    except Exception:
+        pass
 """
 
 
@@ -93,12 +99,7 @@ def test_a_signal_caught_by_another_thread_still_wakes_main() -> None:
         import gonet
         from gonet import context, net
         ln = net.listen("tcp", "127.0.0.1:0")
-        def acceptor():
-            try:
-                ln.accept()
-            except Exception:
-                pass
-        gonet.go(acceptor)
+        gonet.go(_acceptor, ln)
         ctx, cancel = context.with_cancel(context.background())
         signal.signal(signal.SIGUSR1, lambda *a: cancel())
         _kick(signal.SIGUSR1, to_self=True)
@@ -134,12 +135,7 @@ def test_handler_sending_on_a_channel_wakes_the_receiver() -> None:
         import gonet
         from gonet import net
         ln = net.listen("tcp", "127.0.0.1:0")
-        def acceptor():
-            try:
-                ln.accept()
-            except Exception:
-                pass
-        gonet.go(acceptor)
+        gonet.go(_acceptor, ln)
         ch = gonet.Chan(1)
         signal.signal(signal.SIGUSR1, lambda signum, frame: ch.send(signum))
         _kick(signal.SIGUSR1)
