@@ -62,5 +62,27 @@ __all__ = [
 # -- routing and helper handlers (_servemux.py, _pattern.py, _fs.py, _handlers.py, httptest) --
 
 # -- client (_client.py, _transport.py, _response.py) -----------------------------------------
+from gonet.errors import HTTPTimeoutError  # noqa: E402
+from gonet.http._client import Client, default_client, get, head, post, post_form  # noqa: E402
+from gonet.http._proxy import ProxyConfig, proxy_from_environment, proxy_url  # noqa: E402
+from gonet.http._response import Response  # noqa: E402
+from gonet.http._transport import DEFAULT_USER_AGENT, Transport, default_transport  # noqa: E402
+
+__all__ += [
+    "HTTPTimeoutError",
+    "Client",
+    "default_client",
+    "get",
+    "head",
+    "post",
+    "post_form",
+    "ProxyConfig",
+    "proxy_from_environment",
+    "proxy_url",
+    "Response",
+    "DEFAULT_USER_AGENT",
+    "Transport",
+    "default_transport",
+]
 
 # -- WSGI hosting (_wsgi.py) ------------------------------------------------------------------
