@@ -7,13 +7,16 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import ssl
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from helpers import make_cert
 
 import gonet
-from gonet import bufio, context, http, net, sync
+from gonet import bufio, context, http, net, sync, tls
+from gonet import io as gio
 from gonet.errors import Canceled, HTTPError, URLError
 from gonet.io import EOF, ErrUnexpectedEOF, read_full
 
@@ -171,10 +174,13 @@ def test_get_writes_go_shaped_request_and_reuses_the_connection(serve: Any, tr: 
         resp = c.get(srv.url + path)
         assert resp.status == "200 OK"
         assert resp.body.read() == b"hello"
-    assert srv.heads[0] == (
-        f"GET /a HTTP/1.1\r\nHost: {srv.addr}\r\nUser-Agent: gonet-http-client/1.1\r\n"
-        "Accept-Encoding: gzip\r\n\r\n"
-    ).encode()
+    assert (
+        srv.heads[0]
+        == (
+            f"GET /a HTTP/1.1\r\nHost: {srv.addr}\r\nUser-Agent: gonet-http-client/1.1\r\n"
+            "Accept-Encoding: gzip\r\n\r\n"
+        ).encode()
+    )
     assert srv.heads[1].startswith(b"GET /b?x=1 HTTP/1.1\r\n")
     assert srv.accepted == 1
     assert tr.idle_conn_count() == 1
@@ -221,7 +227,7 @@ def test_invalid_requests_are_refused_before_dialing(tr: http.Transport) -> None
     c = client(tr)
     req = http.new_request("GET", "http://127.0.0.1:1/")
     req.header.set("X-A", "a\r\nInjected: 1")
-    with pytest.raises(URLError, match=r'net/http: invalid header field value for \'X-A\''):
+    with pytest.raises(URLError, match=r"net/http: invalid header field value for \'X-A\'"):
         c.do(req)
     with pytest.raises(URLError, match=r'^Get "ftp://h/": unsupported protocol scheme "ftp"$'):
         c.get("ftp://h/")
@@ -233,7 +239,9 @@ def test_connection_refused_is_a_connection_refused_error(tr: http.Transport) ->
     ln = net.listen("tcp", "127.0.0.1:0")
     addr = str(ln.addr())
     ln.close()
-    with pytest.raises(ConnectionRefusedError, match=rf'^Get "http://{addr}/": dial tcp {addr}: connect: connection refused'):
+    with pytest.raises(
+        ConnectionRefusedError, match=rf'^Get "http://{addr}/": dial tcp {addr}: connect: connection refused'
+    ):
         client(tr).get(f"http://{addr}/")
 
 
@@ -272,7 +280,9 @@ def test_chunked_response_with_trailer(serve: Any, tr: http.Transport) -> None:
 def test_gzip_is_asked_for_and_decoded(serve: Any, tr: http.Transport) -> None:
     data = b"gonet " * 1000
     z = gzip.compress(data)
-    srv = serve(answering(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(z), z)))
+    srv = serve(
+        answering(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(z), z))
+    )
     resp = client(tr).get(srv.url)
     assert resp.uncompressed
     assert resp.content_length == -1
@@ -285,7 +295,9 @@ def test_gzip_is_asked_for_and_decoded(serve: Any, tr: http.Transport) -> None:
 
 def test_gzip_is_left_alone_when_the_caller_asked_for_it(serve: Any, tr: http.Transport) -> None:
     z = gzip.compress(b"raw")
-    srv = serve(answering(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(z), z)))
+    srv = serve(
+        answering(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(z), z))
+    )
     req = http.new_request("GET", srv.url)
     req.header.set("Accept-Encoding", "gzip")
     resp = client(tr).do(req)
@@ -357,7 +369,11 @@ def test_head_and_204_have_no_body_and_keep_the_connection(serve: Any, tr: http.
 
 
 def test_status_line_without_reason_and_http10(serve: Any, tr: http.Transport) -> None:
-    srv = serve(answering(b"HTTP/1.1 299\r\nContent-Length: 0\r\n\r\n", b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+    srv = serve(
+        answering(
+            b"HTTP/1.1 299\r\nContent-Length: 0\r\n\r\n", b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        )
+    )
     resp = client(tr).get(srv.url)
     assert (resp.status, resp.status_code, resp.proto) == ("299", 299, "HTTP/1.1")
     resp = client(tr).get(srv.url)
@@ -463,7 +479,9 @@ def silent(srv: RawServer, c: Any, br: bufio.Reader) -> None:
 def test_response_header_timeout(serve: Any) -> None:
     srv = serve(silent)
     t = http.Transport(proxy=None, response_header_timeout=0.05)
-    with pytest.raises(TimeoutError, match=rf'^Get "{srv.url}": net/http: timeout awaiting response headers$'):
+    with pytest.raises(
+        TimeoutError, match=rf'^Get "{srv.url}": net/http: timeout awaiting response headers$'
+    ):
         client(t).get(srv.url)
 
 
@@ -491,7 +509,9 @@ def test_context_deadline_bounds_the_body_read(serve: Any, tr: http.Transport) -
 def test_tls_handshake_timeout(serve: Any) -> None:
     srv = serve(silent)
     t = http.Transport(proxy=None, tls_handshake_timeout=0.05)
-    with pytest.raises(TimeoutError, match=r'^Get "https://127.0.0.1:\d+/": net/http: TLS handshake timeout$'):
+    with pytest.raises(
+        TimeoutError, match=r'^Get "https://127.0.0.1:\d+/": net/http: TLS handshake timeout$'
+    ):
         client(t).get(f"https://{srv.addr}/")
 
 
@@ -534,3 +554,121 @@ def test_idle_conn_timeout_closes_idle_connections(serve: Any) -> None:
     c.get(srv.url).body.read()
     assert srv.accepted == 2
     t.close_idle_connections()
+
+
+# -- proxies ------------------------------------------------------------------------------------------
+
+
+def test_http_proxy_gets_absolute_form_and_credentials(serve: Any) -> None:
+    proxy = serve(answering(OK))
+    t = http.Transport(proxy=http.proxy_url(f"http://u:p@{proxy.addr}"))
+    try:
+        c = client(t)
+        assert c.get("http://example.invalid/x?y=1").body.read() == b"hello"
+        assert c.get("http://other.invalid:8080/").body.read() == b"hello"
+    finally:
+        t.close_idle_connections()
+    assert proxy.heads[0] == (
+        b"GET http://example.invalid/x?y=1 HTTP/1.1\r\nHost: example.invalid\r\n"
+        b"User-Agent: gonet-http-client/1.1\r\nAccept-Encoding: gzip\r\n"
+        b"Proxy-Authorization: Basic dTpw\r\n\r\n"
+    )
+    assert proxy.heads[1].startswith(
+        b"GET http://other.invalid:8080/ HTTP/1.1\r\nHost: other.invalid:8080\r\n"
+    )
+    assert proxy.accepted == 1  # every http target shares the proxy's connection
+
+
+def test_unreachable_proxy_is_a_proxyconnect_error() -> None:
+    ln = net.listen("tcp", "127.0.0.1:0")
+    addr = str(ln.addr())
+    ln.close()
+    t = http.Transport(proxy=http.proxy_url(f"http://{addr}"))
+    with pytest.raises(
+        ConnectionRefusedError,
+        match=rf'^Get "http://example.invalid/": proxyconnect tcp: dial tcp {addr}: connect: connection refused$',
+    ):
+        client(t).get("http://example.invalid/")
+
+
+def _tls_server_ctx(tmp_path: Any) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    cert, key = make_cert(tmp_path)
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    sctx.load_cert_chain(cert, key)
+    sctx.set_alpn_protocols(["http/1.1"])
+    cctx = ssl.create_default_context(cafile=str(cert))
+    cctx.set_alpn_protocols(["http/1.1"])
+    return sctx, cctx
+
+
+def test_https_directly_with_sni_and_alpn(serve: Any, tmp_path: Any) -> None:
+    sctx, cctx = _tls_server_ctx(tmp_path)
+    seen: list[tuple[str | None, str | None]] = []
+
+    def handler(srv: RawServer, c: Any, br: bufio.Reader) -> None:
+        tc = tls.server(c, sctx)
+        tc.handshake()
+        seen.append((tc.selected_alpn_protocol(), tc.version()))
+        answering(OK)(srv, tc, bufio.Reader(tc))
+
+    srv = serve(handler)
+    t = http.Transport(proxy=None, tls_context=cctx)
+    try:
+        resp = client(t).get(f"https://localhost:{srv.addr.rsplit(':', 1)[1]}/s")
+        assert resp.body.read() == b"hello"
+        assert resp.tls.selected_alpn_protocol() == "http/1.1"
+        assert resp.tls.server_hostname == "localhost"
+    finally:
+        t.close_idle_connections()
+    assert seen[0][0] == "http/1.1"
+
+
+def test_https_through_a_connect_tunnel(serve: Any, tmp_path: Any) -> None:
+    sctx, cctx = _tls_server_ctx(tmp_path)
+
+    def tls_target(srv: RawServer, c: Any, br: bufio.Reader) -> None:
+        tc = tls.server(c, sctx)
+        answering(OK)(srv, tc, bufio.Reader(tc))
+
+    def tunnel(srv: RawServer, c: Any, br: bufio.Reader) -> None:
+        srv.next_request(br)
+        target = srv.heads[-1].split()[1].decode()
+        up = net.dial("tcp", target)
+        c.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        wg = sync.WaitGroup()
+
+        def upstream() -> None:
+            try:
+                gio.copy(up, br)
+                up.close_write()
+            except OSError:
+                pass  # the server closed the client side at teardown
+
+        wg.go(upstream)
+        try:
+            gio.copy(c, up)
+        finally:
+            wg.wait()
+            up.close()
+
+    target = serve(tls_target)
+    proxy = serve(tunnel)
+    t = http.Transport(proxy=http.proxy_url(f"http://u:p@{proxy.addr}"), tls_context=cctx)
+    try:
+        c = client(t)
+        assert c.get(f"https://{target.addr}/a").body.read() == b"hello"
+        assert c.get(f"https://{target.addr}/b").body.read() == b"hello"
+    finally:
+        t.close_idle_connections()
+    assert proxy.heads[0] == (
+        f"CONNECT {target.addr} HTTP/1.1\r\nHost: {target.addr}\r\nProxy-Authorization: Basic dTpw\r\n\r\n".encode()
+    )
+    assert proxy.accepted == 1
+    assert target.heads[1].startswith(b"GET /b HTTP/1.1\r\n")
+
+
+def test_refused_connect_reports_the_proxy_status_text(serve: Any) -> None:
+    proxy = serve(answering(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"))
+    t = http.Transport(proxy=http.proxy_url(f"http://{proxy.addr}"))
+    with pytest.raises(URLError, match=r'^Get "https://example.invalid/": Forbidden$'):
+        client(t).get("https://example.invalid/")

@@ -28,7 +28,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Client", "default_client", "get", "head", "post", "post_form"]
 
-_SENSITIVE = ("Authorization", "Www-Authenticate", "Cookie", "Cookie2", "Proxy-Authorization", "Proxy-Authenticate")
+_SENSITIVE = (
+    "Authorization",
+    "Www-Authenticate",
+    "Cookie",
+    "Cookie2",
+    "Proxy-Authorization",
+    "Proxy-Authenticate",
+)
 _MAX_BODY_SLURP = 2 << 10  # Go: maxBodySlurpSize, read from a redirect's body so its conn is reused
 
 CheckRedirect = Callable[[Request, list[Request]], Any]
@@ -96,7 +103,9 @@ class _TimeoutBody:
         except BaseException as e:
             self._stop()
             if self._did_timeout():
-                raise HTTPTimeoutError(f"{e} (Client.Timeout or context cancellation while reading body)") from e
+                raise HTTPTimeoutError(
+                    f"{e} (Client.Timeout or context cancellation while reading body)"
+                ) from e
             raise
         if not data and n != 0:
             self._stop()
@@ -123,6 +132,47 @@ class _TimeoutBody:
         if not data:
             raise StopIteration
         return data
+
+
+class _Hops:
+    """What carries over from one redirect to the next. Go: the loop state of Client.do."""
+
+    __slots__ = ("include_body", "strip_sensitive")
+
+    def __init__(self) -> None:
+        self.include_body = True
+        self.strip_sensitive = False
+
+    def next_request(self, reqs: list[Request], resp: Response, method: str, loc: str) -> Request:
+        """Build the request that follows resp's Location.
+
+        Raises:
+            URLParseError: the Location does not parse.
+        """
+        req = reqs[-1]
+        ref_url = parse(loc)
+        u = req.url.resolve_reference(ref_url)
+        ireq = reqs[0]
+        host = ""
+        if req.host and req.host != req.url.host and not ref_url.is_abs():
+            host = req.host  # a relative redirect keeps a Host the caller set
+        nreq = Request(method, u, Header(), host=host or u.host, ctx=ireq._ctx)
+        nreq.response = resp
+        if self.include_body and ireq.get_body is not None:
+            nreq.body = ireq.get_body()
+            nreq.get_body = ireq.get_body
+            nreq.content_length = ireq.content_length
+        if not self.strip_sensitive and ireq.url.host != u.host:
+            self.strip_sensitive = not _is_domain_or_subdomain(
+                u.hostname().lower(), ireq.url.hostname().lower()
+            )
+        for k, vs in ireq.header._m.items():
+            if not (self.strip_sensitive and k in _SENSITIVE):
+                nreq.header._m[k] = list(vs)
+        ref = _referer(req.url, u, ireq.header.get("Referer"))
+        if ref:
+            nreq.header.set("Referer", ref)
+        return nreq
 
 
 class Client:
@@ -179,7 +229,8 @@ class Client:
         self, url: str, data: Mapping[str, str] | Mapping[str, list[str]], *, ctx: Context | None = None
     ) -> Response:
         """POST data URL-encoded (application/x-www-form-urlencoded) to url. Go: Client.PostForm."""
-        return self.post(url, "application/x-www-form-urlencoded", encode_query(dict(data)), ctx=ctx)
+        values = {k: [v] if isinstance(v, str) else list(v) for k, v in data.items()}
+        return self.post(url, "application/x-www-form-urlencoded", encode_query(values), ctx=ctx)
 
     def close_idle_connections(self) -> None:
         """Close the transport's idle connections. Go: Client.CloseIdleConnections."""
@@ -201,57 +252,35 @@ class Client:
         """
         deadline = now() + self.timeout if self.timeout is not None else None
         reqs: list[Request] = []
-        resp: Response | None = None
-        strip_sensitive = False
-        include_body = True
-        redirect_method = ""
+        hops = _Hops()
         while True:
-            if resp is not None:
-                loc = resp.header.get("Location")
-                if not loc:
-                    return resp  # Go: a 3xx without Location is the answer (issue 17773)
-                try:
-                    u = req.url.resolve_reference(parse(loc))
-                except URLParseError as e:
-                    resp.body.close()
-                    raise self._uerr(reqs, req, HTTPError(f"failed to parse Location header {loc!r}: {e}")) from e
-                ireq = reqs[0]
-                host = ""
-                if req.host and req.host != req.url.host and not parse(loc).is_abs():
-                    host = req.host
-                nreq = Request(redirect_method, u, Header(), host=host or u.host, ctx=ireq._ctx)
-                nreq.response = resp
-                if include_body and ireq.get_body is not None:
-                    nreq.body = ireq.get_body()
-                    nreq.get_body = ireq.get_body
-                    nreq.content_length = ireq.content_length
-                if not strip_sensitive and ireq.url.host != u.host:
-                    strip_sensitive = not _is_domain_or_subdomain(u.hostname().lower(), ireq.url.hostname().lower())
-                for k, vs in ireq.header._m.items():
-                    if not (strip_sensitive and k in _SENSITIVE):
-                        nreq.header._m[k] = list(vs)
-                ref = _referer(req.url, u, ireq.header.get("Referer"))
-                if ref:
-                    nreq.header.set("Referer", ref)
-                err = self._check_redirect(nreq, reqs)
-                if isinstance(err, ErrUseLastResponse):
-                    return resp
-                _drain(resp)
-                if err is not None:
-                    ue = self._uerr(reqs, nreq, err)
-                    ue.url = loc  # Go: the error names the Location it refused to follow
-                    raise ue from err
-                req = nreq
             reqs.append(req)
             try:
                 resp = self._send(req, deadline)
             except Exception as e:
                 raise self._uerr(reqs, req, e) from e
-            redirect_method, follow, hop_body = _redirect_behavior(req.method, resp, reqs[0])
+            method, follow, hop_body = _redirect_behavior(req.method, resp, reqs[0])
             if not follow:
                 return resp
             if not hop_body:
-                include_body = False  # once dropped, a body is never resent (Go 1.21)
+                hops.include_body = False  # once dropped, a body is never resent (Go 1.21)
+            loc = resp.header.get("Location")
+            if not loc:
+                return resp  # Go: a 3xx without Location is the answer (issue 17773)
+            try:
+                nreq = hops.next_request(reqs, resp, method, loc)
+            except URLParseError as e:
+                resp.body.close()
+                raise self._uerr(reqs, req, HTTPError(f"failed to parse Location header {loc!r}: {e}")) from e
+            err = self._check_redirect(nreq, reqs)
+            if isinstance(err, ErrUseLastResponse):
+                return resp
+            _drain(resp)
+            if err is not None:
+                ue = self._uerr(reqs, nreq, err)
+                ue.url = loc  # Go: the error names the Location it refused to follow
+                raise ue from err
+            req = nreq
 
     def _check_redirect(self, req: Request, via: list[Request]) -> BaseException | None:
         check = self.check_redirect or _default_check_redirect
@@ -332,6 +361,8 @@ def post(url: str, content_type: str, body: Any = None, *, ctx: Context | None =
     return default_client.post(url, content_type, body, ctx=ctx)
 
 
-def post_form(url: str, data: Mapping[str, str] | Mapping[str, list[str]], *, ctx: Context | None = None) -> Response:
+def post_form(
+    url: str, data: Mapping[str, str] | Mapping[str, list[str]], *, ctx: Context | None = None
+) -> Response:
     """POST data URL-encoded to url with default_client. Go: http.PostForm."""
     return default_client.post_form(url, data, ctx=ctx)

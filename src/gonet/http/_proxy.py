@@ -85,7 +85,9 @@ class ProxyConfig:
         cgi: refuse http_proxy (a CGI request can set HTTP_PROXY through a "Proxy:" header).
     """
 
-    def __init__(self, http_proxy: str = "", https_proxy: str = "", no_proxy: str = "", cgi: bool = False) -> None:
+    def __init__(
+        self, http_proxy: str = "", https_proxy: str = "", no_proxy: str = "", cgi: bool = False
+    ) -> None:
         self.http_proxy = http_proxy
         self.https_proxy = https_proxy
         self.no_proxy = no_proxy
@@ -160,7 +162,9 @@ class ProxyConfig:
                 if mip == ip and (not mport or mport == port):
                     return False
         for suffix, mport, match_host in self._domains:
-            if (host.endswith(suffix) or (match_host and host == suffix[1:])) and (not mport or mport == port):
+            if (host.endswith(suffix) or (match_host and host == suffix[1:])) and (
+                not mport or mport == port
+            ):
                 return False
         return True
 
@@ -177,7 +181,9 @@ class ProxyConfig:
         elif u.scheme == "http":
             proxy = self._http
             if proxy is not None and self.cgi:
-                raise HTTPError("refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy")
+                raise HTTPError(
+                    "refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy"
+                )
         else:
             return None
         if proxy is None or not self.use_proxy(canonical_addr(u)):

@@ -31,7 +31,7 @@ import httptools
 
 from gonet import tls
 from gonet.context import after_func
-from gonet.errors import DeadlineExceeded, HTTPError, HTTPTimeoutError, op_error
+from gonet.errors import DeadlineExceeded, HTTPError, HTTPTimeoutError, OpError, op_error
 from gonet.http._gzip import GzipReader
 from gonet.http._header import valid_header_field_name
 from gonet.http._proxy import canonical_addr, proxy_from_environment
@@ -40,7 +40,8 @@ from gonet.http._response import BodyReader, Response, _ResponseState, _StopPars
 from gonet.io import EOF, ErrUnexpectedEOF
 from gonet.net import Dialer
 from gonet.runtime import now
-from gonet.time import Timer, after_func as time_after_func
+from gonet.time import Timer
+from gonet.time import after_func as time_after_func
 
 if TYPE_CHECKING:
     from gonet.context import Context
@@ -113,43 +114,40 @@ class _Conn:
         """
         n = self.conn.read(self.rbuf)
         if n == 0:
-            self.eof = True
-            if st.headers_done and not st.complete and st.until_eof:
-                st.complete = True
-                st.keep_alive = False
-                return
-            if st.received == 0:
-                raise EOF()
-            raise ErrUnexpectedEOF()
+            self._at_eof(st)
+            return
         data = memoryview(self.rbuf)[:n]
         st.received += n
         if not st.headers_done:
             if len(st.head) < 1024:
                 st.head += data[:1024]
             if st.received > _MAX_HEADER_BYTES:
-                raise HTTPError(f"net/http: server response headers exceeded {_MAX_HEADER_BYTES} bytes; aborted")
+                raise HTTPError(
+                    f"net/http: server response headers exceeded {_MAX_HEADER_BYTES} bytes; aborted"
+                )
         try:
             st.parser.feed_data(data)
         except httptools.HttpParserCallbackError as e:
-            if isinstance(e.__context__, _StopParsing):
-                return
-            raise
+            if not isinstance(e.__context__, _StopParsing):
+                raise
         except httptools.HttpParserUpgrade:
             # 101 Switching Protocols: the response ends at its head; the connection is not reused.
             st.complete = True
             st.keep_alive = False
         except httptools.HttpParserError as e:
-            if st.complete:
-                st.extra = True  # bytes after the response: do not reuse the connection
-                return
-            if not st.headers_done:
-                line = bytes(st.head).split(b"\r\n", 1)[0].split(b"\n", 1)[0].decode("latin-1")
-                raise HTTPError(
-                    f"net/http: HTTP/1.x transport connection broken: malformed HTTP response {line!r}"
-                ) from e
-            if st.chunked:
-                raise HTTPError("malformed chunked encoding") from e
-            raise HTTPError(f"net/http: HTTP/1.x transport connection broken: {e}") from e
+            if not st.complete:
+                raise _malformed(st, e) from e
+            st.extra = True  # bytes after the response: do not reuse the connection
+
+    def _at_eof(self, st: _ResponseState) -> None:
+        self.eof = True
+        if st.headers_done and not st.complete and st.until_eof:
+            st.complete = True  # a body delimited by the end of the connection
+            st.keep_alive = False
+            return
+        if st.received == 0:
+            raise EOF()
+        raise ErrUnexpectedEOF()
 
     def abort(self) -> None:
         """Fail the blocked read or write now (a context ended); runs in its own goroutine."""
@@ -259,23 +257,13 @@ class Transport:
 
         Go: Transport.RoundTrip.
         """
-        u = req.url
-        if u.scheme not in ("http", "https"):
+        try:
+            _check_request(req)
+            proxy = self.proxy(req) if self.proxy is not None else None
+        except BaseException:
             req.body.close()
-            raise HTTPError(f'unsupported protocol scheme "{u.scheme}"')
-        if not u.host:
-            req.body.close()
-            raise HTTPError("http: no Host in request URL")
-        for k, vs in req.header._m.items():
-            if not valid_header_field_name(k):
-                req.body.close()
-                raise HTTPError(f"net/http: invalid header field name {k!r}")
-            for v in vs:
-                if _BAD_VALUE.search(v):
-                    req.body.close()
-                    raise HTTPError(f"net/http: invalid header field value for {k!r}")
-        proxy = self.proxy(req) if self.proxy is not None else None
-        cm = _ConnectMethod(proxy, u)
+            raise
+        cm = _ConnectMethod(proxy, req.url)
         ctx = req._ctx
         while True:
             if ctx is not None:
@@ -405,58 +393,20 @@ class Transport:
         self, pc: _Conn, req: Request, cm: _ConnectMethod, st: _ResponseState, ctx_deadline: float | None
     ) -> bool:
         """Write req's head and body; return whether gzip was asked for. Go: Request.write."""
-        host = req.host or req.url.host
-        if any(c in host for c in " \t\r\n/") or not host:
-            raise HTTPError(f"http: invalid Host header {host!r}")
-        ruri = req.url.request_uri()
-        if cm.absolute_form and req.url.opaque == "":
-            ruri = f"{req.url.scheme}://{host}{ruri}"
-        out = bytearray(f"{req.method} {ruri} HTTP/1.1\r\nHost: {host}\r\n".encode("utf-8", "surrogateescape"))
-        h = req.header
-        ua = h._m.get("User-Agent")
-        if ua is None:
-            out += b"User-Agent: " + DEFAULT_USER_AGENT.encode() + b"\r\n"
-        elif ua and ua[0]:
-            out += b"User-Agent: " + ua[0].encode("latin-1", "replace") + b"\r\n"
+        out, chunked, requested_gzip = self._head(req, cm)
         body = req.body
-        has_body = body is not NoBody
-        cl = req.content_length
-        chunked = False
-        if has_body and cl > 0:
-            out += b"Content-Length: %d\r\n" % cl
-        elif has_body:
-            chunked = True
-            out += b"Transfer-Encoding: chunked\r\n"
-        elif cl > 0:
-            raise HTTPError(f"http: Request.ContentLength={cl} with nil Body")
-        elif req.method in _NO_BODY_METHODS_CL0:
-            out += b"Content-Length: 0\r\n"
-        if (req.close or self.disable_keep_alives) and "close" not in h.get("Connection").lower():
-            out += b"Connection: close\r\n"
-        h.write(out, _REQ_EXCLUDE)
-        requested_gzip = (
-            not self.disable_compression
-            and not h.get("Accept-Encoding")
-            and not h.get("Range")
-            and req.method != "HEAD"
-        )
-        if requested_gzip:
-            out += b"Accept-Encoding: gzip\r\n"
-        if cm.absolute_form and cm.proxy is not None and cm.proxy.user is not None:
-            out += b"Proxy-Authorization: " + _basic_auth(cm.proxy).encode() + b"\r\n"
-        out += b"\r\n"
         conn = pc.conn
-        if not has_body:
+        if body is NoBody:
             conn.write(out)
             return requested_gzip
-        expect = h.get("Expect").lower() == "100-continue" and self.expect_continue_timeout > 0
-        if expect:
+        if req.header.get("Expect").lower() == "100-continue" and self.expect_continue_timeout > 0:
             conn.write(out)
             if not self._await_continue(pc, st, ctx_deadline):
                 body.close()
-                st.keep_alive = False  # the body we did not send would follow: close after
+                st.extra = True  # the body we did not send may not be read as a request: close
                 return requested_gzip
             out = bytearray()
+        cl = req.content_length
         if not chunked and isinstance(body, BytesBody) and cl <= _SMALL_BODY:
             data = body.read()
             if len(data) != cl:
@@ -474,6 +424,40 @@ class Transport:
         finally:
             body.close()
         return requested_gzip
+
+    def _head(self, req: Request, cm: _ConnectMethod) -> tuple[bytearray, bool, bool]:
+        """Return the request head, whether the body goes chunked, and whether gzip was asked for."""
+        host = req.host or req.url.host
+        if not host or any(c in host for c in " \t\r\n/"):
+            raise HTTPError(f"http: invalid Host header {host!r}")
+        ruri = req.url.request_uri()
+        if cm.absolute_form and req.url.opaque == "":
+            ruri = f"{req.url.scheme}://{host}{ruri}"
+        out = bytearray(
+            f"{req.method} {ruri} HTTP/1.1\r\nHost: {host}\r\n".encode("utf-8", "surrogateescape")
+        )
+        h = req.header
+        ua = h._m.get("User-Agent")
+        if ua is None:
+            out += b"User-Agent: " + DEFAULT_USER_AGENT.encode() + b"\r\n"
+        elif ua and ua[0]:
+            out += b"User-Agent: " + ua[0].encode("latin-1", "replace") + b"\r\n"
+        chunked = _framing(req, out)
+        if (req.close or self.disable_keep_alives) and "close" not in h.get("Connection").lower():
+            out += b"Connection: close\r\n"
+        h.write(out, _REQ_EXCLUDE)
+        requested_gzip = (
+            not self.disable_compression
+            and not h.get("Accept-Encoding")
+            and not h.get("Range")
+            and req.method != "HEAD"
+        )
+        if requested_gzip:
+            out += b"Accept-Encoding: gzip\r\n"
+        if cm.absolute_form and cm.proxy is not None and cm.proxy.user is not None:
+            out += b"Proxy-Authorization: " + _basic_auth(cm.proxy).encode() + b"\r\n"
+        out += b"\r\n"
+        return out, chunked, requested_gzip
 
     def _await_continue(self, pc: _Conn, st: _ResponseState, ctx_deadline: float | None) -> bool:
         """Wait for "100 Continue"; return whether to send the body. Go: the continueCh wait."""
@@ -595,7 +579,7 @@ class Transport:
             conn: Conn = self.dialer.dial("tcp", addr, ctx)
         except OSError as e:
             if proxy is not None:
-                raise op_error("proxyconnect", "tcp", None, None, e) from e
+                raise _proxyconnect_error(e) from e
             raise
         pc = _Conn(conn, cm.key)
         stop_ctx = after_func(ctx, pc.abort) if ctx is not None else None
@@ -615,8 +599,6 @@ class Transport:
             err = _ctx_error(ctx, e)
             if err is not None:
                 raise err from e
-            if proxy is not None and isinstance(e, OSError) and not isinstance(e, TimeoutError):
-                raise op_error("proxyconnect", "tcp", None, None, e) from e
             raise
         return pc
 
@@ -668,6 +650,61 @@ class Transport:
         if st.status_code != 200:
             reason = st.reason.decode("latin-1").strip()
             raise HTTPError(reason or "unknown status code")
+
+
+def _malformed(st: _ResponseState, e: BaseException) -> HTTPError:
+    """Describe a response httptools rejected, with Go's texts."""
+    if not st.headers_done:
+        line = bytes(st.head).split(b"\r\n", 1)[0].split(b"\n", 1)[0].decode("latin-1")
+        return HTTPError(f"net/http: HTTP/1.x transport connection broken: malformed HTTP response {line!r}")
+    if st.chunked:
+        return HTTPError("malformed chunked encoding")
+    return HTTPError(f"net/http: HTTP/1.x transport connection broken: {e}")
+
+
+def _proxyconnect_error(err: OSError) -> OSError:
+    """Wrap a failed dial of the proxy: "proxyconnect tcp: dial tcp ...". Go: the proxyconnect OpError."""
+    cause = err.err if isinstance(err, OpError) else err
+    e = op_error("proxyconnect", "tcp", None, None, cause)
+    e.strerror = str(err)
+    e.err = err
+    return e
+
+
+def _check_request(req: Request) -> None:
+    """Refuse a request the transport cannot send. Go: the checks at the top of Transport.roundTrip."""
+    u = req.url
+    if u.scheme not in ("http", "https"):
+        raise HTTPError(f'unsupported protocol scheme "{u.scheme}"')
+    if not u.host:
+        raise HTTPError("http: no Host in request URL")
+    for k, vs in req.header._m.items():
+        if not valid_header_field_name(k):
+            raise HTTPError(f"net/http: invalid header field name {k!r}")
+        for v in vs:
+            if _BAD_VALUE.search(v):
+                # Go leaves the value out of the text: it may be a secret.
+                raise HTTPError(f"net/http: invalid header field value for {k!r}")
+
+
+def _framing(req: Request, out: bytearray) -> bool:
+    """Append the body's framing header to out; return whether the body goes chunked.
+
+    Go: transferWriter (Content-Length when known, chunked when not, "Content-Length: 0" for a
+    POST, PUT or PATCH without a body).
+    """
+    cl = req.content_length
+    if req.body is not NoBody:
+        if cl > 0:
+            out += b"Content-Length: %d\r\n" % cl
+            return False
+        out += b"Transfer-Encoding: chunked\r\n"
+        return True
+    if cl > 0:
+        raise HTTPError(f"http: Request.ContentLength={cl} with nil Body")
+    if req.method in _NO_BODY_METHODS_CL0:
+        out += b"Content-Length: 0\r\n"
+    return False
 
 
 def _basic_auth(u: URL) -> str:
