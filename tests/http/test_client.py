@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from helpers import make_cert
+from helpers import blackhole, make_cert
 
 import gonet
 from gonet import bufio, context, http, net, sync
@@ -392,3 +392,19 @@ def _client_ctx(cert: Path) -> ssl.SSLContext:
     ctx = ssl.create_default_context(cafile=str(cert))
     ctx.set_alpn_protocols(["http/1.1"])
     return ctx
+
+
+def test_client_timeout_while_dialing(tr: http.Transport) -> None:
+    with blackhole() as port, pytest.raises(TimeoutError) as ei:
+        http.Client(transport=tr, timeout=0.05).get(f"http://127.0.0.1:{port}/")
+    assert str(ei.value) == (
+        f'Get "http://127.0.0.1:{port}/": context deadline exceeded (Client.Timeout exceeded while awaiting headers)'
+    )
+
+
+def test_request_close_sends_connection_close_and_drops_the_conn(std: StdServer, tr: http.Transport) -> None:
+    req = http.new_request("GET", std.url + "/c")
+    req.close = True
+    got = echo(http.Client(transport=tr).do(req))
+    assert got["headers"]["Connection"] == "close"
+    assert tr.idle_conn_count() == 0

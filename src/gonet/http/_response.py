@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import httptools
+
 from gonet.errors import ErrBodyReadAfterClose
 from gonet.http._header import Header, canonical_header_key
 from gonet.http._status import status_text
@@ -149,8 +151,6 @@ class _ResponseState:
     )
 
     def __init__(self, head_only: bool) -> None:
-        import httptools
-
         self.head_only = head_only
         self.status_code = 0
         self.reason = b""

@@ -578,6 +578,9 @@ class Transport:
         try:
             conn: Conn = self.dialer.dial("tcp", addr, ctx)
         except OSError as e:
+            err = _ctx_error(ctx, e)
+            if err is not None:
+                raise err from e  # Go: getConn answers the context's end, not the dial's
             if proxy is not None:
                 raise _proxyconnect_error(e) from e
             raise
