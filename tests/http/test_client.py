@@ -408,3 +408,13 @@ def test_request_close_sends_connection_close_and_drops_the_conn(std: StdServer,
     got = echo(http.Client(transport=tr).do(req))
     assert got["headers"]["Connection"] == "close"
     assert tr.idle_conn_count() == 0
+
+
+def test_a_host_set_by_the_caller_survives_a_relative_redirect(std: StdServer, tr: http.Transport) -> None:
+    c = http.Client(transport=tr)
+    req = http.new_request("GET", std.url + "/redirect?code=302&to=/echo")
+    req.host = "custom.example"
+    assert echo(c.do(req))["headers"]["Host"] == "custom.example"
+    req = http.new_request("GET", std.url + f"/redirect?code=302&to={std.url}/echo")
+    req.host = "custom.example"
+    assert echo(c.do(req))["headers"]["Host"] == f"127.0.0.1:{std.port}"

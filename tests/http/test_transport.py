@@ -672,3 +672,21 @@ def test_refused_connect_reports_the_proxy_status_text(serve: Any) -> None:
     t = http.Transport(proxy=http.proxy_url(f"http://{proxy.addr}"))
     with pytest.raises(URLError, match=r'^Get "https://example.invalid/": Forbidden$'):
         client(t).get("https://example.invalid/")
+
+
+def test_concurrent_requests_each_get_their_own_connection(serve: Any, tr: http.Transport) -> None:
+    srv = serve(answering(OK))
+    c = client(tr)
+    wg = sync.WaitGroup()
+    bodies: list[bytes] = []
+    resps = [c.get(srv.url + f"/{i}") for i in range(5)]  # five in flight at once
+    for r in resps:
+        wg.go(lambda r=r: bodies.append(r.body.read()))
+    wg.wait()
+    assert bodies == [b"hello"] * 5
+    assert srv.accepted == 5
+    assert tr.idle_conn_count() == 2  # max_idle_conns_per_host
+    for _ in range(3):
+        wg.go(lambda: bodies.append(c.get(srv.url).body.read()))
+    wg.wait()
+    assert srv.accepted == 6  # two idle conns reused, one dialed

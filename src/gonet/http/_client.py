@@ -154,8 +154,8 @@ class _Hops:
         u = req.url.resolve_reference(ref_url)
         ireq = reqs[0]
         host = ""
-        if req.host and req.host != req.url.host and not ref_url.is_abs():
-            host = req.host  # a relative redirect keeps a Host the caller set
+        if ireq.host and ireq.host != ireq.url.host and not ref_url.is_abs():
+            host = ireq.host  # a relative redirect keeps a Host the caller set
         nreq = Request(method, u, Header(), host=host or u.host, ctx=ireq._ctx)
         nreq.response = resp
         if self.include_body and ireq.get_body is not None:
@@ -266,7 +266,7 @@ class Client:
                 hops.include_body = False  # once dropped, a body is never resent (Go 1.21)
             loc = resp.header.get("Location")
             if not loc:
-                return resp  # Go: a 3xx without Location is the answer (issue 17773)
+                return resp  # Go: a 3xx without Location is the answer
             try:
                 nreq = hops.next_request(reqs, resp, method, loc)
             except URLParseError as e:

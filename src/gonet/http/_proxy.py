@@ -182,7 +182,7 @@ class ProxyConfig:
             proxy = self._http
             if proxy is not None and self.cgi:
                 raise HTTPError(
-                    "refusing to use HTTP_PROXY value in CGI environment; see golang.org/s/cgihttpproxy"
+                    "refusing to use HTTP_PROXY value in CGI environment (a request header can set it)"
                 )
         else:
             return None
