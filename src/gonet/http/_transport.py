@@ -8,6 +8,8 @@
 # per connection; here a connection costs no goroutine, idle or busy.
 #
 # Invariants:
+# - No connection owns a read buffer: reads go to the thread's shared buffer and are parsed at
+#   once (httptools copies what it keeps), so an idle pooled connection costs only its socket.
 # - A connection serves one request at a time: it is either in the idle pool or owned by exactly
 #   one response (until that response's body ends or is closed).
 # - Pool keys include the scheduler's thread: a connection is only reused on the thread (the
@@ -65,6 +67,12 @@ _CONNECT_TIMEOUT = 60.0  # Go: the one-minute bound on a CONNECT without a conte
 _MAX_HEADER_BYTES = 10 << 20  # Go: the default MaxResponseHeaderBytes
 
 
+# One receive buffer per thread, shared by its connections: the bytes a read returns are fed to
+# the parser (whose callbacks copy out what they keep) before the goroutine can switch, so no
+# connection, idle or busy, holds a read buffer of its own.
+_shared = threading.local()
+
+
 class _ConnectMethod:
     """Where a request's connection goes: direct, through an HTTP proxy, or tunnelled. Go: connectMethod."""
 
@@ -89,13 +97,12 @@ class _ConnectMethod:
 class _Conn:
     """One connection to a server or proxy, with its read buffer. Go: persistConn."""
 
-    __slots__ = ("conn", "key", "tls", "rbuf", "reused", "idle_timer", "idle_at", "eof", "aborted", "closed")
+    __slots__ = ("conn", "key", "tls", "reused", "idle_timer", "idle_at", "eof", "aborted", "closed")
 
     def __init__(self, conn: Conn, key: tuple[Any, ...]) -> None:
         self.conn = conn
         self.key = key
         self.tls: Any = None
-        self.rbuf = bytearray(_READ_SIZE)
         self.reused = False
         self.idle_timer: Timer | None = None
         self.idle_at = 0.0
@@ -112,11 +119,15 @@ class _Conn:
             HTTPError: the response is malformed.
             OSError: the read failed (timeout, reset, closed).
         """
-        n = self.conn.read(self.rbuf)
+        try:
+            buf = _shared.buf
+        except AttributeError:
+            buf = _shared.buf = memoryview(bytearray(_READ_SIZE))
+        n = self.conn.read(buf)
         if n == 0:
             self._at_eof(st)
             return
-        data = memoryview(self.rbuf)[:n]
+        data = buf[:n]
         st.received += n
         if not st.headers_done:
             if len(st.head) < 1024:
