@@ -18,7 +18,7 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gonet._poll import FD
 
@@ -98,6 +98,64 @@ class ConnIO(io.RawIOBase):
             self._conn.close()
 
 
+_ReadB = Literal["rb", "br", "b"]
+_WriteB = Literal["wb", "bw"]
+_RWB = Literal["rwb", "rbw", "wrb", "wbr", "brw", "bwr"]
+_Text = Literal["r", "w", "rw", "wr"]
+
+
+# The overloads give each mode its file type, as typeshed does for socket.makefile; SocketConn
+# uses this very function as its makefile method.
+@overload
+def makefile(  # type: ignore[overload-overlap]  # buffering=0 wins, as in typeshed's socket
+    conn: SocketConn,
+    mode: _ReadB | _WriteB | _RWB,
+    buffering: Literal[0],
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> ConnIO: ...
+@overload
+def makefile(
+    conn: SocketConn,
+    mode: _ReadB,
+    buffering: int | None = None,
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> io.BufferedReader: ...
+@overload
+def makefile(
+    conn: SocketConn,
+    mode: _WriteB,
+    buffering: int | None = None,
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> io.BufferedWriter: ...
+@overload
+def makefile(
+    conn: SocketConn,
+    mode: _RWB,
+    buffering: int | None = None,
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> io.BufferedRWPair: ...
+@overload
+def makefile(
+    conn: SocketConn,
+    mode: _Text = "r",
+    buffering: int | None = None,
+    *,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+) -> io.TextIOWrapper: ...
 def makefile(
     conn: SocketConn,
     mode: str = "r",
@@ -106,8 +164,10 @@ def makefile(
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
-) -> Any:
+) -> ConnIO | io.BufferedIOBase | io.TextIOWrapper:
     """Return a file object over conn, with socket.makefile's modes, buffering and text layer.
+
+    Reads park on the netpoller; b"" is EOF. Closing the file does not close the conn.
 
     Raises:
         ValueError: a mode with characters other than r, w, b; unbuffered text.
@@ -126,7 +186,7 @@ def makefile(
         if not binary:
             raise ValueError("unbuffered streams must be binary")
         return raw
-    buffer: Any
+    buffer: io.BufferedIOBase
     if reading and writing:
         buffer = io.BufferedRWPair(raw, raw, buffering)
     elif reading:
@@ -135,8 +195,11 @@ def makefile(
         buffer = io.BufferedWriter(raw, buffering)
     if binary:
         return buffer
-    text = io.TextIOWrapper(
-        buffer, encoding if encoding is not None else _text_encoding(None), errors, newline
+    text: io.TextIOWrapper = io.TextIOWrapper(
+        buffer,  # type: ignore[arg-type]  # typeshed's buffer protocol wants a name attribute
+        encoding if encoding is not None else _text_encoding(None),
+        errors,
+        newline,
     )
     text.mode = mode  # type: ignore[misc]
     return text
