@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from gonet._poll import FD
 
 if TYPE_CHECKING:
+    from gonet.net._iface import Conn
     from gonet.net._net import SocketConn
 
 __all__ = ["ConnIO", "makefile", "dup_file"]
@@ -47,8 +48,12 @@ class ConnIO(io.RawIOBase):
 
     @property
     def name(self) -> int:
-        """The descriptor number (-1 once closed), as socket.SocketIO names itself."""
-        return -1 if self.closed else self._conn.fileno()
+        """The descriptor number (-1 once closed or without one), as socket.SocketIO names itself."""
+        fileno = getattr(self._conn, "fileno", None)
+        if self.closed or fileno is None:
+            return -1
+        fd: int = fileno()
+        return fd
 
     def readinto(self, b: Any) -> int:
         """Read once into b, parking until data arrives; return the count, 0 only at EOF."""
@@ -80,7 +85,10 @@ class ConnIO(io.RawIOBase):
 
     def fileno(self) -> int:
         self._checkClosed()
-        fd: int = self._conn.fileno()
+        fileno = getattr(self._conn, "fileno", None)
+        if fileno is None:  # a pipe, a TLS conn over a pipe: no descriptor, as io's files say
+            raise io.UnsupportedOperation(f"{type(self._conn).__name__} has no file descriptor")
+        fd: int = fileno()
         return fd
 
     def __del__(self) -> None:
@@ -108,7 +116,7 @@ _Text = Literal["r", "w", "rw", "wr"]
 # uses this very function as its makefile method.
 @overload
 def makefile(  # type: ignore[overload-overlap]  # buffering=0 wins, as in typeshed's socket
-    conn: SocketConn,
+    conn: Conn,
     mode: _ReadB | _WriteB | _RWB,
     buffering: Literal[0],
     *,
@@ -118,7 +126,7 @@ def makefile(  # type: ignore[overload-overlap]  # buffering=0 wins, as in types
 ) -> ConnIO: ...
 @overload
 def makefile(
-    conn: SocketConn,
+    conn: Conn,
     mode: _ReadB,
     buffering: int | None = None,
     *,
@@ -128,7 +136,7 @@ def makefile(
 ) -> io.BufferedReader: ...
 @overload
 def makefile(
-    conn: SocketConn,
+    conn: Conn,
     mode: _WriteB,
     buffering: int | None = None,
     *,
@@ -138,7 +146,7 @@ def makefile(
 ) -> io.BufferedWriter: ...
 @overload
 def makefile(
-    conn: SocketConn,
+    conn: Conn,
     mode: _RWB,
     buffering: int | None = None,
     *,
@@ -148,7 +156,7 @@ def makefile(
 ) -> io.BufferedRWPair: ...
 @overload
 def makefile(
-    conn: SocketConn,
+    conn: Conn,
     mode: _Text = "r",
     buffering: int | None = None,
     *,
@@ -157,7 +165,7 @@ def makefile(
     newline: str | None = None,
 ) -> io.TextIOWrapper: ...
 def makefile(
-    conn: SocketConn,
+    conn: Conn,
     mode: str = "r",
     buffering: int | None = None,
     *,
