@@ -690,3 +690,34 @@ def test_concurrent_requests_each_get_their_own_connection(serve: Any, tr: http.
         wg.go(lambda: bodies.append(c.get(srv.url).body.read()))
     wg.wait()
     assert srv.accepted == 6  # two idle conns reused, one dialed
+
+
+class Zeros:
+    """A request body of n zero bytes, produced as it is read."""
+
+    def __init__(self, n: int) -> None:
+        self.left = n
+
+    def read(self, size: int = -1) -> bytes:
+        k = self.left if size < 0 else min(size, self.left)
+        self.left -= k
+        return bytes(k)
+
+
+def test_context_cancel_aborts_a_blocked_body_write(serve: Any, tr: http.Transport) -> None:
+    release: gonet.Chan[None] = gonet.Chan()
+
+    def never_reads(srv: RawServer, c: Any, br: bufio.Reader) -> None:
+        br.peek(1)
+        release.recv()  # the client's writes fill the socket buffers, then block
+
+    srv = serve(never_reads)
+    ctx, cancel = context.with_cancel(context.background())
+    gonet.go(lambda: (gonet.sleep(0.05), cancel()))
+    req = http.new_request("POST", srv.url, Zeros(1 << 30), ctx=ctx)
+    try:
+        with pytest.raises(URLError, match=rf'^Post "{srv.url}": context canceled$'):
+            client(tr).do(req)
+    finally:
+        release.close()
+    assert tr.idle_conn_count() == 0
