@@ -139,3 +139,65 @@ def test_tls_on_both_ends(serve: Any, tmp_path: Path) -> None:
         assert t.idle_conn_count() == 1
     finally:
         t.close_idle_connections()
+
+
+class DictJar:
+    """A minimal CookieJar: one cookie map per host, no expiry or path rules."""
+
+    def __init__(self) -> None:
+        self.by_host: dict[str, dict[str, http.Cookie]] = {}
+        self.calls: list[tuple[str, list[str]]] = []
+
+    def set_cookies(self, u: Any, cookies: list[http.Cookie]) -> None:
+        self.calls.append((str(u), [c.name for c in cookies]))
+        self.by_host.setdefault(u.host, {}).update({c.name: c for c in cookies})
+
+    def cookies(self, u: Any) -> list[http.Cookie]:
+        return list(self.by_host.get(u.host, {}).values())
+
+
+def test_response_cookies_and_a_jar_across_a_redirect(serve: Any, tr: http.Transport) -> None:
+    def h(w: http.ResponseWriter, r: http.Request) -> None:
+        if r.url.path == "/login":
+            http.set_cookie(w, http.Cookie("session", "abc", path="/", http_only=True, max_age=60))
+            w.header().set("Location", "/home")
+            w.write_header(302)
+            return
+        w.write(r.header.get("Cookie").encode())
+
+    _, addr = serve(h)
+    jar = DictJar()
+    c = http.Client(transport=tr, jar=jar)
+    resp = c.get(f"http://{addr}/login")
+    assert resp.body.read() == b"session=abc"  # the redirected request carried the new cookie
+    assert jar.calls == [(f"http://{addr}/login", ["session"])]
+    assert c.get(f"http://{addr}/again").body.read() == b"session=abc"
+    stored = jar.by_host[addr]["session"]
+    assert (stored.path, stored.http_only, stored.max_age) == ("/", True, 60)
+
+
+def test_response_cookies_parse_go_style(serve: Any, tr: http.Transport) -> None:
+    def h(w: http.ResponseWriter, r: http.Request) -> None:
+        for line in (
+            'a="x y"; Domain=example.com; Secure; SameSite=Strict',
+            "b=2; Max-Age=0; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+            "no-equals-sign",
+            "c=bad\\value",
+        ):
+            w.header().add("Set-Cookie", line)
+
+    _, addr = serve(h)
+    resp = http.Client(transport=tr).get(f"http://{addr}/")
+    resp.body.read()
+    a, b = resp.cookies()
+    assert (a.name, a.value, a.quoted, a.domain, a.secure, a.same_site) == (
+        "a",
+        "x y",
+        True,
+        "example.com",
+        True,
+        http.SameSite.STRICT,
+    )
+    assert (b.name, b.value, b.max_age) == ("b", "2", -1)
+    assert b.expires is not None
+    assert b.expires.isoformat() == "2015-10-21T07:28:00+00:00"

@@ -80,7 +80,15 @@ __all__ += [
 
 # -- client (_client.py, _transport.py, _response.py) -----------------------------------------
 from gonet.errors import HTTPTimeoutError  # noqa: E402
-from gonet.http._client import Client, default_client, get, head, post, post_form  # noqa: E402
+from gonet.http._client import (  # noqa: E402
+    Client,
+    CookieJar,
+    default_client,
+    get,
+    head,
+    post,
+    post_form,
+)
 from gonet.http._proxy import ProxyConfig, proxy_from_environment, proxy_url  # noqa: E402
 from gonet.http._response import Response  # noqa: E402
 from gonet.http._transport import DEFAULT_USER_AGENT, Transport, default_transport  # noqa: E402
@@ -88,6 +96,7 @@ from gonet.http._transport import DEFAULT_USER_AGENT, Transport, default_transpo
 __all__ += [
     "HTTPTimeoutError",
     "Client",
+    "CookieJar",
     "default_client",
     "get",
     "head",

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gonet.context import with_deadline
 from gonet.errors import ErrUseLastResponse, HTTPError, HTTPTimeoutError, URLError, URLParseError, url_error
@@ -23,10 +23,11 @@ from gonet.runtime import now
 
 if TYPE_CHECKING:
     from gonet.context import Context
+    from gonet.http._cookie import Cookie
     from gonet.http._response import Response
     from gonet.http._transport import Transport
 
-__all__ = ["Client", "default_client", "get", "head", "post", "post_form"]
+__all__ = ["Client", "CookieJar", "default_client", "get", "head", "post", "post_form"]
 
 _SENSITIVE = (
     "Authorization",
@@ -39,6 +40,18 @@ _SENSITIVE = (
 _MAX_BODY_SLURP = 2 << 10  # Go: maxBodySlurpSize, read from a redirect's body so its conn is reused
 
 CheckRedirect = Callable[[Request, list[Request]], Any]
+
+
+class CookieJar(Protocol):
+    """Where a Client keeps cookies between requests. Go: http.CookieJar."""
+
+    def set_cookies(self, u: URL, cookies: list[Cookie]) -> None:
+        """Store the cookies a response to u set (it may ignore them, per its policy)."""
+        ...
+
+    def cookies(self, u: URL) -> list[Cookie]:
+        """Return the cookies to send in a request to u."""
+        ...
 
 
 def _default_check_redirect(req: Request, via: list[Request]) -> None:
@@ -186,6 +199,9 @@ class Client:
             the requests made so far, oldest first); raise (or return) an exception to stop with
             that error, ErrUseLastResponse to return the redirect response itself. Default:
             stop after 10 redirects.
+        jar: a CookieJar: its cookies for each request's URL are added to the request, and the
+            Set-Cookie lines of each response (redirects included) are handed to it. None: no
+            cookies are kept.
     """
 
     def __init__(
@@ -193,10 +209,12 @@ class Client:
         transport: Transport | None = None,
         timeout: float | None = None,
         check_redirect: CheckRedirect | None = None,
+        jar: CookieJar | None = None,
     ) -> None:
         self.transport = transport
         self.timeout = timeout
         self.check_redirect = check_redirect
+        self.jar = jar
 
     def _transport(self) -> Transport:
         if self.transport is not None:
@@ -300,9 +318,22 @@ class Client:
         if req.request_uri:
             raise HTTPError("http: Request.RequestURI can't be set in client requests")
         u = req.url
-        if u.user is not None and not req.header.get("Authorization"):
-            req = req.clone(req.context())
-            req.set_basic_auth(u.user.username(), u.user.password() or "")
+        jar = self.jar
+        cookies = jar.cookies(u) if jar is not None else []
+        if cookies or (u.user is not None and not req.header.get("Authorization")):
+            req = req.clone(req.context())  # the caller's request stays as it was
+            for c in cookies:
+                req.add_cookie(c)
+            if u.user is not None and not req.header.get("Authorization"):
+                req.set_basic_auth(u.user.username(), u.user.password() or "")
+        resp = self._round_trip(req, deadline)
+        if jar is not None:
+            set_cookies = resp.cookies()
+            if set_cookies:
+                jar.set_cookies(u, set_cookies)
+        return resp
+
+    def _round_trip(self, req: Request, deadline: float | None) -> Response:
         t = self._transport()
         if deadline is None:
             return t.round_trip(req)

@@ -12,6 +12,8 @@
 #   already arrived; otherwise closed, so close() never waits on the network).
 from __future__ import annotations
 
+import datetime as _dt
+import email.utils
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -19,13 +21,14 @@ from typing import TYPE_CHECKING, Any
 import httptools
 
 from gonet.errors import ErrBodyReadAfterClose
-from gonet.http._header import Header, canonical_header_key
+from gonet.http._cookie import Cookie, SameSite
+from gonet.http._header import Header, canonical_header_key, valid_header_field_name
 from gonet.http._status import status_text
 
 if TYPE_CHECKING:
     from gonet.http._request import Request
 
-__all__ = ["Response"]
+__all__ = ["Response", "read_set_cookies"]
 
 
 class Response:
@@ -106,6 +109,10 @@ class Response:
 
         return str(self.request.url.resolve_reference(parse(loc)))
 
+    def cookies(self) -> list[Cookie]:
+        """Parse the Set-Cookie header lines; malformed ones are skipped. Go: Response.Cookies."""
+        return read_set_cookies(self.header)
+
     def proto_at_least(self, major: int, minor: int) -> bool:
         """Report whether the response's protocol is at least major.minor. Go: Response.ProtoAtLeast."""
         return (self.proto_major, self.proto_minor) >= (major, minor)
@@ -118,6 +125,74 @@ class Response:
 
     def __repr__(self) -> str:
         return f"<Response {self.proto} {self.status}>"
+
+
+_SAME_SITE_VALUES = {"lax": SameSite.LAX, "strict": SameSite.STRICT, "none": SameSite.NONE}
+
+
+def _cookie_value(raw: str, allow_quotes: bool) -> tuple[str, bool] | None:
+    """Return (value, quoted), or None when a byte is not allowed. Go: parseCookieValue."""
+    quoted = allow_quotes and len(raw) > 1 and raw[0] == '"' and raw[-1] == '"'
+    if quoted:
+        raw = raw[1:-1]
+    if any(not ("\x20" <= c < "\x7f") or c in '";\\' for c in raw):
+        return None
+    return raw, quoted
+
+
+def _cookie_attr(c: Cookie, attr: str, val: str) -> None:
+    """Apply one Set-Cookie attribute to c (unknown attributes are ignored)."""
+    if attr == "samesite":
+        c.same_site = _SAME_SITE_VALUES.get(val.lower(), SameSite.DEFAULT)
+    elif attr == "secure":
+        c.secure = True
+    elif attr == "httponly":
+        c.http_only = True
+    elif attr == "partitioned":
+        c.partitioned = True
+    elif attr == "domain":
+        c.domain = val
+    elif attr == "path":
+        c.path = val
+    elif attr == "max-age":
+        if val.lstrip("-").isdigit() and not (val[0] == "0" and int(val) != 0):
+            secs = int(val)
+            c.max_age = secs if secs > 0 else -1
+    elif attr == "expires":
+        try:
+            t = email.utils.parsedate_to_datetime(val.replace("-", " "))
+        except (TypeError, ValueError):
+            return
+        c.expires = (
+            t.astimezone(_dt.timezone.utc) if t.tzinfo is not None else t.replace(tzinfo=_dt.timezone.utc)
+        )
+
+
+def read_set_cookies(h: Header) -> list[Cookie]:
+    """Parse every Set-Cookie line of h; malformed lines and attributes are skipped.
+
+    Go: readSetCookies.
+    """
+    out: list[Cookie] = []
+    for line in h.values("Set-Cookie"):
+        parts = line.strip(" \t").split(";")
+        name, eq, raw = parts[0].strip(" \t").partition("=")
+        name = name.strip(" \t")
+        if not eq or not valid_header_field_name(name):
+            continue
+        v = _cookie_value(raw, True)
+        if v is None:
+            continue
+        c = Cookie(name, v[0], quoted=v[1])
+        for part in parts[1:]:
+            attr, _, val = part.strip(" \t").partition("=")
+            if not attr or not attr.isascii():
+                continue
+            av = _cookie_value(val, False)
+            if av is not None:
+                _cookie_attr(c, attr.lower(), av[0])
+        out.append(c)
+    return out
 
 
 class _StopParsing(Exception):
