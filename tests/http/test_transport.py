@@ -721,3 +721,22 @@ def test_context_cancel_aborts_a_blocked_body_write(serve: Any, tr: http.Transpo
     finally:
         release.close()
     assert tr.idle_conn_count() == 0
+
+
+def test_lenient_like_go_bare_lf_and_chunked_with_length(serve: Any, tr: http.Transport) -> None:
+    srv = serve(
+        answering(
+            b"HTTP/1.1 200 OK\nContent-Length: 2\nX-A: 1\n\nok",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+        )
+    )
+    c = client(tr)
+    resp = c.get(srv.url)
+    assert resp.header.get("X-A") == "1"
+    assert resp.body.read() == b"ok"
+    resp = c.get(srv.url)
+    assert resp.transfer_encoding == ["chunked"]
+    assert resp.content_length == -1
+    assert "Content-Length" not in resp.header
+    assert resp.body.read() == b"hi"
+    assert tr.idle_conn_count() == 0  # Content-Length beside chunked: the conn is not reused

@@ -215,7 +215,7 @@ class _ResponseState:
         "headers_done",
         "complete",
         "got_100",
-        "extra",
+        "extra",  # the connection must not be reused (bytes beyond the response, ...)
         "chunked",
         "until_eof",
         "keep_alive",
@@ -242,7 +242,11 @@ class _ResponseState:
         self.buffered = 0
         self.received = 0
         self.head = bytearray()  # the first bytes, for the "malformed HTTP response" text
-        self.parser = httptools.HttpResponseParser(self)
+        p = httptools.HttpResponseParser(self)
+        # Go's client reads what its textproto reader reads: bare LF line endings, and a
+        # response with both Transfer-Encoding and Content-Length (chunked wins).
+        p.set_dangerous_leniencies(lenient_chunked_length=True, lenient_optional_cr_before_lf=True)
+        self.parser = p
 
     # -- httptools callbacks ---------------------------------------------------------------------
 
@@ -277,6 +281,8 @@ class _ResponseState:
         self.headers_done = True
         te = self.header._m.get("Transfer-Encoding")
         self.chunked = te is not None and te[-1].lower().rsplit(",", 1)[-1].strip() == "chunked"
+        if self.chunked and "Content-Length" in self.header._m:
+            self.extra = True  # a smuggling attempt, or a confused server: never reuse the conn
         self.until_eof = (
             not self.chunked and "Content-Length" not in self.header._m and code not in (204, 304, 101)
         )
