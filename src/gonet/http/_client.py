@@ -321,7 +321,9 @@ class Client:
         jar = self.jar
         cookies = jar.cookies(u) if jar is not None else []
         if cookies or (u.user is not None and not req.header.get("Authorization")):
+            ctx = req._ctx
             req = req.clone(req.context())  # the caller's request stays as it was
+            req._ctx = ctx  # None stays None: the transport then watches no context
             for c in cookies:
                 req.add_cookie(c)
             if u.user is not None and not req.header.get("Authorization"):
