@@ -116,13 +116,14 @@ class ProcessState:
 class Process:
     """A started child process. Go: os.Process."""
 
-    __slots__ = ("pid", "_popen", "_pidfd", "_state")
+    __slots__ = ("pid", "_popen", "_pidfd", "_state", "_mode")
 
     def __init__(self, pid: int, popen: Any = None) -> None:
         self.pid = pid
         self._popen = popen
         self._state: ProcessState | None = None
         self._pidfd = _wait.open_pidfd(pid)
+        self._mode = _wait.mode_for(self._pidfd)
 
     def wait(self, deadline: float | None = None) -> ProcessState | None:
         """Park until the process exits, reap it and return how it ended.
@@ -182,8 +183,9 @@ class Process:
         self.signal(_signal.SIGKILL)
 
     def wait_mode(self) -> str:
-        """Name how wait() learns of the exit: "pidfd", "sigchld" or "thread"."""
-        return _wait.mode_for(self._pidfd)
+        """Name how wait() learns of the exit: "pidfd", "sigchld" or "thread" (for a wait on
+        the thread that started the process)."""
+        return self._mode
 
     def _release(self) -> None:
         pidfd, self._pidfd = self._pidfd, None
