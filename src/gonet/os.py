@@ -128,7 +128,9 @@ def combined_class(base: type, cause: type) -> type:
         cls = base
         if cause is not OSError and not issubclass(cause, base) and issubclass(cause, OSError):
             try:
-                cls = type(f"{base.__name__}[{cause.__name__}]", (base, cause), {"__module__": base.__module__})
+                cls = type(
+                    f"{base.__name__}[{cause.__name__}]", (base, cause), {"__module__": base.__module__}
+                )
             except TypeError:
                 cls = base
         _combined[key] = cls
@@ -563,4 +565,3 @@ def write_file(name: str, data: bytes | bytearray | memoryview, perm: int = 0o66
     if isinstance(data, str):
         raise TypeError("gonet.os.write_file needs bytes, not str (encode it first)")
     run_in_thread(_write_whole, _os.fspath(name), data, perm)
-

@@ -12,7 +12,6 @@ import signal
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,11 +28,11 @@ MODES = ["pidfd", "sigchld", "thread"]
 
 
 @pytest.fixture(params=MODES)
-def wait_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def wait_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "pidfd" and not hasattr(os, "pidfd_open"):
         pytest.skip("no pidfd_open")
     monkeypatch.setattr(_wait, "WAIT_MODE", request.param)
-    yield request.param
+    return str(request.param)
 
 
 def assert_reaped(pid: int) -> None:
@@ -206,7 +205,9 @@ def test_not_found_in_path() -> None:
     cmd = gexec.command("gonet-no-such-program")
     assert isinstance(cmd.err, gexec.Error)
     assert str(cmd) == "gonet-no-such-program"
-    with pytest.raises(gexec.Error, match=r'^exec: "gonet-no-such-program": executable file not found in \$PATH$') as ei:
+    with pytest.raises(
+        gexec.Error, match=r'^exec: "gonet-no-such-program": executable file not found in \$PATH$'
+    ) as ei:
         cmd.run()
     assert isinstance(ei.value, FileNotFoundError)
     assert isinstance(ei.value.err, gexec.ErrNotFound)
@@ -307,7 +308,9 @@ def test_output_and_pipe_misuse_messages() -> None:
 
 
 def test_output_keeps_prefix_and_suffix_of_long_stderr() -> None:
-    cmd = gexec.command(sys.executable, "-c", "import sys; sys.stderr.write('a'*40000 + 'b'*40000); sys.exit(1)")
+    cmd = gexec.command(
+        sys.executable, "-c", "import sys; sys.stderr.write('a'*40000 + 'b'*40000); sys.exit(1)"
+    )
     with pytest.raises(gexec.ExitError, match=r"^exit status 1$") as ei:
         cmd.output()
     st = ei.value.stderr

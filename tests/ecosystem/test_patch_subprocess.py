@@ -67,9 +67,7 @@ def test_wait_parks_the_goroutine(patched: None, wait_mode: str) -> None:
 
 
 def test_run_capture_input_and_exit_status(patched: None, wait_mode: str) -> None:
-    r = subprocess.run(
-        ["sh", "-c", "cat; echo err >&2; exit 4"], input=b"x" * 300000, capture_output=True
-    )
+    r = subprocess.run(["sh", "-c", "cat; echo err >&2; exit 4"], input=b"x" * 300000, capture_output=True)
     assert r.returncode == 4
     assert r.stdout == b"x" * 300000
     assert r.stderr == b"err\n"

@@ -46,7 +46,9 @@ class Ticker:
 
 
 @pytest.mark.parametrize("mode", ["auto", "sigchld", "thread"])
-def test_twenty_subprocess_runs_take_the_time_of_one(patched: None, mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_twenty_subprocess_runs_take_the_time_of_one(
+    patched: None, mode: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(_wait, "WAIT_MODE", mode)
     results: gonet.Chan[int] = gonet.Chan(20)
     ticker = Ticker()

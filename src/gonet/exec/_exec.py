@@ -89,7 +89,7 @@ class ErrWaitDelay(Exception):
 
 
 class WrappedError(Exception):
-    """"exec: canceling Cmd: <cause>". Go: exec.wrappedError."""
+    """ "exec: canceling Cmd: <cause>". Go: exec.wrappedError."""
 
     def __init__(self, prefix: str, err: BaseException) -> None:
         super().__init__(f"{prefix}: {err}")
@@ -520,15 +520,18 @@ class Cmd:
             return
         done: Chan[Any] = Chan(1)
         self._goroutine_err = done
-        state = {"running": len(fns), "first": None}
+        running = len(fns)
+        first: BaseException | None = None
 
         def run(fn: Callable[[], BaseException | None]) -> None:
+            # All on this scheduler's thread: the counters need no lock (Go: statusc).
+            nonlocal running, first
             err = fn()
-            if state["first"] is None:
-                state["first"] = err
-            state["running"] -= 1  # type: ignore[operator]
-            if not state["running"]:
-                done.send(state["first"])
+            if first is None:
+                first = err
+            running -= 1
+            if not running:
+                done.send(first)
 
         for fn in fns:
             go(run, fn)
@@ -552,7 +555,12 @@ class Cmd:
             return
         timer = gtime.Timer(self.wait_delay)
         if select(resultc.send_case((err, timer)), timer.c.recv_case()).index == 0:
-            return
+            return  # wait() got the timer: it bounds the copying goroutines from here
+        err = self._kill_after_delay(err)
+        resultc.send((err, None))
+
+    def _kill_after_delay(self, err: BaseException | None) -> BaseException | None:
+        """wait_delay passed after the cancel: kill, then stop waiting for the copies."""
         killed = False
         try:
             assert self.process is not None
@@ -563,18 +571,17 @@ class Cmd:
         except Exception as e:  # noqa: BLE001 - reported by wait()
             err = WrappedError("exec: killing Cmd", e)
         gerr = self._goroutine_err
-        if gerr is not None:
-            i, v, _ = select(gerr.recv_case(), default=True)
-            if i == 0:
-                if err is None and not killed:
-                    err = v
-            else:
-                _close_all(self._parent_io)
-                gerr.recv()
-                if err is None:
-                    err = ErrWaitDelay()
-            self._goroutine_err = None
-        resultc.send((err, None))
+        if gerr is None:
+            return err
+        self._goroutine_err = None
+        i, v, _ = select(gerr.recv_case(), default=True)
+        if i == 0:
+            # A copy error is forwarded only if the kill cannot have caused it.
+            return v if err is None and not killed else err
+        # Close the pipes (a grandchild may hold them open) and report the delay.
+        _close_all(self._parent_io)
+        gerr.recv()
+        return err if err is not None else ErrWaitDelay()
 
     def wait(self) -> None:
         """Wait for the command to exit and for its copying goroutines to finish.
@@ -616,7 +623,7 @@ class Cmd:
                 return None
             if timer is None:
                 if not self.wait_delay:
-                    return gerr.recv()  # type: ignore[no-any-return]
+                    return gerr.recv()
                 i, v, _ = select(gerr.recv_case(), default=True)
                 if i == 0:
                     return v  # type: ignore[no-any-return]
