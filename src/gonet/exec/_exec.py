@@ -162,6 +162,30 @@ class _PrefixSuffixSaver:
         return bytes(self.prefix) + f"\n... omitting {self.skipped} bytes ...\n".encode() + bytes(self.suffix)
 
 
+class _ChildFd:
+    """The child's end of a pipe (or /dev/null), held by the parent until start() closes it.
+
+    A Cmd that is never started drops it unclosed; the finalizer then closes the descriptor,
+    as Go's os.File finalizer does.
+    """
+
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except OSError:
+            pass
+
+
 class _PipeWriter:
     """stdin_pipe's end: a File whose close() may be called again (Go: exec.closeOnce)."""
 
@@ -258,7 +282,7 @@ class Cmd:
         self.cancel: Callable[[], None] | None = None
         if ctx is not None:
             self.cancel = self._kill
-        self._child_io: list[int] = []  # the child's ends: closed right after start
+        self._child_io: list[_ChildFd] = []  # the child's ends: closed right after start
         self._parent_io: list[Any] = []  # the parent's ends: closed by wait
         self._goroutines: list[Callable[[], BaseException | None]] = []
         self._goroutine_err: Chan[Any] | None = None
@@ -327,7 +351,7 @@ class Cmd:
         r, w = self._pipe()
         pw = _PipeWriter(File(w, "|1", True))
         self.stdin = r
-        self._child_io.append(r)
+        self._child_io.append(_ChildFd(r))
         self._parent_io.append(pw)
         return pw
 
@@ -349,7 +373,7 @@ class Cmd:
         r, w = self._pipe()
         pr = File(r, "|0", True)
         self.stdout = w
-        self._child_io.append(w)
+        self._child_io.append(_ChildFd(w))
         self._parent_io.append(pr)
         return pr
 
@@ -365,7 +389,7 @@ class Cmd:
         r, w = self._pipe()
         pr = File(r, "|0", True)
         self.stderr = w
-        self._child_io.append(w)
+        self._child_io.append(_ChildFd(w))
         self._parent_io.append(pr)
         return pr
 
@@ -373,7 +397,7 @@ class Cmd:
 
     def _devnull(self, flag: int) -> int:
         fd = os.open(os.devnull, flag | os.O_CLOEXEC)
-        self._child_io.append(fd)
+        self._child_io.append(_ChildFd(fd))
         return fd
 
     def _direct(self, x: Any, flag: int) -> int | None:
@@ -395,7 +419,7 @@ class Cmd:
                 fd = os.open(f"/proc/self/fd/{fd}", flag | os.O_CLOEXEC)
             except OSError:
                 return fd
-            self._child_io.append(fd)
+            self._child_io.append(_ChildFd(fd))
             return fd
         return None
 
@@ -408,7 +432,7 @@ class Cmd:
             return fd
         src = _as_reader(x)
         r, w = self._pipe()
-        self._child_io.append(r)
+        self._child_io.append(_ChildFd(r))
         pw = File(w, "|1", True)
         self._parent_io.append(pw)
 
@@ -438,7 +462,7 @@ class Cmd:
         if not hasattr(w, "write"):
             raise TypeError(f"gonet.exec: stdout/stderr must be a Writer or a File, not {type(w).__name__}")
         r, wfd = self._pipe()
-        self._child_io.append(wfd)
+        self._child_io.append(_ChildFd(wfd))
         pr = File(r, "|0", True)
         self._parent_io.append(pr)
 
@@ -502,8 +526,8 @@ class Cmd:
             started = True
         finally:
             child, self._child_io = self._child_io, []
-            for fd in child:
-                os.close(fd)
+            for c in child:
+                c.close()
             if not started:
                 parent, self._parent_io = self._parent_io, []
                 _close_all(parent)
