@@ -122,7 +122,10 @@ class Process:
         self.pid = pid
         self._popen = popen
         self._state: ProcessState | None = None
-        self._pidfd = _wait.open_pidfd(pid)
+        try:
+            self._pidfd = _wait.open_pidfd(pid)
+        except OSError:  # out of descriptors, say: the child must still be waited for
+            self._pidfd = None
         self._mode = _wait.mode_for(self._pidfd)
 
     def wait(self, deadline: float | None = None) -> ProcessState | None:
