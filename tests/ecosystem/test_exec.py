@@ -508,3 +508,68 @@ def test_executable_bits(tmp_path: Path) -> None:
     with pytest.raises(gos.PathError, match=r"^fork/exec .*/noexec: permission denied$") as ei:
         cmd.run()
     assert isinstance(ei.value, PermissionError)
+
+
+class _Boom(Exception):
+    pass
+
+
+class _FailingWriter:
+    def __init__(self, after: int) -> None:
+        self.left = after
+
+    def write(self, data: bytes) -> int:
+        self.left -= len(data)
+        if self.left < 0:
+            raise _Boom("writer refused")
+        return len(data)
+
+
+class _FailingReader:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def read(self, buf: memoryview) -> int:
+        self.calls += 1
+        if self.calls > 3:
+            raise _Boom("reader broke")
+        buf[:4] = b"data"
+        return 4
+
+
+def test_a_failing_stdout_writer_ends_the_copy_and_the_child() -> None:
+    # The copy stops and closes its end; `yes` then dies of SIGPIPE, which wait() reports
+    # (the process's fate comes first, as in Go).
+    cmd = gexec.command("yes")
+    cmd.stdout = _FailingWriter(1 << 20)
+    with pytest.raises(gexec.ExitError, match=r"^signal: broken pipe$"):
+        cmd.run()
+    assert_reaped(cmd.process.pid)  # type: ignore[union-attr]
+
+
+def test_a_failing_stdin_reader_is_reported_by_wait() -> None:
+    cmd = gexec.command("cat")
+    cmd.stdin = _FailingReader()
+    out = io.BytesIO()
+    cmd.stdout = out
+    with pytest.raises(_Boom, match=r"^reader broke$"):
+        cmd.run()
+    assert out.getvalue() == b"data" * 3  # the child saw EOF after what was read
+    assert cmd.process_state is not None
+    assert cmd.process_state.success()
+
+
+def test_a_kernel_without_pidfd_falls_back_to_sigchld(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pidfd(pid: int, flags: int = 0) -> int:
+        raise OSError(errno.ENOSYS, "Function not implemented")
+
+    monkeypatch.setattr(_wait, "WAIT_MODE", "auto")
+    monkeypatch.setattr(_wait, "_has_pidfd", True)  # restored after the test
+    monkeypatch.setattr(os, "pidfd_open", no_pidfd)
+    cmd = sh("exit 9")
+    with pytest.raises(gexec.ExitError, match=r"^exit status 9$"):
+        cmd.run()
+    assert cmd.process is not None
+    assert cmd.process.wait_mode() == "sigchld"
+    assert _wait._has_pidfd is False  # remembered: later starts do not try again
+    assert_reaped(cmd.process.pid)
