@@ -33,6 +33,15 @@ from gonet import time as gtime
 from gonet._chan import Chan
 from gonet._select import select
 from gonet.context import Context
+from gonet.exec._exec_io import (
+    Buffer,
+    ChildFd,
+    PipeWriter,
+    PrefixSuffixSaver,
+    as_reader,
+    close_all,
+    skip_stdin_copy_error,
+)
 from gonet.exec._lp_unix import look_path
 from gonet.exec._process import Process, ProcessState, start_process
 from gonet.os import File, PathError
@@ -100,152 +109,6 @@ class WrappedError(Exception):
         self.err = err
 
 
-class _BytesReader:
-    """A Reader over bytes. Go: bytes.Reader."""
-
-    def __init__(self, data: bytes | bytearray | memoryview) -> None:
-        self._view = memoryview(data).cast("B")
-        self._off = 0
-
-    def read(self, buf: Any) -> int:
-        n = min(len(buf), len(self._view) - self._off)
-        buf[:n] = self._view[self._off : self._off + n]
-        self._off += n
-        return n
-
-
-class _ReadIntoReader:
-    """A Reader over a Python binary file (readinto)."""
-
-    def __init__(self, f: Any) -> None:
-        self._readinto = f.readinto
-
-    def read(self, buf: Any) -> int:
-        return self._readinto(buf) or 0
-
-
-class _Buffer:
-    """A Writer that keeps everything. Go: bytes.Buffer."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def write(self, data: Any) -> int:
-        self.data += data
-        return len(data)
-
-
-class _PrefixSuffixSaver:
-    """A Writer keeping the first and last n bytes. Go: exec.prefixSuffixSaver."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.prefix = bytearray()
-        self.suffix = bytearray()
-        self.skipped = 0
-
-    def write(self, data: Any) -> int:
-        p = bytes(data)
-        size = len(p)
-        room = self.n - len(self.prefix)
-        if room > 0:
-            self.prefix += p[:room]
-            p = p[room:]
-        if p:
-            self.suffix += p
-            over = len(self.suffix) - self.n
-            if over > 0:
-                del self.suffix[:over]
-                self.skipped += over
-        return size
-
-    def value(self) -> bytes:
-        if not self.skipped:
-            return bytes(self.prefix + self.suffix)
-        return bytes(self.prefix) + f"\n... omitting {self.skipped} bytes ...\n".encode() + bytes(self.suffix)
-
-
-class _ChildFd:
-    """The child's end of a pipe (or /dev/null), held by the parent until start() closes it.
-
-    A Cmd that is never started drops it unclosed; the finalizer then closes the descriptor,
-    as Go's os.File finalizer does.
-    """
-
-    __slots__ = ("fd",)
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def close(self) -> None:
-        fd, self.fd = self.fd, -1
-        if fd >= 0:
-            os.close(fd)
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except OSError:
-            pass
-
-
-class _PipeWriter:
-    """stdin_pipe's end: a File whose close() may be called again (Go: exec.closeOnce)."""
-
-    def __init__(self, f: File) -> None:
-        self.file = f
-        self._closed = False
-        self._close_err: BaseException | None = None
-
-    def write(self, data: bytes | bytearray | memoryview) -> int:
-        return self.file.write(data)
-
-    def fileno(self) -> int:
-        return self.file.fileno()
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            try:
-                self.file.close()
-            except OSError as e:
-                self._close_err = e
-        if self._close_err is not None:
-            raise self._close_err
-
-    def __enter__(self) -> _PipeWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def _as_reader(x: Any) -> Any:
-    if isinstance(x, (bytes, bytearray, memoryview)):
-        return _BytesReader(x)
-    if isinstance(x, str):
-        raise TypeError("gonet.exec: stdin must be bytes or a binary reader, not str (encode it first)")
-    if hasattr(x, "readinto"):
-        return _ReadIntoReader(x)
-    if not hasattr(x, "read"):
-        raise TypeError(f"gonet.exec: stdin must be a Reader, bytes or a File, not {type(x).__name__}")
-    return x
-
-
-def _skip_stdin_copy_error(e: BaseException) -> bool:
-    # The child stopped reading (it exited, or closed stdin): not an error of the copy.
-    # Go: skipStdinCopyError.
-    return isinstance(e, OSError) and e.errno == _errno.EPIPE
-
-
-def _close_all(closers: list[Any]) -> None:
-    for c in closers:
-        try:
-            c.close()
-        except OSError:
-            pass  # already closed by its user
-
-
 class Cmd:
     """An external command being prepared or run. Go: exec.Cmd.
 
@@ -285,7 +148,7 @@ class Cmd:
         self.cancel: Callable[[], None] | None = None
         if ctx is not None:
             self.cancel = self._kill
-        self._child_io: list[_ChildFd] = []  # the child's ends: closed right after start
+        self._child_io: list[ChildFd] = []  # the child's ends: closed right after start
         self._parent_io: list[Any] = []  # the parent's ends: closed by wait
         self._goroutines: list[Callable[[], BaseException | None]] = []
         self._goroutine_err: Chan[Any] | None = None
@@ -336,7 +199,7 @@ class Cmd:
         r, w = os.pipe2(os.O_CLOEXEC)
         return r, w
 
-    def stdin_pipe(self) -> _PipeWriter:
+    def stdin_pipe(self) -> PipeWriter:
         """Return the writing end of a pipe that becomes the command's stdin.
 
         wait() closes it after the command exits; close it sooner to send EOF. Writes park on
@@ -352,9 +215,9 @@ class Cmd:
         if self.process is not None:
             raise RuntimeError("exec: StdinPipe after process started")
         r, w = self._pipe()
-        pw = _PipeWriter(File(w, "|1", True))
+        pw = PipeWriter(File(w, "|1", True))
         self.stdin = r
-        self._child_io.append(_ChildFd(r))
+        self._child_io.append(ChildFd(r))
         self._parent_io.append(pw)
         return pw
 
@@ -376,7 +239,7 @@ class Cmd:
         r, w = self._pipe()
         pr = File(r, "|0", True)
         self.stdout = w
-        self._child_io.append(_ChildFd(w))
+        self._child_io.append(ChildFd(w))
         self._parent_io.append(pr)
         return pr
 
@@ -392,7 +255,7 @@ class Cmd:
         r, w = self._pipe()
         pr = File(r, "|0", True)
         self.stderr = w
-        self._child_io.append(_ChildFd(w))
+        self._child_io.append(ChildFd(w))
         self._parent_io.append(pr)
         return pr
 
@@ -400,7 +263,7 @@ class Cmd:
 
     def _devnull(self, flag: int) -> int:
         fd = os.open(os.devnull, flag | os.O_CLOEXEC)
-        self._child_io.append(_ChildFd(fd))
+        self._child_io.append(ChildFd(fd))
         return fd
 
     def _direct(self, x: Any, flag: int) -> int | None:
@@ -422,7 +285,7 @@ class Cmd:
                 fd = os.open(f"/proc/self/fd/{fd}", flag | os.O_CLOEXEC)
             except OSError:
                 return fd
-            self._child_io.append(_ChildFd(fd))
+            self._child_io.append(ChildFd(fd))
             return fd
         return None
 
@@ -433,9 +296,9 @@ class Cmd:
         fd = self._direct(x, os.O_RDONLY)
         if fd is not None:
             return fd
-        src = _as_reader(x)
+        src = as_reader(x)
         r, w = self._pipe()
-        self._child_io.append(_ChildFd(r))
+        self._child_io.append(ChildFd(r))
         pw = File(w, "|1", True)
         self._parent_io.append(pw)
 
@@ -444,7 +307,7 @@ class Cmd:
             try:
                 gio.copy_buffer(pw, src, bytearray(_COPY_BUF))
             except Exception as e:  # noqa: BLE001 - reported by wait()
-                if not _skip_stdin_copy_error(e):
+                if not skip_stdin_copy_error(e):
                     err = e
             try:
                 pw.close()
@@ -465,7 +328,7 @@ class Cmd:
         if not hasattr(w, "write"):
             raise TypeError(f"gonet.exec: stdout/stderr must be a Writer or a File, not {type(w).__name__}")
         r, wfd = self._pipe()
-        self._child_io.append(_ChildFd(wfd))
+        self._child_io.append(ChildFd(wfd))
         pr = File(r, "|0", True)
         self._parent_io.append(pr)
 
@@ -533,7 +396,7 @@ class Cmd:
                 c.close()
             if not started:
                 parent, self._parent_io = self._parent_io, []
-                _close_all(parent)
+                close_all(parent)
                 self._goroutines = []
         self._start_goroutines()
         ctx = self.ctx
@@ -606,7 +469,7 @@ class Cmd:
             # A copy error is forwarded only if the kill cannot have caused it.
             return v if err is None and not killed else err
         # Close the pipes (a grandchild may hold them open) and report the delay.
-        _close_all(self._parent_io)
+        close_all(self._parent_io)
         gerr.recv()
         return err if err is not None else ErrWaitDelay()
 
@@ -639,7 +502,7 @@ class Cmd:
         if err is None:
             err = gerr
         parent, self._parent_io = self._parent_io, []
-        _close_all(parent)
+        close_all(parent)
         if err is not None:
             raise err
 
@@ -657,7 +520,7 @@ class Cmd:
                 timer = gtime.Timer(self.wait_delay)
             i, v, _ = select(timer.c.recv_case(), gerr.recv_case())
             if i == 0:
-                _close_all(self._parent_io)
+                close_all(self._parent_io)
                 gerr.recv()
                 return ErrWaitDelay()
             return v  # type: ignore[no-any-return]
@@ -687,11 +550,11 @@ class Cmd:
         """
         if self.stdout is not None:
             raise RuntimeError("exec: Stdout already set")
-        out = _Buffer()
+        out = Buffer()
         self.stdout = out
         saver = None
         if self.stderr is None:
-            saver = self.stderr = _PrefixSuffixSaver(_PREFIX_SUFFIX)
+            saver = self.stderr = PrefixSuffixSaver(_PREFIX_SUFFIX)
         try:
             self.run()
         except ExitError as e:
@@ -714,7 +577,7 @@ class Cmd:
             raise RuntimeError("exec: Stdout already set")
         if self.stderr is not None:
             raise RuntimeError("exec: Stderr already set")
-        out = _Buffer()
+        out = Buffer()
         self.stdout = self.stderr = out
         try:
             self.run()
