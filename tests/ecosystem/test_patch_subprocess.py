@@ -149,3 +149,22 @@ def test_python_child_roundtrip(patched: None) -> None:
     code = "import sys; sys.stdout.write(sys.stdin.read().upper())"
     r = subprocess.run([sys.executable, "-c", code], input="abc", capture_output=True, text=True)
     assert r.stdout == "ABC"
+
+
+def test_communicate_parks_on_the_netpoller(patched: None) -> None:
+    r, w = os.pipe()
+    try:
+        p = subprocess.Popen(
+            ["sh", "-c", "read x <&3; echo got $x; echo note >&2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=[r],
+        )
+        fut = spawn(p.communicate)
+        wait_until(parked(fut, "IO wait"), what="communicate parked on the selector's epoll fd")
+        os.write(w, b"go\n")
+        assert fut.result() == (b"got go\n", b"note\n")
+        assert p.returncode == 0
+    finally:
+        os.close(r)
+        os.close(w)
