@@ -155,7 +155,7 @@ def test_communicate_parks_on_the_netpoller(patched: None) -> None:
     r, w = os.pipe()
     try:
         p = subprocess.Popen(
-            ["sh", "-c", "read x <&3; echo got $x; echo note >&2"],
+            ["sh", "-c", f"read x <&{r}; echo got $x; echo note >&2"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=[r],
