@@ -153,9 +153,11 @@ def test_python_child_roundtrip(patched: None) -> None:
 
 def test_communicate_parks_on_the_netpoller(patched: None) -> None:
     r, w = os.pipe()
+    # The child answers only once the test writes to fd r: until then communicate() waits.
+    child = f"import os, sys; print('got', os.read({r}, 9).decode().strip()); print('note', file=sys.stderr)"
     try:
         p = subprocess.Popen(
-            ["sh", "-c", f"read x <&{r}; echo got $x; echo note >&2"],
+            [sys.executable, "-c", child],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             pass_fds=[r],
