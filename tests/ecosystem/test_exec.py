@@ -573,3 +573,19 @@ def test_a_kernel_without_pidfd_falls_back_to_sigchld(monkeypatch: pytest.Monkey
     assert cmd.process.wait_mode() == "sigchld"
     assert _wait._has_pidfd is False  # remembered: later starts do not try again
     assert_reaped(cmd.process.pid)
+
+
+def test_python_files_with_a_descriptor_are_passed_directly(tmp_path: Path) -> None:
+    target = tmp_path / "log.txt"
+    with open(target, "w") as f:  # noqa: PTH123 - a Python text file, as sys.stdout is
+        f.write("buffered first\n")  # still in the file object's buffer: flushed before the child
+        cmd = gexec.command("echo", "then the child")
+        cmd.stdout = f
+        cmd.run()
+    assert target.read_text() == "buffered first\nthen the child\n"
+    src = tmp_path / "in.txt"
+    src.write_bytes(b"from a python file\n")
+    with open(src, "rb") as f:  # noqa: PTH123
+        cmd = gexec.command("cat")
+        cmd.stdin = f
+        assert cmd.output() == b"from a python file\n"

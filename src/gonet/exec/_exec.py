@@ -6,6 +6,7 @@
 #   None                          /dev/null
 #   a gonet.os.File or an int fd  passed to the child as is (a pollable File is reopened as a
 #                                 blocking description of the same pipe for the child)
+#   a Python file with a fileno   its descriptor, after a flush (as subprocess does)
 #   anything else                 a pipe, fed from (stdin: a Reader, bytes, a Python binary
 #                                 file) or drained into (stdout/stderr: a Writer) by a goroutine
 # stdin_pipe()/stdout_pipe()/stderr_pipe() return the parent's end of such a pipe as a File
@@ -23,7 +24,7 @@
 # - wait() returns only after the process is reaped and every copying goroutine has finished.
 from __future__ import annotations
 
-import errno as _errno
+import io as pyio
 import os
 from collections.abc import Callable
 from typing import Any
@@ -44,7 +45,7 @@ from gonet.exec._exec_io import (
 )
 from gonet.exec._lp_unix import look_path
 from gonet.exec._process import Process, ProcessState, start_process
-from gonet.os import File, PathError
+from gonet.os import ErrClosed, File, PathError, path_error
 from gonet.runtime import go
 
 __all__ = ["Cmd", "command", "command_context", "ExitError", "ErrWaitDelay", "WrappedError"]
@@ -267,15 +268,25 @@ class Cmd:
         return fd
 
     def _direct(self, x: Any, flag: int) -> int | None:
-        """The fd to hand the child for a File or an int, else None."""
+        """The fd to hand the child for a File, an int or a Python file with a descriptor."""
         if isinstance(x, bool):
             raise TypeError("gonet.exec: a descriptor is an int, not a bool")
         if isinstance(x, int):
             return x
+        if isinstance(x, pyio.IOBase):
+            # sys.stdout, open(...): its descriptor, as subprocess does (what the object
+            # buffered is flushed first); io.BytesIO has none and is copied instead.
+            try:
+                fd = x.fileno()
+            except (OSError, ValueError):  # io.UnsupportedOperation is both
+                return None
+            if x.writable():
+                x.flush()
+            return fd
         if isinstance(x, File):
             fd = x.fileno()
             if fd < 0:
-                raise PathError("exec", x.name, OSError(_errno.EBADF, "file already closed"))
+                raise path_error("exec", x.name, ErrClosed())
             if not x.pollable():
                 return fd
             # The File's description is non-blocking (it waits on our netpoller); the child
