@@ -60,6 +60,46 @@ __all__ = [
 # -- server (_server.py, _transfer.py, _sniff.py) ---------------------------------------------
 
 # -- routing and helper handlers (_servemux.py, _pattern.py, _fs.py, _handlers.py, httptest) --
+from gonet.http import httptest
+from gonet.http._fs import Dir, File, FileSystem, detect_content_type, file_server, parse_time, serve_content, serve_file
+from gonet.http._handlers import (
+    MaxBytesReader,
+    error,
+    max_bytes_reader,
+    not_found,
+    not_found_handler,
+    redirect,
+    redirect_handler,
+    strip_prefix,
+    timeout_handler,
+)
+from gonet.http._servemux import ServeMux, default_serve_mux, handle, handle_func, new_serve_mux
+
+__all__ += [
+    "httptest",
+    "Dir",
+    "File",
+    "FileSystem",
+    "detect_content_type",
+    "file_server",
+    "parse_time",
+    "serve_content",
+    "serve_file",
+    "MaxBytesReader",
+    "error",
+    "max_bytes_reader",
+    "not_found",
+    "not_found_handler",
+    "redirect",
+    "redirect_handler",
+    "strip_prefix",
+    "timeout_handler",
+    "ServeMux",
+    "default_serve_mux",
+    "handle",
+    "handle_func",
+    "new_serve_mux",
+]
 
 # -- client (_client.py, _transport.py, _response.py) -----------------------------------------
 
