@@ -61,7 +61,16 @@ __all__ = [
 
 # -- routing and helper handlers (_servemux.py, _pattern.py, _fs.py, _handlers.py, httptest) --
 from gonet.http import httptest
-from gonet.http._fs import Dir, File, FileSystem, detect_content_type, file_server, parse_time, serve_content, serve_file
+from gonet.http._fs import (
+    Dir,
+    File,
+    FileSystem,
+    detect_content_type,
+    file_server,
+    parse_time,
+    serve_content,
+    serve_file,
+)
 from gonet.http._handlers import (
     MaxBytesReader,
     error,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
+import importlib
 import logging
 import mimetypes
 import os
@@ -25,7 +26,7 @@ import posixpath
 import secrets
 import stat as _stat
 import time as _time
-from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gonet.http._handlers import error
 from gonet.http._status import (
@@ -115,7 +116,12 @@ def format_time(t: float) -> str:
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 
 def _hms(s: str) -> tuple[int, int, int]:
@@ -197,7 +203,7 @@ def type_by_extension(ext: str) -> str:
 def detect_content_type(data: bytes) -> str:
     """Return the MIME type of data by sniffing its first 512 bytes. Go: http.DetectContentType."""
     try:
-        from gonet.http._sniff import detect_content_type as sniff
+        sniff = importlib.import_module("gonet.http._sniff").detect_content_type
     except ImportError:  # the server's sniffer is not in this tree: text or binary only
         head = bytes(data[:_SNIFF_LEN])
         if any(b < 0x20 and b not in b"\t\n\x0c\r\x1b" for b in head):
@@ -212,32 +218,41 @@ def detect_content_type(data: bytes) -> str:
 class OSFile:
     """A file or directory opened by Dir: read/seek/stat/readdir/close/fileno. Go: *os.File."""
 
-    __slots__ = ("_f", "name", "_st")
+    __slots__ = ("_fd", "name", "_st")
 
-    def __init__(self, f: BinaryIO, name: str, st: os.stat_result) -> None:
-        self._f = f
+    def __init__(self, fd: int, name: str, st: os.stat_result) -> None:
+        self._fd = fd
         self.name = name
         self._st = st
 
     def read(self, n: int = -1) -> bytes:
-        """Read up to n bytes; b"" at the end."""
-        return self._f.read(n)
+        """Read up to n bytes (to the end when n < 0); b"" at the end."""
+        if n >= 0:
+            return os.read(self._fd, n)
+        parts: list[bytes] = []
+        while True:
+            chunk = os.read(self._fd, 1 << 20)
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
 
     def readinto(self, buf: bytearray | memoryview) -> int:
         """Read into buf; return the count, 0 at the end."""
-        return self._f.readinto(buf)  # type: ignore[attr-defined,no-any-return]
+        return os.readv(self._fd, [buf])
 
     def seek(self, offset: int, whence: int = 0) -> int:
         """Move the read position; return the new one."""
-        return self._f.seek(offset, whence)
+        return os.lseek(self._fd, offset, whence)
 
     def tell(self) -> int:
         """Return the read position."""
-        return self._f.tell()
+        return os.lseek(self._fd, 0, os.SEEK_CUR)
 
     def fileno(self) -> int:
         """Return the OS file descriptor (for sendfile)."""
-        return self._f.fileno()
+        if self._fd < 0:
+            raise ValueError("I/O operation on closed file")
+        return self._fd
 
     def stat(self) -> os.stat_result:
         """Return the status taken at open."""
@@ -246,7 +261,7 @@ class OSFile:
     def readdir(self) -> list[tuple[str, bool]]:
         """Return the (name, is_dir) entries of the directory (symlinks followed)."""
         out: list[tuple[str, bool]] = []
-        with os.scandir(self._f.fileno()) as it:
+        with os.scandir(self._fd) as it:
             for e in it:
                 try:
                     is_dir = e.is_dir()
@@ -256,8 +271,10 @@ class OSFile:
         return out
 
     def close(self) -> None:
-        """Close the file."""
-        self._f.close()
+        """Close the file (a second call does nothing)."""
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            os.close(fd)
 
     def __enter__(self) -> OSFile:
         return self
@@ -324,11 +341,10 @@ class Dir:
             if self._confine and not self._inside(fd, full):
                 raise FileNotFoundError(f"open {full}: outside the served directory")
             os.set_blocking(fd, True)
-            f = os.fdopen(fd, "rb", buffering=0)
         except BaseException:
             os.close(fd)
             raise
-        return OSFile(f, os.path.basename(full.rstrip("/")) or rel, st)
+        return OSFile(fd, os.path.basename(full.rstrip("/")) or rel, st)
 
     def _inside(self, fd: int, full: str) -> bool:
         # The path of what was actually opened, so a symlink swapped in later cannot escape.
@@ -612,7 +628,7 @@ def _modtime_of(modtime: float | _dt.datetime | None) -> float | None:
     return float(modtime)
 
 
-def _serve_content(
+def _serve_content(  # noqa: C901 - Go's serveContent, one decision list in order
     w: ResponseWriter, r: Request, name: str, modtime: float | None, size: int | None, content: Any
 ) -> None:
     # Go: serveContent. size None: seek to the end to learn it.
@@ -736,7 +752,7 @@ def _dir_list(w: ResponseWriter, r: Request, f: File) -> None:
     w.write("".join(out).encode("utf-8", "surrogateescape"))
 
 
-def _serve_file(w: ResponseWriter, r: Request, fs: FileSystem, name: str, redirect: bool) -> None:
+def _serve_file(w: ResponseWriter, r: Request, fs: FileSystem, name: str, redirect: bool) -> None:  # noqa: C901 - Go's serveFile, one decision list
     # Go: serveFile.
     index_page = "/index.html"
     if r.url.path.endswith(index_page):
@@ -758,7 +774,9 @@ def _serve_file(w: ResponseWriter, r: Request, fs: FileSystem, name: str, redire
             elif url.endswith("/"):
                 base = _base(url)
                 if base in ("/", "."):
-                    _serve_error(w, "http: attempting to traverse a non-directory", STATUS_INTERNAL_SERVER_ERROR)
+                    _serve_error(
+                        w, "http: attempting to traverse a non-directory", STATUS_INTERNAL_SERVER_ERROR
+                    )
                     return
                 _local_redirect(w, r, "../" + base)
                 return

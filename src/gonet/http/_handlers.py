@@ -81,7 +81,9 @@ def _hex_escape_non_ascii(s: str) -> str:
     # Go: hexEscapeNonASCII: bytes >= 0x80 of the UTF-8 form become %XX.
     if s.isascii():
         return s
-    return "".join(c if ord(c) < 0x80 else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogateescape")) for c in s)
+    return "".join(
+        c if ord(c) < 0x80 else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogateescape")) for c in s
+    )
 
 
 def redirect(w: ResponseWriter, r: Request, url: str, code: int) -> None:
@@ -346,7 +348,9 @@ class _TimeoutHandler:
             cancel()
 
 
-def timeout_handler(h: Handler, dt: float, msg: str = "", *, error_log: logging.Logger | None = None) -> Handler:
+def timeout_handler(
+    h: Handler, dt: float, msg: str = "", *, error_log: logging.Logger | None = None
+) -> Handler:
     """Return a handler that runs h with a time limit of dt seconds. Go: http.TimeoutHandler.
 
     h runs in its own goroutine, with a writer that buffers its response and a request whose

@@ -171,7 +171,7 @@ class Pattern:
         if self.host != p2.host:
             return False
         rel = self.compare_paths_and_methods(p2)
-        return rel == EQUIVALENT or rel == OVERLAPS
+        return rel in (EQUIVALENT, OVERLAPS)
 
     def compare_paths_and_methods(self, p2: Pattern) -> str:
         """Return the relationship of self to p2 on methods and paths together."""
@@ -331,7 +331,7 @@ class _PatternError(ValueError):
         super().__init__(f"at offset {off}: {msg}")
 
 
-def parse_pattern(s: str) -> Pattern:
+def parse_pattern(s: str) -> Pattern:  # noqa: C901 - Go's parsePattern, check by check
     """Parse "[METHOD ][HOST]/[PATH]" into a Pattern. Go: parsePattern.
 
     Raises:

@@ -76,7 +76,9 @@ class RoutingNode:
 
     # -- matching -----------------------------------------------------------------------------
 
-    def match(self, host: str, method: str, segs: list[str], raw: str) -> tuple[RoutingNode, list[str]] | None:
+    def match(
+        self, host: str, method: str, segs: list[str], raw: str
+    ) -> tuple[RoutingNode, list[str]] | None:
         """Return the leaf matching host, method and the path, with the wildcard values.
 
         A pattern with the request's host wins over patterns without a host.
@@ -97,7 +99,9 @@ class RoutingNode:
             return None
         return w._match_method_and_path(method, segs, raw)
 
-    def _match_method_and_path(self, method: str, segs: list[str], raw: str) -> tuple[RoutingNode, list[str]] | None:
+    def _match_method_and_path(
+        self, method: str, segs: list[str], raw: str
+    ) -> tuple[RoutingNode, list[str]] | None:
         c = self.children.get(method)
         if c is not None:
             m = c.match_path(segs, 0, [], raw)
@@ -114,7 +118,9 @@ class RoutingNode:
             return None
         return c.match_path(segs, 0, [], raw)
 
-    def match_path(self, segs: list[str], i: int, matches: list[str], raw: str) -> tuple[RoutingNode, list[str]] | None:
+    def match_path(
+        self, segs: list[str], i: int, matches: list[str], raw: str
+    ) -> tuple[RoutingNode, list[str]] | None:
         """Match segs[i:] below this node (backtracking); matches collects wildcard values.
 
         Go: routingNode.matchPath.

@@ -50,8 +50,8 @@ def _strip_host_port(h: str) -> str:
         return h
     if h.startswith("["):
         end = h.find("]")
-        if end < 0 or (end + 1 < len(h) and h[end + 1] != ":"):
-            return h
+        if end < 0 or end + 1 >= len(h) or h[end + 1] != ":":
+            return h  # no port after the brackets: SplitHostPort fails, h stays
         if ":" in h[end + 2 :]:
             return h
         return h[1:end]
@@ -196,7 +196,7 @@ class ServeMux:
     ) -> tuple[RoutingNode | None, list[str], URL | None]:
         # Go: matchOrRedirect: the match, or the URL with a trailing slash that matches exactly.
         m = self._tree.match(host, method, split_path(path), path)
-        n, matches = (m if m is not None else (None, []))
+        n, matches = m if m is not None else (None, [])
         if u is not None and path and path[-1] != "/" and not _exact_match(n, path):
             path += "/"
             m2 = self._tree.match(host, method, split_path(path), path)
@@ -221,7 +221,8 @@ class ServeMux:
             path = clean_path(path)
             n, matches, to = self._match_or_redirect(host, r.method, path, u)
             if to is not None:
-                assert n is not None and n.pattern is not None
+                assert n is not None
+                assert n.pattern is not None
                 return _Redirect(str(to)), n.pattern.str, None, []
             if path != escaped:
                 pat = n.pattern.str if n is not None and n.pattern is not None else ""
@@ -251,7 +252,7 @@ class ServeMux:
         h, pat_str, pat, matches = self._find_handler(r)
         r.pattern = pat_str
         if matches and pat is not None:
-            for name, value in zip(pat.names, matches):
+            for name, value in zip(pat.names, matches, strict=False):
                 r.set_path_value(name, value)
         h(w, r)
 

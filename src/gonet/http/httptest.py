@@ -11,6 +11,7 @@
 #   return: no goroutine or fd of the server outlives it.
 from __future__ import annotations
 
+import importlib
 import os
 import ssl
 import tempfile
@@ -23,7 +24,7 @@ from gonet.net.url import parse_request_uri
 if TYPE_CHECKING:
     from gonet.bufio import Reader
     from gonet.http._iface import Handler
-    from gonet.net import Addr, Conn, Listener
+    from gonet.net import Conn, Listener
 
 __all__ = [
     "ResponseRecorder",
@@ -209,25 +210,6 @@ def new_request(method: str, target: str, body: bytes | str | Any | None = None)
     return r
 
 
-class _TLSListener:
-    """Wrap every accepted conn in TLS (server side). Go: tls.NewListener."""
-
-    def __init__(self, inner: Listener, ctx: ssl.SSLContext) -> None:
-        self._inner = inner
-        self._ctx = ctx
-
-    def accept(self) -> Conn:
-        from gonet import tls
-
-        return tls.server(self._inner.accept(), self._ctx)  # type: ignore[return-value]
-
-    def close(self) -> None:
-        self._inner.close()
-
-    def addr(self) -> Addr:
-        return self._inner.addr()
-
-
 class Server:
     """A real gonet HTTP server on 127.0.0.1 with an ephemeral port. Go: httptest.Server.
 
@@ -240,14 +222,14 @@ class Server:
 
     def __init__(self, handler: Handler, *, start: bool = True, tls: bool = False) -> None:
         from gonet import net
-        from gonet.http._server import Server as HTTPServer
 
         self.listener: Listener = net.listen("tcp", "127.0.0.1:0")
-        self.config = HTTPServer(handler=handler)
+        # The server module sits beside this one; imported here so httptest loads without it.
+        self.config: Any = importlib.import_module("gonet.http._server").Server(handler=handler)
         self.url = ""
         self.certificate = ""
-        self._tls_ctx: ssl.SSLContext | None = None
         self._done: Any = None
+        self._closed = False
         self._certdir: tempfile.TemporaryDirectory[str] | None = None
         if start:
             self.start_tls() if tls else self.start()
@@ -292,13 +274,12 @@ class Server:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
         ctx.set_alpn_protocols(["http/1.1"])
-        self._tls_ctx = ctx
-        self._serve(_TLSListener(self.listener, ctx), "https")
+        self.config.tls_context = ctx
+        self._serve(self.listener, "https")
 
     def client_tls_context(self) -> ssl.SSLContext:
         """Return an ssl.SSLContext that trusts this server's certificate (for clients)."""
-        ctx = ssl.create_default_context(cadata=LOCALHOST_CERT)
-        return ctx
+        return ssl.create_default_context(cadata=LOCALHOST_CERT)
 
     def close(self) -> None:
         """Stop the server, close its connections and wait until it has stopped. Go: Server.Close.
@@ -306,6 +287,9 @@ class Server:
         Raises:
             BaseException: whatever serve() raised other than ErrServerClosed.
         """
+        if self._closed:
+            return
+        self._closed = True
         done, self._done = self._done, None
         if done is None:
             self.listener.close()
