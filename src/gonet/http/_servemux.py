@@ -249,10 +249,41 @@ class ServeMux:
                 w.header().set("Connection", "close")
             w.write_header(STATUS_BAD_REQUEST)
             return
-        h, pat_str, pat, matches = self._find_handler(r)
+        u = r.url
+        p = u.path
+        if (
+            r.method != "CONNECT"
+            and not u.raw_path
+            and p
+            and _PATH_KEEP.issuperset(p)
+            and "//" not in p
+            and "/." not in p
+            and p[0] == "/"
+        ):
+            # The common case, answered without the general lookup: the path is already
+            # clean and escaped as it stands (so no redirect to a canonical form) and has no
+            # %-escape to undo in its segments.
+            host = r.host
+            if ":" in host:
+                host = _strip_host_port(host)
+            segs = p[1:].split("/")
+            if segs[-1] == "":
+                segs[-1] = "/"
+            m = self._tree.match(host, r.method, segs, p)
+            if m is not None:
+                n, matches = m
+                pat = n.pattern
+                if pat is not None and (p[-1] == "/" or _exact_match(n, p)):
+                    r.pattern = pat.str
+                    if matches:
+                        for name, value in zip(pat.names, matches, strict=False):
+                            r.set_path_value(name, value)
+                    n.handler(w, r)
+                    return
+        h, pat_str, pat2, matches2 = self._find_handler(r)
         r.pattern = pat_str
-        if matches and pat is not None:
-            for name, value in zip(pat.names, matches, strict=False):
+        if matches2 and pat2 is not None:
+            for name, value in zip(pat2.names, matches2, strict=False):
                 r.set_path_value(name, value)
         h(w, r)
 
