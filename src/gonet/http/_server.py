@@ -400,7 +400,7 @@ class response:  # noqa: N801 - Go's name
             else:
                 n0 = 0
             if not self._chunking:
-                if self._buf:
+                if self._buf or self._out:  # the head (and any sniffed bytes) before the file
                     self._send_body(b"")
                 try:
                     pos = src.tell()
