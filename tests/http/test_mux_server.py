@@ -170,3 +170,56 @@ def test_closed_server_refuses(mux_server) -> None:
     mux_server.close()
     with pytest.raises(OSError, match="refused"):
         net.dial("tcp", f"127.0.0.1:{port}")
+
+
+def test_max_bytes_reader_closes_the_connection_after_the_answer() -> None:
+    from gonet.errors import MaxBytesError
+    from gonet.http import error, max_bytes_reader
+
+    def upload(w, r):
+        try:
+            data = max_bytes_reader(w, r.body, 4).read()
+        except MaxBytesError as e:
+            error(w, str(e), 413)
+            return
+        w.write(b"got " + data)
+
+    srv = httptest.new_server(upload)
+    try:
+        ok = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+        big = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0123456789"
+        after = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        resp = roundtrip(srv, ok + big + after)
+        first, _, rest = resp.partition(b"got abc")
+        assert first.startswith(b"HTTP/1.1 200 OK\r\n")
+        status, h, body = head_and_body(rest)
+        assert status == "HTTP/1.1 413 Request Entity Too Large"
+        assert h["connection"] == "close"
+        assert (
+            body == b"http: request body too large\n"
+        )  # and nothing after: the third request is never served
+    finally:
+        srv.close()
+
+
+def test_server_without_handler_serves_default_serve_mux() -> None:
+    from gonet import http
+
+    http.handle_func(
+        "GET /gonet-test-default-served/{x}", lambda w, r: w.write(b"default " + r.path_value("x").encode())
+    )
+    srv = httptest.new_server(None)
+    try:
+        resp = roundtrip(
+            srv, b"GET /gonet-test-default-served/7 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        assert head_and_body(resp)[2] == b"default 7"
+    finally:
+        srv.close()
+
+
+def test_pipelined_requests_routed_in_order(mux_server) -> None:
+    reqs = b"".join(f"GET /items/{i} HTTP/1.1\r\nHost: x\r\n\r\n".encode() for i in range(5))
+    resp = roundtrip(mux_server, reqs + b"GET /items/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    bodies = [part.split(b"\r\n\r\n", 1)[1] for part in resp.split(b"HTTP/1.1 200 OK\r\n")[1:]]
+    assert bodies == [b"item 0", b"item 1", b"item 2", b"item 3", b"item 4", b"item last"]

@@ -77,18 +77,17 @@ __all__ += [
 ]
 
 # -- routing and helper handlers (_servemux.py, _pattern.py, _fs.py, _handlers.py, httptest) --
-from gonet.http import httptest
-from gonet.http._fs import (
+from gonet.http import httptest  # noqa: E402
+from gonet.http._fs import (  # noqa: E402
     Dir,
     File,
     FileSystem,
-    detect_content_type,
     file_server,
     parse_time,
     serve_content,
     serve_file,
 )
-from gonet.http._handlers import (
+from gonet.http._handlers import (  # noqa: E402
     MaxBytesReader,
     error,
     max_bytes_reader,
@@ -99,14 +98,13 @@ from gonet.http._handlers import (
     strip_prefix,
     timeout_handler,
 )
-from gonet.http._servemux import ServeMux, default_serve_mux, handle, handle_func, new_serve_mux
+from gonet.http._servemux import ServeMux, default_serve_mux, handle, handle_func, new_serve_mux  # noqa: E402
 
 __all__ += [
     "httptest",
     "Dir",
     "File",
     "FileSystem",
-    "detect_content_type",
     "file_server",
     "parse_time",
     "serve_content",

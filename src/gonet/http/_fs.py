@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-import importlib
 import logging
 import mimetypes
 import os
@@ -29,6 +28,7 @@ import time as _time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gonet.http._handlers import error
+from gonet.http._sniff import detect_content_type
 from gonet.http._status import (
     STATUS_BAD_REQUEST,
     STATUS_FORBIDDEN,
@@ -198,18 +198,6 @@ def type_by_extension(ext: str) -> str:
     if t.startswith("text/") and "charset" not in t:
         t += "; charset=utf-8"
     return t
-
-
-def detect_content_type(data: bytes) -> str:
-    """Return the MIME type of data by sniffing its first 512 bytes. Go: http.DetectContentType."""
-    try:
-        sniff = importlib.import_module("gonet.http._sniff").detect_content_type
-    except ImportError:  # the server's sniffer is not in this tree: text or binary only
-        head = bytes(data[:_SNIFF_LEN])
-        if any(b < 0x20 and b not in b"\t\n\x0c\r\x1b" for b in head):
-            return "application/octet-stream"
-        return "text/plain; charset=utf-8"
-    return str(sniff(data))
 
 
 # -- the OS file system -------------------------------------------------------------------------

@@ -412,6 +412,15 @@ class response:  # noqa: N801 - Go's name
             return n0 + self._copy(src)
         return self._copy(src)
 
+    def request_too_large(self) -> None:
+        """Close the connection after this response: max_bytes_reader's limit was hit.
+
+        Go: response.requestTooLarge.
+        """
+        self.close_after = True
+        if not self.wrote_header:
+            self._h.set("Connection", "close")
+
     def _sendfile(self, src: Any, pos: int, sendfile: Callable[..., int]) -> int:
         remaining = -1 if self._clen == -1 else self._clen - self.written
         count = None if remaining < 0 else remaining

@@ -11,7 +11,6 @@
 #   return: no goroutine or fd of the server outlives it.
 from __future__ import annotations
 
-import importlib
 import os
 import ssl
 import tempfile
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from gonet.http._header import Header
 from gonet.http._request import BytesBody, NoBody, Request
+from gonet.http._server import Server as HTTPServer
+from gonet.http._sniff import detect_content_type
 from gonet.net.url import parse_request_uri
 
 if TYPE_CHECKING:
@@ -130,8 +131,6 @@ class ResponseRecorder:
             return
         m = self.header_map._m
         if "Content-Type" not in m and not self.header_map.get("Transfer-Encoding"):
-            from gonet.http._fs import detect_content_type
-
             self.header_map.set("Content-Type", detect_content_type(data))
         self.write_header(200)
 
@@ -220,12 +219,11 @@ class Server:
         certificate: the PEM file of the TLS certificate (TLS servers only), else "".
     """
 
-    def __init__(self, handler: Handler, *, start: bool = True, tls: bool = False) -> None:
+    def __init__(self, handler: Handler | None, *, start: bool = True, tls: bool = False) -> None:
         from gonet import net
 
         self.listener: Listener = net.listen("tcp", "127.0.0.1:0")
-        # The server module sits beside this one; imported here so httptest loads without it.
-        self.config: Any = importlib.import_module("gonet.http._server").Server(handler=handler)
+        self.config = HTTPServer(handler=handler)
         self.url = ""
         self.certificate = ""
         self._done: Any = None
@@ -309,16 +307,16 @@ class Server:
         self.close()
 
 
-def new_server(handler: Handler) -> Server:
+def new_server(handler: Handler | None) -> Server:
     """Start and return a Server serving handler over HTTP. Go: httptest.NewServer."""
     return Server(handler)
 
 
-def new_unstarted_server(handler: Handler) -> Server:
+def new_unstarted_server(handler: Handler | None) -> Server:
     """Return a Server that listens but serves only after start()/start_tls(). Go: NewUnstartedServer."""
     return Server(handler, start=False)
 
 
-def new_tls_server(handler: Handler) -> Server:
+def new_tls_server(handler: Handler | None) -> Server:
     """Start and return a Server serving handler over HTTPS (LOCALHOST_CERT). Go: httptest.NewTLSServer."""
     return Server(handler, tls=True)
