@@ -223,3 +223,21 @@ def test_pipelined_requests_routed_in_order(mux_server) -> None:
     resp = roundtrip(mux_server, reqs + b"GET /items/last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     bodies = [part.split(b"\r\n\r\n", 1)[1] for part in resp.split(b"HTTP/1.1 200 OK\r\n")[1:]]
     assert bodies == [b"item 0", b"item 1", b"item 2", b"item 3", b"item 4", b"item last"]
+
+
+def test_serve_content_from_memory_over_the_wire() -> None:
+    import io
+
+    from gonet.http import serve_content
+
+    srv = httptest.new_server(lambda w, r: serve_content(w, r, "x.txt", None, io.BytesIO(b"in memory")))
+    try:
+        status, h, body = head_and_body(
+            roundtrip(srv, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        )
+        assert (status, h["content-length"], body) == ("HTTP/1.1 200 OK", "9", b"in memory")
+        req = b"GET / HTTP/1.1\r\nHost: x\r\nRange: bytes=3-5\r\nConnection: close\r\n\r\n"
+        status, h, body = head_and_body(roundtrip(srv, req))
+        assert (status, h["content-range"], body) == ("HTTP/1.1 206 Partial Content", "bytes 3-5/9", b"mem")
+    finally:
+        srv.close()
