@@ -1,0 +1,109 @@
+# echo_app.py: the worker program of the supervisor tests — a TCP request-response server run
+# by gonet.runtime.workers, written as a worker should be (docs/deployment.md): adopt the
+# inherited listener, serve, and on SIGTERM stop accepting, close idle connections, finish the
+# requests in flight and return.
+#
+# Protocol: whatever a client sends is echoed back; a message starting with b"slow" is answered
+# b"ack\n" at once and b"done\n" half a second later (a request in flight). Each connection is
+# one request for max_requests. Every worker prints "accepting pid=P slot=S gen=G" when it
+# serves and "served pid=P conns=N" when it returns.
+"""Run: python echo_app.py BIND N [--reuse-port] [--max-requests M] [--jitter J] [--mode M]."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from gonet import go, runtime
+
+
+def serve(fds: list[int]) -> None:
+    """The worker's main: serve fds[0] until SIGTERM, then drain."""
+    import signal as _signal
+
+    from gonet import context, net, signal, sync
+    from gonet.supervisor import request_done, worker_info
+
+    info = worker_info()
+    assert info is not None
+    ln = net.file_listener(fds[0])
+    ctx, stop = signal.notify_context(context.background(), _signal.SIGTERM)
+    wg = sync.WaitGroup()
+    idle: set[net.Conn] = set()
+    served = 0
+
+    def handle(conn: net.Conn) -> None:
+        try:
+            with conn:
+                while True:
+                    idle.add(conn)
+                    try:
+                        data = conn.recv(65536)
+                    except OSError:
+                        return
+                    finally:
+                        idle.discard(conn)
+                    if not data:
+                        return
+                    if data.startswith(b"slow"):
+                        conn.write(b"ack\n")
+                        runtime.sleep(0.5)
+                        conn.write(b"done\n")
+                    else:
+                        conn.write(data)
+                    if ctx.err() is not None:
+                        return  # shutting down: no next request on this connection
+        except OSError:
+            pass
+        finally:
+            wg.done()
+
+    def on_stop() -> None:
+        ctx.done().recv()
+        ln.close()  # stop accepting; the socket stays open in the supervisor and the others
+        for c in list(idle):
+            c.set_read_deadline(runtime.now())  # idle connections: end their wait for a request
+
+    go(on_stop)
+    print(f"accepting pid={os.getpid()} slot={info.slot} gen={info.generation}", flush=True)
+    for conn in ln:
+        served += 1
+        request_done()
+        wg.add(1)
+        go(handle, conn)
+    wg.wait()
+    stop()
+    print(f"served pid={os.getpid()} conns={served}", flush=True)
+
+
+def crash(fds: list[int]) -> None:
+    """A worker that fails at once: the supervisor must back off."""
+    raise ValueError("boom at start")
+
+
+def main(argv: list[str]) -> int:
+    """Parse the command line and become the supervisor."""
+    p = argparse.ArgumentParser()
+    p.add_argument("bind")
+    p.add_argument("n", type=int)
+    p.add_argument("--reuse-port", action="store_true")
+    p.add_argument("--max-requests", type=int, default=0)
+    p.add_argument("--jitter", type=int, default=0)
+    p.add_argument("--graceful-timeout", type=float, default=10.0)
+    p.add_argument("--mode", choices=["serve", "crash"], default="serve")
+    a = p.parse_args(argv)
+    target = serve if a.mode == "serve" else crash
+    return runtime.workers(
+        a.n,
+        target,
+        listeners=[a.bind],
+        reuse_port=a.reuse_port,
+        max_requests=a.max_requests,
+        max_requests_jitter=a.jitter,
+        graceful_timeout=a.graceful_timeout,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
