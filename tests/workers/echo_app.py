@@ -18,6 +18,11 @@ import sys
 from gonet import go, runtime
 
 
+def _say(line: str) -> None:
+    # One write(2) per line: the workers share the pipe, and a short write to it is atomic.
+    os.write(1, (line + "\n").encode())
+
+
 def serve(fds: list[int]) -> None:
     """The worker's main: serve fds[0] until SIGTERM, then drain."""
     import signal as _signal
@@ -36,14 +41,20 @@ def serve(fds: list[int]) -> None:
     def handle(conn: net.Conn) -> None:
         try:
             with conn:
+                first = True
                 while True:
-                    idle.add(conn)
+                    # Idle = waiting for a request after the first: a new connection's first
+                    # request is already on its way and must be answered (as Go's Shutdown
+                    # spares StateNew connections).
+                    if not first:
+                        idle.add(conn)
                     try:
                         data = conn.recv(65536)
                     except OSError:
                         return
                     finally:
                         idle.discard(conn)
+                    first = False
                     if not data:
                         return
                     if data.startswith(b"slow"):
@@ -66,7 +77,7 @@ def serve(fds: list[int]) -> None:
             c.set_read_deadline(runtime.now())  # idle connections: end their wait for a request
 
     go(on_stop)
-    print(f"accepting pid={os.getpid()} slot={info.slot} gen={info.generation}", flush=True)
+    _say(f"accepting pid={os.getpid()} slot={info.slot} gen={info.generation}")
     for conn in ln:
         served += 1
         request_done()
@@ -74,7 +85,7 @@ def serve(fds: list[int]) -> None:
         go(handle, conn)
     wg.wait()
     stop()
-    print(f"served pid={os.getpid()} conns={served}", flush=True)
+    _say(f"served pid={os.getpid()} conns={served}")
 
 
 def crash(fds: list[int]) -> None:
