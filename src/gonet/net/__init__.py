@@ -16,9 +16,9 @@ from gonet.errors import (
     UnknownNetworkError,
 )
 from gonet.net._dial import Dialer, dial
+from gonet.net._file import file_conn, file_listener, file_packet_conn
 from gonet.net._iface import Addr, Conn, Listener, PacketConn
 from gonet.net._ipsock import TCPAddr, UDPAddr, join_host_port, split_host_port
-from gonet.net._file import file_conn, file_listener, file_packet_conn
 from gonet.net._listen import ListenConfig, SockRawConn, listen, listen_packet
 from gonet.net._lookup import (
     DNSTimeoutError,
