@@ -93,6 +93,17 @@ def crash(fds: list[int]) -> None:
     raise ValueError("boom at start")
 
 
+def panic(fds: list[int]) -> None:
+    """A worker whose goroutine panics at once: gonet ends it with status 2."""
+    from gonet import Chan
+
+    def boom() -> None:
+        raise RuntimeError("goroutine gave up")
+
+    go(boom)
+    Chan[int]().recv()
+
+
 def main(argv: list[str]) -> int:
     """Parse the command line and become the supervisor."""
     p = argparse.ArgumentParser()
@@ -102,9 +113,9 @@ def main(argv: list[str]) -> int:
     p.add_argument("--max-requests", type=int, default=0)
     p.add_argument("--jitter", type=int, default=0)
     p.add_argument("--graceful-timeout", type=float, default=10.0)
-    p.add_argument("--mode", choices=["serve", "crash"], default="serve")
+    p.add_argument("--mode", choices=["serve", "crash", "panic"], default="serve")
     a = p.parse_args(argv)
-    target = serve if a.mode == "serve" else crash
+    target = {"serve": serve, "crash": crash, "panic": panic}[a.mode]
     return runtime.workers(
         a.n,
         target,

@@ -219,10 +219,42 @@ def test_a_second_sigint_forces_the_shutdown() -> None:
             c.sendall(b"slow")
             assert c.recv(4) == b"ack\n"
             sup.signal(signal.SIGINT)
-            sup.wait_for(r"SIGINT: graceful shutdown of 1 workers", stream="err")
+            sup.wait_for(r"SIGINT: graceful shutdown of 1 worker ", stream="err")
             sup.signal(signal.SIGINT)
             assert sup.wait() == 1
         finally:
             c.close()
     assert re.search(r"SIGINT again: forcing shutdown", sup.text())
     assert sup.matches(r"shutdown complete \(forced\)$", "err")
+
+
+def test_a_goroutine_panic_is_logged_as_one() -> None:
+    with Supervised.echo("127.0.0.1:0", "1", "--mode", "panic") as sup:
+        sup.wait_for(
+            r"worker 0 \(pid \d+, generation 1\) exited: exit status 2 \(panic: the worker's report is on "
+            r"its stderr\); restarting in 0\.1 s",
+            stream="err",
+        )
+        sup.signal(signal.SIGTERM)
+        assert sup.wait() == 0
+    # gonet's panic report, on the worker's stderr, just before the supervisor's line.
+    assert sup.matches(r"^panic: RuntimeError: goroutine gave up$", "err")
+
+
+def test_with_reuse_port_connections_to_a_dead_workers_socket_wait_for_its_replacement() -> None:
+    with Supervised.echo("127.0.0.1:0", "2", "--reuse-port") as sup:
+        port = sup.port()
+        victim = int(sup.wait_for(r"^accepting pid=(\d+) slot=0 gen=1$", stream="out")[0].group(1))
+        sup.wait_for(r"^accepting pid=\d+ slot=1 gen=1$", stream="out")
+        time.sleep(1.1)  # up longer than min_uptime: restarted at once
+        os.kill(victim, signal.SIGKILL)
+        # About half of these hash to the dead worker's socket, which the supervisor holds open:
+        # they queue there until the replacement accepts them.
+        failures = _hammer(port, 200, 10)
+        sup.wait_for(r"^accepting pid=\d+ slot=0 gen=1$", 2, stream="out")
+        sup.signal(signal.SIGTERM)
+        assert sup.wait() == 0
+    assert failures == []
+    served = _served(sup)
+    assert sum(served.values()) == 200
+    assert len(served) == 2  # the replacement and slot 1's worker both served some

@@ -233,7 +233,12 @@ class Supervisor:
 
     def _loop(self) -> int:
         st = self._st
-        mode = f"SO_REUSEPORT, {self.n} sockets" if self.reuse_port else f"shared by {self.n} workers"
+        n = self.n
+        mode = (
+            f"SO_REUSEPORT, {_plural(n, 'socket')}"
+            if self.reuse_port
+            else f"shared by {_plural(n, 'worker')}"
+        )
         for b in self._bound:
             self.log(f"listening on {describe(b.sockets[0])} ({mode})")
         st.slots = [_Slot() for _ in range(self.n)]
@@ -289,7 +294,7 @@ class Supervisor:
         st.shutting_down = True
         name = signal.Signals(signum).name
         self.log(
-            f"{name}: graceful shutdown of {len(st.workers)} workers (timeout {self.graceful_timeout:g} s)"
+            f"{name}: graceful shutdown of {_plural(len(st.workers), 'worker')} (timeout {self.graceful_timeout:g} s)"
         )
         for slot in st.slots:
             slot.restart_at = None
@@ -312,12 +317,16 @@ class Supervisor:
         r, w = os.pipe2(os.O_CLOEXEC)
         for s in (sys.stdout, sys.stderr):
             s.flush()
+        # Signals stay blocked across the fork until the child has restored their default
+        # actions: a SIGTERM sent to a brand-new worker must not reach the supervisor's handler.
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _HANDLED)
         pid = os.fork()
         if pid == 0:  # the worker
             try:
                 self._child_cleanup(slot, r)
             finally:
-                run_child(info, w, self.target, self.worker_init)
+                run_child(info, w, self.target, self.worker_init, mask)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(w)
         os.set_blocking(r, False)
         wk = _Worker(st.serial, slot, st.generation, pid, time.monotonic(), r, limit=limit)
@@ -492,6 +501,10 @@ class Supervisor:
         ):
             st.reloading = False
             self.log(f"reload complete: generation {st.generation} serving")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _split_debug(addr: str) -> tuple[str, int]:

@@ -140,11 +140,13 @@ def run_child(
     status_fd: int,
     target: Target,
     init: Callable[[WorkerInfo], Any] | None,
+    sigmask: set[int | signal.Signals] | None = None,
 ) -> None:
     """Run one worker in the freshly forked child; never returns.
 
     Called by the supervisor after it has closed, in the child, everything that is not this
-    worker's: the other workers' pipes, its own wake-up pipe and other slots' sockets.
+    worker's: the other workers' pipes, its own wake-up pipe and other slots' sockets. sigmask
+    is the signal mask to restore once the default signal actions are back.
     """
     global _info, _status_fd
     code = 1
@@ -152,6 +154,8 @@ def run_child(
         for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGQUIT):
             signal.signal(s, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if sigmask is not None:  # the supervisor blocked its signals across the fork
+            signal.pthread_sigmask(signal.SIG_SETMASK, sigmask)
         _set_pdeathsig()
         if os.getppid() != info.supervisor_pid:  # died before prctl took effect
             os._exit(1)
