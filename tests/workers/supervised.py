@@ -127,24 +127,36 @@ class Supervised:
         self.close()
 
 
-def run_loadgen(loadgen: str, port: int, mode: str, conns: int, duration: float) -> subprocess.Popen[str]:
-    """Start the C load generator (benchmarks/loadgen.c) against 127.0.0.1:port, no warm-up."""
-    return subprocess.Popen(
-        [loadgen, "127.0.0.1", str(port), mode, str(conns), "64", f"{duration:g}", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+class Loadgen:
+    """The C load generator (benchmarks/loadgen.c) against 127.0.0.1:port, no warm-up.
 
+    A context manager: leaving the block kills it if it still runs and reaps it.
+    """
 
-def loadgen_report(p: subprocess.Popen[str], timeout: float = 60.0) -> dict[str, Any]:
-    """Wait for the load generator; return its JSON report (the last stdout line)."""
-    out, err = p.communicate(timeout=timeout)
-    lines = [ln for ln in out.splitlines() if ln.startswith("{") and '"event"' not in ln]
-    assert p.returncode == 0, f"loadgen failed ({p.returncode}): {out}\n{err}"
-    assert lines, f"loadgen printed no report: {out}\n{err}"
-    report: dict[str, Any] = json.loads(lines[-1])
-    return report
+    def __init__(self, loadgen: str, port: int, mode: str, conns: int, duration: float) -> None:
+        self.proc = subprocess.Popen(
+            [loadgen, "127.0.0.1", str(port), mode, str(conns), "64", f"{duration:g}", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def report(self, timeout: float = 60.0) -> dict[str, Any]:
+        """Wait for the run to end; return its JSON report (the last stdout line)."""
+        out, err = self.proc.communicate(timeout=timeout)
+        lines = [ln for ln in out.splitlines() if ln.startswith("{") and '"event"' not in ln]
+        assert self.proc.returncode == 0, f"loadgen failed ({self.proc.returncode}): {out}\n{err}"
+        assert lines, f"loadgen printed no report: {out}\n{err}"
+        report: dict[str, Any] = json.loads(lines[-1])
+        return report
+
+    def __enter__(self) -> Loadgen:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
 
 
 def alive(pid: int) -> bool:

@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from supervised import Supervised, alive, loadgen_report, run_loadgen
+from supervised import Loadgen, Supervised, alive
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -84,15 +84,15 @@ def test_a_killed_worker_is_replaced_and_clients_lose_at_most_its_connections(lo
         port = sup.port()
         first = sup.wait_for(r"^accepting pid=(\d+) slot=0 gen=1$", stream="out")[0]
         victim = int(first.group(1))
-        lg = run_loadgen(loadgen, port, "churn", 20, 4.0)
-        time.sleep(1.5)  # load running, and the victim up longer than min_uptime: no backoff
-        os.kill(victim, signal.SIGKILL)
-        sup.wait_for(
-            rf"worker 0 \(pid {victim}, generation 1\) exited: killed by SIGKILL; restarting in 0 s$",
-            stream="err",
-        )
-        new = sup.wait_for(r"^accepting pid=(\d+) slot=0 gen=1$", 2, stream="out")[1]
-        report = loadgen_report(lg)
+        with Loadgen(loadgen, port, "churn", 20, 4.0) as lg:
+            time.sleep(1.5)  # load running, and the victim up longer than min_uptime: no backoff
+            os.kill(victim, signal.SIGKILL)
+            sup.wait_for(
+                rf"worker 0 \(pid {victim}, generation 1\) exited: killed by SIGKILL; restarting in 0 s$",
+                stream="err",
+            )
+            new = sup.wait_for(r"^accepting pid=(\d+) slot=0 gen=1$", 2, stream="out")[1]
+            report = lg.report()
         sup.signal(signal.SIGTERM)
         assert sup.wait() == 0
     assert int(new.group(1)) != victim
@@ -107,15 +107,17 @@ def test_sighup_reload_under_constant_load_fails_no_request(loadgen: str) -> Non
     with Supervised.echo("127.0.0.1:0", "2") as sup:
         port = sup.port()
         old = {int(m.group(1)) for m in sup.wait_for(r"^accepting pid=(\d+) slot=\d gen=1$", 2, stream="out")}
-        lg = run_loadgen(loadgen, port, "churn", 20, 5.0)
-        time.sleep(1.0)
-        sup.signal(signal.SIGHUP)
-        sup.wait_for(r"SIGHUP: reloading: starting generation 2$", stream="err")
-        sup.wait_for(r"reload complete: generation 2 serving$", stream="err")
-        new = {int(m.group(1)) for m in sup.wait_for(r"^accepting pid=(\d+) slot=\d gen=2$", 2, stream="out")}
-        for pid in old:
-            sup.wait_for(rf"\(pid {pid}, generation 1\) stopped: exit status 0$", stream="err")
-        report = loadgen_report(lg)
+        with Loadgen(loadgen, port, "churn", 20, 5.0) as lg:
+            time.sleep(1.0)
+            sup.signal(signal.SIGHUP)
+            sup.wait_for(r"SIGHUP: reloading: starting generation 2$", stream="err")
+            sup.wait_for(r"reload complete: generation 2 serving$", stream="err")
+            new = {
+                int(m.group(1)) for m in sup.wait_for(r"^accepting pid=(\d+) slot=\d gen=2$", 2, stream="out")
+            }
+            for pid in old:
+                sup.wait_for(rf"\(pid {pid}, generation 1\) stopped: exit status 0$", stream="err")
+            report = lg.report()
         sup.signal(signal.SIGTERM)
         assert sup.wait() == 0
     assert old.isdisjoint(new)
