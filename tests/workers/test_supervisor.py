@@ -103,8 +103,10 @@ def test_a_killed_worker_is_replaced_and_clients_lose_at_most_its_connections(lo
     print(f"kill -9 under load: {report['requests']} requests, {report['errors']} failed")
 
 
-def test_sighup_reload_under_constant_load_fails_no_request(loadgen: str) -> None:
-    with Supervised.echo("127.0.0.1:0", "2") as sup:
+@pytest.mark.parametrize("mode", ["shared", "reuse_port"])
+def test_sighup_reload_under_constant_load_fails_no_request(loadgen: str, mode: str) -> None:
+    args = ["127.0.0.1:0", "2"] + (["--reuse-port"] if mode == "reuse_port" else [])
+    with Supervised.echo(*args) as sup:
         port = sup.port()
         old = {int(m.group(1)) for m in sup.wait_for(r"^accepting pid=(\d+) slot=\d gen=1$", 2, stream="out")}
         with Loadgen(loadgen, port, "churn", 20, 5.0) as lg:
@@ -129,7 +131,7 @@ def test_sighup_reload_under_constant_load_fails_no_request(loadgen: str) -> Non
     # Each old worker is stopped only once its slot's new worker is ready.
     for m in sup.matches(r"worker (\d) \(pid (\d+), generation 2\) ready: stopping worker (\d)", "err"):
         assert m.group(1) == m.group(3)
-    print(f"SIGHUP reload under load: {report['requests']} requests sent, {report['errors']} failed")
+    print(f"SIGHUP reload under load ({mode}): {report['requests']} requests sent, {report['errors']} failed")
 
 
 def test_sigterm_lets_requests_in_flight_finish_then_exits_0() -> None:
@@ -176,6 +178,10 @@ def test_max_requests_recycles_workers_without_failing_a_request() -> None:
             if _request(port, p) != p:
                 failures.append(p)
             sent += 1
+        starts = sup.matches(r"worker 0 \(pid (\d+), generation 1\) started, max_requests (\d+)$", "err")
+        first = int(starts[0].group(1))
+        # Replacement before retirement: the first worker is stopped once the new one is ready.
+        sup.wait_for(rf"ready: stopping worker 0 \(pid {first}, generation 1\)$", stream="err")
         sup.signal(signal.SIGTERM)
         assert sup.wait() == 0
     assert failures == []
@@ -184,10 +190,8 @@ def test_max_requests_recycles_workers_without_failing_a_request() -> None:
     assert all(20 <= int(m.group(2)) <= 25 for m in starts)
     served = _served(sup)
     assert sum(served.values()) == sent
-    first = int(starts[0].group(1))
     assert served[first] >= int(starts[0].group(2))
-    # Replacement before retirement: the new worker was ready before the old was stopped.
-    assert sup.matches(rf"ready: stopping worker 0 \(pid {first}, generation 1\)$", "err")
+    assert sup.matches(rf"worker 0 \(pid {first}, generation 1\) stopped: exit status 0$", "err")
 
 
 def test_a_crash_loop_backs_off_exponentially_and_logs_why() -> None:

@@ -72,7 +72,8 @@ def test_a_busy_address_fails_run_and_leaves_nothing_open() -> None:
     busy.bind(("127.0.0.1", 0))
     busy.listen()
     port = busy.getsockname()[1]
-    before = len(os.listdir("/proc/self/fd"))
+    busy_inode = os.readlink(f"/proc/self/fd/{busy.fileno()}")
+    before = _sockets()
     try:
         with pytest.raises(
             OSError, match=rf"^\[Errno 98\] bind 127\.0\.0\.1:{port}: Address already in use$"
@@ -80,7 +81,7 @@ def test_a_busy_address_fails_run_and_leaves_nothing_open() -> None:
             Supervisor(_noop, 1, ["127.0.0.1:0", f"127.0.0.1:{port}"]).run()
     finally:
         busy.close()
-    assert len(os.listdir("/proc/self/fd")) == before - 1
+    assert _sockets() == before - {busy_inode}
 
 
 def test_an_fd_that_is_not_a_listening_socket_is_refused() -> None:
@@ -144,3 +145,16 @@ def test_a_named_target_on_a_unix_socket_with_debug_addresses(tmp_path) -> None:
         ("1", "127.0.0.1:7101"),
     ]
     assert not os.path.exists(path)  # the supervisor made the socket file, and removed it
+
+
+def _sockets() -> set[str]:
+    """Return this process's open sockets ("socket:[inode]"), to see that none was left open."""
+    out = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            link = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:"):
+            out.add(link)
+    return out
