@@ -3,11 +3,14 @@
 # with a Unix socket, per-worker debug addresses and worker_init, in a real process.
 from __future__ import annotations
 
+import json
 import os
+import random
 import signal
 import socket
 import sys
 import textwrap
+import urllib.request
 
 import pytest
 from helpers import SUB_ENV
@@ -158,3 +161,53 @@ def _sockets() -> set[str]:
         if link.startswith("socket:"):
             out.add(link)
     return out
+
+
+_DEBUG_SCRIPT = textwrap.dedent("""
+    import sys
+    from gonet.supervisor import Supervisor
+
+    def init(info):
+        from gonet import debug
+        debug.serve(info.debug_addr)
+
+    sys.exit(Supervisor("echo_app:serve", 2, ["127.0.0.1:0"], debug_addr=sys.argv[1], worker_init=init).run())
+""")
+
+
+def _two_free_ports() -> int:
+    """Return a port p such that p and p + 1 were both free a moment ago.
+
+    Drawn below the ephemeral range (32768-60999 by default), where no outgoing connection of
+    this busy machine holds a port.
+    """
+    for _ in range(200):
+        p = random.randrange(20000, 32000)
+        socks = [socket.socket(), socket.socket()]
+        try:
+            for i, s in enumerate(socks):
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gonet's listen
+                s.bind(("127.0.0.1", p + i))
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return p
+    raise AssertionError("no two consecutive free ports")
+
+
+def test_each_worker_serves_its_own_debug_page() -> None:
+    base = _two_free_ports()
+    env = {"PYTHONPATH": os.pathsep.join([str(HERE), SUB_ENV["PYTHONPATH"]])}
+    with Supervised([sys.executable, "-c", _DEBUG_SCRIPT, f"127.0.0.1:{base}"], env=env) as sup:
+        pids = {
+            int(m.group(1)) for m in sup.wait_for(r"^accepting pid=(\d+) slot=\d gen=1$", 2, stream="out")
+        }
+        seen = set()
+        for port in (base, base + 1):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/debug/stats", timeout=20) as r:
+                seen.add(json.load(r)["pid"])
+        sup.signal(signal.SIGTERM)
+        assert sup.wait() == 0
+    assert seen == pids
