@@ -178,7 +178,11 @@ def test_max_requests_recycles_workers_without_failing_a_request() -> None:
             if _request(port, p) != p:
                 failures.append(p)
             sent += 1
-        starts = sup.matches(r"worker 0 \(pid (\d+), generation 1\) started, max_requests (\d+)$", "err")
+        # Each "replacing it" is followed by the replacement's start (unless a shutdown has
+        # begun, so wait for it before SIGTERM).
+        starts = sup.wait_for(
+            r"worker 0 \(pid (\d+), generation 1\) started, max_requests (\d+)$", 3, stream="err"
+        )
         first = int(starts[0].group(1))
         # Replacement before retirement: the first worker is stopped once the new one is ready.
         sup.wait_for(rf"ready: stopping worker 0 \(pid {first}, generation 1\)$", stream="err")
