@@ -205,6 +205,10 @@ def main(argv: list[str]) -> int:
     """Run the suite; return the process exit status."""
     # SIGTERM becomes SystemExit so every finally block reaps its children.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if argv[:1] == ["workers"]:  # gonet on 1 and 2 worker processes: benchmarks/workers.py
+        from . import workers
+
+        return workers.main(argv[1:])
     args = parse_args(argv)
     out: Path = args.out.resolve()
     log_dir = out / "logs"

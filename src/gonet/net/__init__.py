@@ -16,9 +16,10 @@ from gonet.errors import (
     UnknownNetworkError,
 )
 from gonet.net._dial import Dialer, dial
+from gonet.net._file import file_conn, file_listener, file_packet_conn
 from gonet.net._iface import Addr, Conn, Listener, PacketConn
 from gonet.net._ipsock import TCPAddr, UDPAddr, join_host_port, split_host_port
-from gonet.net._listen import listen, listen_packet
+from gonet.net._listen import ListenConfig, SockRawConn, listen, listen_packet
 from gonet.net._lookup import (
     AddrInfo,
     DNSTimeoutError,
@@ -42,6 +43,11 @@ from gonet.net._unixsock import UnixAddr, UnixConn, UnixListener
 __all__ = [
     "listen",
     "listen_packet",
+    "ListenConfig",
+    "SockRawConn",
+    "file_listener",
+    "file_conn",
+    "file_packet_conn",
     "dial",
     "Dialer",
     "pipe",

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import errno
 import socket
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gonet.errors import AddrError, DeadlineExceededError, op_error
 from gonet.net._ctx import Abort, context_deadline, link_context, map_err
 from gonet.net._iface import Conn
 from gonet.net._ipsock import TCPAddr, UDPAddr, addr_sockaddr, ip_sockaddr, is_ipv4, partition
-from gonet.net._listen import check_network
+from gonet.net._listen import Control, check_network, ctrl_network, run_control
 from gonet.net._lookup import Resolver
 from gonet.net._net import SocketConn, check_deadline
 from gonet.net._resolve import TCP_NETS, UDP_NETS, internet_addr_list
@@ -84,6 +85,11 @@ class Dialer:
             the other family joins, for "tcp" (Happy Eyeballs); None: 300 ms; negative: no
             racing, addresses are tried one after another.
         resolver: the Resolver for host names; None: the default (system) resolver.
+        control: called as ``control(network, address, raw_conn)`` after each socket is
+            created and before it is bound or connected (network family-specific: "tcp4",
+            "tcp6", "udp4", "unix"...; address the remote one); set socket options with
+            ``raw_conn.control(lambda fd: ...)``. An exception it raises fails that attempt
+            and is the OpError's cause.
     """
 
     def __init__(
@@ -94,6 +100,7 @@ class Dialer:
         keep_alive: float = DEFAULT_KEEP_ALIVE,
         fallback_delay: float | None = None,
         resolver: Resolver | None = None,
+        control: Control | None = None,
     ) -> None:
         self.timeout = _number("timeout", timeout)
         self.deadline = check_deadline(deadline)
@@ -105,6 +112,9 @@ class Dialer:
         if resolver is not None and not isinstance(resolver, Resolver):
             raise TypeError(f"resolver must be a net.Resolver, not {type(resolver).__name__}")
         self.resolver = resolver
+        if control is not None and not callable(control):
+            raise TypeError(f"control must be callable or None, not {type(control).__name__}")
+        self.control = control
 
     def _deadline(self, ctx: Context | None) -> float | None:
         """The earliest of timeout, deadline and the context's deadline. Go: Dialer.deadline."""
@@ -306,10 +316,21 @@ class Dialer:
             return op_error("dial", network, local, ra, abort.err)
         return op_error("dial", network, local, ra, e, syscall=getattr(e, "syscall", None))
 
-    def _tcp_setup(self, sock: socket.socket) -> None:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.keep_alive is not None and self.keep_alive >= 0:
-            set_keep_alive_opts(sock, self.keep_alive)
+    def _setup(self, network: str, ra: Any, family: int) -> Callable[[socket.socket], None]:
+        """Return the per-socket setup: Go's defaults for the network, then the control hook."""
+        control = self.control
+
+        def setup(sock: socket.socket) -> None:
+            if network in TCP_NETS:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if self.keep_alive is not None and self.keep_alive >= 0:
+                    set_keep_alive_opts(sock, self.keep_alive)
+            elif network in UDP_NETS:
+                set_default_sockopts(sock, family, socket.SOCK_DGRAM, False)
+            if control is not None:
+                run_control(control, ctrl_network(network, family), str(ra), sock)
+
+        return setup
 
     def _dial_tcp(
         self, network: str, ra: TCPAddr, local: TCPAddr | None, deadline: float | None, abort: Abort
@@ -324,7 +345,9 @@ class Dialer:
         attempt = 0
         while True:
             try:
-                fd = dial_socket(family, socket.SOCK_STREAM, rsa, lsa, deadline, abort, self._tcp_setup)
+                fd = dial_socket(
+                    family, socket.SOCK_STREAM, rsa, lsa, deadline, abort, self._setup(network, ra, family)
+                )
             except Exception as e:
                 if (
                     may_retry
@@ -358,7 +381,7 @@ class Dialer:
                 lsa,
                 deadline,
                 abort,
-                lambda s: set_default_sockopts(s, family, socket.SOCK_DGRAM, False),
+                self._setup(network, ra, family),
             )
         except Exception as e:
             raise self._error(network, local, ra, e, abort) from e
@@ -369,7 +392,13 @@ class Dialer:
         local = None if not self.local_addr else unix_sockaddr(self.local_addr)
         try:
             fd = dial_socket(
-                socket.AF_UNIX, UNIX_TYPES[network], unix_sockaddr(address), local, deadline, abort
+                socket.AF_UNIX,
+                UNIX_TYPES[network],
+                unix_sockaddr(address),
+                local,
+                deadline,
+                abort,
+                self._setup(network, ra, socket.AF_UNIX),
             )
         except Exception as e:
             raise self._error(network, None, ra, e, abort) from e

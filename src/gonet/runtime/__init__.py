@@ -55,6 +55,7 @@ __all__ = [
     "set_sched_seed",
     "set_time_slice",
     "time_slice",
+    "workers",
 ]
 
 log = logging.getLogger("gonet.runtime")
@@ -358,3 +359,36 @@ def _on_new_scheduler(s: Scheduler) -> None:
 
 
 _proc.on_new_scheduler.append(_on_new_scheduler)
+
+
+def workers(n: int | None, main: Callable[[list[int]], Any] | str, /, **options: Any) -> int:
+    """Run main(listener_fds) in n supervised worker processes; return the exit status.
+
+    The calling process becomes the supervisor (gonet.supervisor.Supervisor): it opens the
+    listeners, forks the workers, restarts the dead, reloads on SIGHUP and drains on SIGTERM.
+    Each worker is a fresh gonet program that adopts its listeners with
+    ``gonet.net.file_listener(fd)`` and stops gracefully on SIGTERM (docs/deployment.md).
+
+    Args:
+        n: how many workers; None: the usable CPUs.
+        main: the worker's main, or "module:function" imported in each worker.
+        options: the Supervisor's keyword arguments (listeners, reuse_port,
+            graceful_timeout, max_requests, max_requests_jitter, debug_addr, worker_init...).
+
+    Returns:
+        0 after a graceful shutdown, 1 after a forced one.
+
+    Raises:
+        RuntimeError: this process already runs a gonet scheduler (the supervisor must not:
+            call workers() before anything else in the program uses gonet).
+
+    Go: none (Go uses every core in one process); gunicorn's arbiter.
+    """
+    if live_schedulers():
+        raise RuntimeError(
+            "gonet.runtime.workers: this process already runs a gonet scheduler; call workers() "
+            "before the program uses gonet (the supervisor must run no gonet runtime)"
+        )
+    from gonet.supervisor import Supervisor
+
+    return Supervisor(main, n, **options).run()
