@@ -64,3 +64,6 @@ __all__ = [
 # -- client (_client.py, _transport.py, _response.py) -----------------------------------------
 
 # -- WSGI hosting (_wsgi.py) ------------------------------------------------------------------
+from gonet.http._wsgi import FileWrapper, WSGIApp, WSGIHandler, wsgi  # noqa: E402
+
+__all__ += ["FileWrapper", "WSGIApp", "WSGIHandler", "wsgi"]
