@@ -186,6 +186,28 @@ def _split_host(hostport: str, default_port: str) -> tuple[str, str]:
     return hostport, default_port
 
 
+def _check_headers(headers: list[tuple[str, str]]) -> int:
+    """Validate start_response's headers (PEP 3333); return their Content-Length or -1."""
+    if type(headers) is not list:
+        raise TypeError(f"wsgi: headers must be a list, not {type(headers).__name__}")
+    length = -1
+    for item in headers:
+        if type(item) is not tuple or len(item) != 2:
+            raise TypeError(f"wsgi: each header must be a (name, value) tuple, not {item!r}")
+        name, value = item
+        if type(name) is not str or type(value) is not str:
+            raise TypeError(f"wsgi: header name and value must be str: {item!r}")
+        low = name.lower()
+        if low in _HOP_BY_HOP:
+            raise ValueError(f"wsgi: hop-by-hop header {name!r} not allowed (PEP 3333)")
+        if low == "content-length":
+            try:
+                length = int(value)
+            except ValueError:
+                raise ValueError(f"wsgi: invalid Content-Length {value!r}") from None
+    return length
+
+
 class _ClientGone(Exception):
     """The writer failed with an OSError: the client went away mid-response."""
 
@@ -220,23 +242,7 @@ class _Response:
             raise TypeError(f"wsgi: status must be str, not {type(status).__name__}")
         if _STATUS.match(status) is None:
             raise ValueError(f"wsgi: malformed status {status!r} (want e.g. '200 OK')")
-        if type(headers) is not list:
-            raise TypeError(f"wsgi: headers must be a list, not {type(headers).__name__}")
-        length = -1
-        for item in headers:
-            if type(item) is not tuple or len(item) != 2:
-                raise TypeError(f"wsgi: each header must be a (name, value) tuple, not {item!r}")
-            name, value = item
-            if type(name) is not str or type(value) is not str:
-                raise TypeError(f"wsgi: header name and value must be str: {item!r}")
-            low = name.lower()
-            if low in _HOP_BY_HOP:
-                raise ValueError(f"wsgi: hop-by-hop header {name!r} not allowed (PEP 3333)")
-            if low == "content-length":
-                try:
-                    length = int(value)
-                except ValueError:
-                    raise ValueError(f"wsgi: invalid Content-Length {value!r}") from None
+        length = _check_headers(headers)
         self.status = status
         self.code = int(status[:3])
         self.headers = headers
