@@ -286,8 +286,8 @@ def serve(
             ln = net.listen("tcp", opts.bind)
         except (OSError, ValueError) as e:
             raise ServeError(f'cannot listen on "{opts.bind}": {e}') from None
-    print(f"gonet serve: listening on http://{ln.addr()} ({interface} app {opts.app})", file=out, flush=True)
-    return _run(handler, ln, opts.graceful_timeout, out, error_log)
+    started = f"gonet serve: listening on http://{ln.addr()} ({interface} app {opts.app})"
+    return _run(handler, ln, opts.graceful_timeout, out, error_log, started)
 
 
 def _run(
@@ -296,8 +296,13 @@ def _run(
     graceful_timeout: float,
     out: TextIO,
     error_log: logging.Logger | None,
+    started: str,
 ) -> int:
-    """Serve on ln until a signal, then shut down; return the exit status."""
+    """Serve on ln until a signal, then shut down; return the exit status.
+
+    The startup line is printed once the signals are taken: from then on SIGTERM means a
+    graceful shutdown, never the default action.
+    """
     from gonet import Chan, go, select
     from gonet import signal as gsignal
     from gonet.context import background, with_timeout
@@ -307,6 +312,8 @@ def _run(
     srv = Server(handler=handler, error_log=error_log)
     sigs: Chan[Any] = Chan(2)
     served: Chan[BaseException | None] = Chan(1)
+    closing: Chan[None] = Chan(1)
+    done: Chan[str] = Chan(1)
 
     def run_server() -> None:
         try:
@@ -318,44 +325,51 @@ def _run(
         else:
             served.send(None)
 
+    def shutdown() -> None:
+        ctx, cancel = with_timeout(background(), graceful_timeout)
+        try:
+            srv.shutdown(ctx)
+            done.send("done")
+        except Exception:
+            if ctx.err() is None:
+                raise
+            srv.close()  # the deadline passed: drop what remains
+            done.send("timeout")
+        finally:
+            cancel()
+
     gsignal.notify(sigs, _signal.SIGINT, _signal.SIGTERM)
     try:
+        print(started, file=out, flush=True)
         go(run_server)
         i, v, _ = select(sigs.recv_case(), served.recv_case())
         if i == 1:  # the server stopped by itself: the listener failed
             print(f"gonet serve: server stopped: {v}", file=sys.stderr, flush=True)
             return 1
-        name = _signal.Signals(v).name
-        print(
-            f"gonet serve: {name} received, shutting down (graceful timeout {graceful_timeout:g}s)",
-            file=out,
-            flush=True,
-        )
-        ctx, cancel = with_timeout(background(), graceful_timeout)
-        done: Chan[BaseException | None] = Chan(1)
-
-        def shutdown() -> None:
-            try:
-                srv.shutdown(ctx)
-            except BaseException as e:  # noqa: BLE001 - a deadline: reported by the main goroutine
-                done.send(e)
-            else:
-                done.send(None)
-
+        # Shutdown starts these once it has closed the listeners (Go: RegisterOnShutdown), so
+        # the line printed next means "no longer accepting".
+        srv.register_on_shutdown(lambda: closing.send(None))
         go(shutdown)
+        closing.recv()
+        name = _signal.Signals(v).name
+        say(out, f"{name} received, shutting down (graceful timeout {graceful_timeout:g}s)")
         i, v, _ = select(done.recv_case(), sigs.recv_case())
-        cancel()
-        if i == 1 or v is not None:
-            why = "second signal" if i == 1 else "graceful timeout exceeded"
-            print(f"gonet serve: {why}, closing the remaining connections", file=out, flush=True)
+        if i == 1:
+            say(out, "second signal, closing the remaining connections")
             srv.close()
-            if i == 1:
-                done.recv()
+            v = done.recv()
+        if v == "timeout":
+            say(out, f"graceful timeout ({graceful_timeout:g}s) exceeded, remaining connections closed")
         served.recv()
-        print("gonet serve: stopped", file=out, flush=True)
+        say(out, "stopped")
         return 0
     finally:
         gsignal.stop(sigs)
+
+
+def say(out: TextIO, msg: str) -> None:
+    """Print one "gonet serve: ..." line at once (the output may be a pipe)."""
+    print("gonet serve: " + msg, file=out, flush=True)
 
 
 def configure_logging() -> None:
