@@ -345,7 +345,14 @@ _OP_FIELDS = frozenset({"op", "net", "source", "addr", "err", "syscall", "writte
 
 # -- the concurrency toolkit: Go's runtime panics and the context errors ------------------------
 
-__all__ += ["ClosedChannelError", "NilChannelError", "SyncError", "Canceled", "DeadlineExceeded"]
+__all__ += [
+    "ClosedChannelError",
+    "NilChannelError",
+    "SyncError",
+    "Canceled",
+    "DeadlineExceeded",
+    "SignalError",
+]
 
 
 class ClosedChannelError(PanicError):
@@ -397,6 +404,13 @@ class DeadlineExceeded(GonetError, TimeoutError):
     def temporary(self) -> bool:
         """Report True: waiting longer may succeed. Go: DeadlineExceeded.Temporary()."""
         return True
+
+
+class SignalError(GonetError):
+    """Why a signal.notify_context context ended: "<signal> signal received".
+
+    Go: signal.signalError (the context's cause).
+    """
 
 
 # -- gonet.http: Go's net/http errors -----------------------------------------------------------

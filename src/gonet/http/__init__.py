@@ -58,6 +58,23 @@ __all__ = [
 ]
 
 # -- server (_server.py, _transfer.py, _sniff.py) ---------------------------------------------
+from gonet.http._server import (  # noqa: E402
+    CHUNKING_THRESHOLD,
+    DEFAULT_MAX_HEADER_BYTES,
+    Server,
+    listen_and_serve,
+    listen_and_serve_tls,
+)
+from gonet.http._sniff import detect_content_type  # noqa: E402
+
+__all__ += [
+    "Server",
+    "listen_and_serve",
+    "listen_and_serve_tls",
+    "DEFAULT_MAX_HEADER_BYTES",
+    "CHUNKING_THRESHOLD",
+    "detect_content_type",
+]
 
 # -- routing and helper handlers (_servemux.py, _pattern.py, _fs.py, _handlers.py, httptest) --
 
