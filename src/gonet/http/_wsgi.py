@@ -208,6 +208,39 @@ def _check_headers(headers: list[tuple[str, str]]) -> int:
     return length
 
 
+_cgi_keys: dict[str, str] = {}
+_CGI_KEYS_MAX = 1024
+_hosts: dict[tuple[str, str], tuple[str, str]] = {}
+_HOSTS_MAX = 1024
+
+
+def _cgi_key(k: str) -> str:
+    """Return the environ key of header k ("" for none), caching it."""
+    if k == "Content-Type":
+        key = "CONTENT_TYPE"
+    elif k == "Content-Length":
+        key = "CONTENT_LENGTH"
+    elif "_" in k:
+        # X_Forwarded_For and X-Forwarded-For would both become HTTP_X_FORWARDED_FOR: drop the
+        # underscore spelling so a client cannot pass for a proxy's header.
+        key = ""
+    else:
+        key = "HTTP_" + k.upper().replace("-", "_")
+    if len(_cgi_keys) < _CGI_KEYS_MAX:
+        _cgi_keys[k] = key
+    return key
+
+
+def _split_host_cached(hostport: str, default_port: str) -> tuple[str, str]:
+    """_split_host, remembered (a server sees the same few hosts and clients again and again)."""
+    got = _hosts.get((hostport, default_port))
+    if got is None:
+        got = _split_host(hostport, default_port)
+        if len(_hosts) < _HOSTS_MAX:
+            _hosts[(hostport, default_port)] = got
+    return got
+
+
 class _ClientGone(Exception):
     """The writer failed with an OSError: the client went away mid-response."""
 
@@ -307,8 +340,7 @@ class WSGIHandler:
 
     def environ(self, r: Request) -> dict[str, Any]:
         """Build the PEP 3333 environ of request r."""
-        env = self._base.copy()
-        scheme = "https" if r.tls is not None else "http"
+        tls = r.tls is not None
         path = r.url.path
         if not path.isascii():
             # PEP 3333: the native string holds the request's bytes decoded as latin-1.
@@ -316,34 +348,33 @@ class WSGIHandler:
         sn = self.script_name
         if sn and (path == sn or path.startswith(sn + "/")):
             path = path[len(sn) :]
-        name, port = _split_host(r.host, "443" if scheme == "https" else "80")
-        rhost, rport = _split_host(r.remote_addr, "")
-        env["REQUEST_METHOD"] = r.method
-        env["PATH_INFO"] = path
-        env["QUERY_STRING"] = r.url.raw_query
-        env["SERVER_NAME"] = name or "localhost"
-        env["SERVER_PORT"] = port
-        env["SERVER_PROTOCOL"] = r.proto
-        env["REMOTE_ADDR"] = rhost
-        env["REMOTE_PORT"] = rport
-        env["REQUEST_URI"] = r.request_uri
-        env["wsgi.url_scheme"] = scheme
-        env["wsgi.input"] = _Input(r.body)
-        env["wsgi.errors"] = self.errors if self.errors is not None else sys.stderr
-        env["gonet.request"] = r
+        name, port = _split_host_cached(r.host, "443" if tls else "80")
+        rhost, rport = _split_host_cached(r.remote_addr, "")
+        env = {
+            **self._base,
+            "REQUEST_METHOD": r.method,
+            "PATH_INFO": path,
+            "QUERY_STRING": r.url.raw_query,
+            "SERVER_NAME": name or "localhost",
+            "SERVER_PORT": port,
+            "SERVER_PROTOCOL": r.proto,
+            "REMOTE_ADDR": rhost,
+            "REMOTE_PORT": rport,
+            "REQUEST_URI": r.request_uri,
+            "wsgi.url_scheme": "https" if tls else "http",
+            "wsgi.input": _Input(r.body),
+            "wsgi.errors": self.errors if self.errors is not None else sys.stderr,
+            "gonet.request": r,
+        }
         if r.host:
             env["HTTP_HOST"] = r.host
         for k, vs in r.header._m.items():
-            if k == "Content-Type":
-                env["CONTENT_TYPE"] = vs[0]
-                continue
-            if k == "Content-Length":
-                continue
-            if "_" in k:
-                # X_Forwarded_For and X-Forwarded-For would both become HTTP_X_FORWARDED_FOR:
-                # drop the underscore spelling so a client cannot spoof a proxy's header.
-                continue
-            env["HTTP_" + k.upper().replace("-", "_")] = ", ".join(vs)
+            key = _cgi_keys.get(k)
+            if key is None:
+                key = _cgi_key(k)
+            if key:
+                env[key] = vs[0] if len(vs) == 1 or key == "CONTENT_TYPE" else ", ".join(vs)
+        env.pop("CONTENT_LENGTH", None)  # the body's real length, from the request, instead
         if r.content_length > 0 or (r.content_length == 0 and "Content-Length" in r.header._m):
             env["CONTENT_LENGTH"] = str(r.content_length)
         return env
