@@ -534,3 +534,43 @@ def test_file_wrapper_honours_a_shorter_content_length(tmp_path: Any) -> None:
     w = run(app)
     assert "read_from" not in [k for k, _ in w.events]
     assert w.body().startswith(b"0123")
+
+
+def test_repeated_cookie_headers_join_with_semicolons() -> None:
+    r = make_request("/")
+    r.header.add("Cookie", "a=1")
+    r.header.add("Cookie", "b=2")
+    assert capture_environ(r)["HTTP_COOKIE"] == "a=1; b=2"
+
+
+def test_bytes_result_is_named_as_the_bug() -> None:
+    got: list[BaseException] = []
+
+    class Log(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            assert record.exc_info is not None
+            got.append(record.exc_info[1])  # type: ignore[arg-type]
+
+    log = logging.getLogger("test_wsgi.bytes")
+    log.addHandler(Log())
+    log.propagate = False
+
+    def app(environ: Any, start_response: Any) -> bytes:
+        start_response("200 OK", [])
+        return b"hello"
+
+    def silent(environ: Any, start_response: Any) -> list[bytes]:
+        return []
+
+    for a in (app, silent):
+        w = FakeWriter()
+        http.wsgi(a, error_log=log)(w, make_request())
+        assert w.code == 500
+    with pytest.raises(
+        TypeError, match=r"wsgi: the app returned bytes, not an iterable of bytes \(return \[body\]\)"
+    ):
+        raise got[0]
+    with pytest.raises(
+        RuntimeError, match="wsgi: the app did not call start_response before its body or its end"
+    ):
+        raise got[1]

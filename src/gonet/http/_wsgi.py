@@ -285,7 +285,7 @@ class _Response:
     def send_headers(self) -> None:
         """Put the app's headers on the writer and send the status line (once)."""
         if self.status is None:
-            raise RuntimeError("wsgi: the app sent a body before calling start_response")
+            raise RuntimeError("wsgi: the app did not call start_response before its body or its end")
         self.sent = True
         h = self.w.header()
         for name, value in self.headers:
@@ -373,7 +373,10 @@ class WSGIHandler:
             if key is None:
                 key = _cgi_key(k)
             if key:
-                env[key] = vs[0] if len(vs) == 1 or key == "CONTENT_TYPE" else ", ".join(vs)
+                if len(vs) == 1 or key == "CONTENT_TYPE":
+                    env[key] = vs[0]
+                else:  # RFC 9110 5.3: repeated fields join with commas; cookie pairs with "; "
+                    env[key] = ("; " if key == "HTTP_COOKIE" else ", ").join(vs)
         env.pop("CONTENT_LENGTH", None)  # the body's real length, from the request, instead
         if r.content_length > 0 or (r.content_length == 0 and "Content-Length" in r.header._m):
             env["CONTENT_LENGTH"] = str(r.content_length)
@@ -408,6 +411,11 @@ class WSGIHandler:
         w = resp.w
         if type(result) is FileWrapper and self._sendfile(resp, result):
             return
+        if isinstance(result, (bytes, str)):
+            # Iterating would yield ints or 1-char strings, one block each: name the real bug.
+            raise TypeError(
+                f"wsgi: the app returned {type(result).__name__}, not an iterable of bytes (return [body])"
+            )
         sized = hasattr(result, "__len__")
         stream = resp.sent and resp.length < 0 and not sized  # after the write() callable
         for data in result:
