@@ -129,13 +129,16 @@ def _describe(app: Any) -> str:
     return str(name)
 
 
-def build_handler(app: Any, interface: str, *, access_log: TextIO | None = None) -> http.Handler:
+def build_handler(
+    app: Any, interface: str, *, access_log: TextIO | None = None, multiprocess: bool = False
+) -> http.Handler:
     """Return the Handler that serves app as interface ("wsgi" or "handler").
 
     Args:
         app: the loaded application.
         interface: "wsgi" wraps it with http.wsgi; "handler" serves it as is.
         access_log: a stream for Common Log Format lines, or None for none.
+        multiprocess: wsgi.multiprocess (True in a worker process).
     """
     from gonet import http
 
@@ -143,7 +146,7 @@ def build_handler(app: Any, interface: str, *, access_log: TextIO | None = None)
         raise ServeError(f'unknown interface "{interface}" (want wsgi or handler)')
     handler: http.Handler
     if interface == "wsgi":
-        handler = http.wsgi(app)
+        handler = http.wsgi(app, multiprocess=multiprocess)
     elif callable(getattr(app, "serve_http", None)):
         handler = app.serve_http
     else:
@@ -258,36 +261,56 @@ def serve(
     opts: ServeOptions,
     ln: Listener | None = None,
     *,
+    signals: tuple[int, ...] = (_signal.SIGINT, _signal.SIGTERM),
+    multiprocess: bool = False,
     out: TextIO | None = None,
     error_log: logging.Logger | None = None,
 ) -> int:
-    """Run `gonet serve` in this process until SIGINT or SIGTERM; return the exit status.
+    """Run `gonet serve` in this process until one of signals arrives; return the exit status.
+
+    This is also the body of each worker process under `--workers N`: the supervisor hands
+    over its listener (ln), and a worker stops on SIGTERM only (signals=(SIGTERM,)), since
+    the supervisor turns a Ctrl-C into one SIGTERM per worker.
 
     Args:
         opts: the parsed command line.
-        ln: a listener to serve on (the one a worker supervisor hands over); None listens on
-            opts.bind.
+        ln: a listener to serve on; None listens on opts.bind (HOST:PORT or unix:PATH).
+        signals: the signals that start the graceful shutdown.
+        multiprocess: tell WSGI apps that other processes serve the same app (a worker).
         out: where the startup line and access log go (default: sys.stdout).
         error_log: the server's error log (default: the "gonet.http" logger).
 
     Raises:
         ServeError: a usage error (bad MODULE:APP, interface, --bind).
     """
-    from gonet import net
-
     out = sys.stdout if out is None else out
     if opts.graceful_timeout < 0:
         raise ServeError(f"--graceful-timeout must be >= 0, got {opts.graceful_timeout}")
     app = load_app(opts.app)
     interface = opts.interface or detect_interface(app)
-    handler = build_handler(app, interface, access_log=out if opts.access_log else None)
+    handler = build_handler(
+        app, interface, access_log=out if opts.access_log else None, multiprocess=multiprocess
+    )
     if ln is None:
-        try:
-            ln = net.listen("tcp", opts.bind)
-        except (OSError, ValueError) as e:
-            raise ServeError(f'cannot listen on "{opts.bind}": {e}') from None
-    started = f"gonet serve: listening on http://{ln.addr()} ({interface} app {opts.app})"
-    return _run(handler, ln, opts.graceful_timeout, out, error_log, started)
+        ln = listen(opts.bind)
+    where = f"unix:{ln.addr()}" if opts.bind.startswith("unix:") else str(ln.addr())
+    started = f"gonet serve: listening on http://{where} ({interface} app {opts.app})"
+    return _run(handler, ln, opts.graceful_timeout, out, error_log, started, signals)
+
+
+def listen(bind: str) -> Listener:
+    """Listen on --bind's address: "HOST:PORT" (TCP) or "unix:PATH" (a Unix socket).
+
+    Raises:
+        ServeError: the address is malformed or cannot be listened on (one line).
+    """
+    from gonet import net
+
+    network, address = ("unix", bind[5:]) if bind.startswith("unix:") else ("tcp", bind)
+    try:
+        return net.listen(network, address)
+    except (OSError, ValueError) as e:
+        raise ServeError(f'cannot listen on "{bind}": {e}') from None
 
 
 def _run(
@@ -297,6 +320,7 @@ def _run(
     out: TextIO,
     error_log: logging.Logger | None,
     started: str,
+    signals: tuple[int, ...],
 ) -> int:
     """Serve on ln until a signal, then shut down; return the exit status.
 
@@ -338,7 +362,7 @@ def _run(
         finally:
             cancel()
 
-    gsignal.notify(sigs, _signal.SIGINT, _signal.SIGTERM)
+    gsignal.notify(sigs, *signals)
     try:
         print(started, file=out, flush=True)
         go(run_server)

@@ -16,7 +16,7 @@ import pytest
 from helpers import SUB_ENV
 
 import gonet
-from gonet import net
+from gonet import io, net
 from gonet.bufio import Reader
 
 APP = """
@@ -92,7 +92,7 @@ def gonet_serve(tmp_path: Path, *args: str) -> Iterator[Served]:
 
 
 def get(addr: str, path: str) -> tuple[list[bytes], Reader, net.Conn]:
-    c = net.dial("tcp", addr)
+    c = net.dial("unix", addr[5:]) if addr.startswith("unix:") else net.dial("tcp", addr)
     c.set_deadline(gonet.now() + 30)
     c.write(f"GET {path} HTTP/1.1\r\nHost: test\r\n\r\n".encode())
     rd = Reader(c)
@@ -140,7 +140,7 @@ def test_serve_sigint_idle_exits_0_and_logs_requests(tmp_path: Path) -> None:
             assert head[0] == b"HTTP/1.1 200 OK"
             assert b"Content-Length: 13" in head
             body = bytearray(13)
-            assert rd.read(body) == 13
+            io.read_full(rd, body)
             assert bytes(body) == b"hello from /x"
         assert re.fullmatch(r'127\.0\.0\.1 - - \[[^]]+\] "GET /x\?y=1 HTTP/1\.1" 200 13\n', s.line())
         s.p.send_signal(signal.SIGINT)
@@ -188,7 +188,7 @@ def test_serve_detects_a_handler(tmp_path: Path) -> None:
         with c:
             assert head[0] == b"HTTP/1.1 200 OK"
             body = bytearray(14)
-            assert rd.read(body) == 14
+            io.read_full(rd, body)
             assert bytes(body) == b"handler saw /h"
         s.p.send_signal(signal.SIGTERM)
         code, _, err = s.wait()
@@ -214,3 +214,19 @@ def test_serve_interface_flag_overrides_detection(tmp_path: Path) -> None:
         s.p.send_signal(signal.SIGTERM)
         code, _, err = s.wait()
     assert code == 0, err
+
+
+def test_serve_on_a_unix_socket(tmp_path: Path) -> None:
+    sock = tmp_path / "web.sock"
+    with gonet_serve(tmp_path, "servedapp:app", "--bind", f"unix:{sock}") as s:
+        assert s.addr == f"unix:{sock}"
+        head, rd, c = get(s.addr, "/u")
+        with c:
+            assert head[0] == b"HTTP/1.1 200 OK"
+            body = bytearray(13)
+            io.read_full(rd, body)
+            assert bytes(body) == b"hello from /u"
+        s.p.send_signal(signal.SIGTERM)
+        code, _, err = s.wait()
+    assert code == 0, err
+    assert not sock.exists()  # the listener removed its socket file on close
