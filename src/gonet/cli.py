@@ -46,7 +46,9 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         description="Serve MODULE:APP with gonet.http.Server until SIGINT or SIGTERM, then shut down gracefully.",
     )
     s.add_argument("app", metavar="MODULE:APP", help='the app to serve, e.g. "myapp:app"')
-    s.add_argument("--bind", default="127.0.0.1:8000", metavar="HOST:PORT", help="listen address")
+    s.add_argument(
+        "--bind", default="127.0.0.1:8000", metavar="HOST:PORT", help="listen address (or unix:PATH)"
+    )
     s.add_argument("--access-log", action="store_true", help="print a Common Log Format line per request")
     s.add_argument(
         "--interface",
@@ -60,8 +62,9 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="S",
         help="how long requests in flight may take to finish after SIGINT/SIGTERM (default 30)",
     )
-    # `--workers N` (a supervisor running serve() in N processes on a shared listener) is added
-    # here and dispatched in _serve() below; one process is the default.
+    # `--workers N` goes here: _serve() below then hands the options to the process supervisor,
+    # whose workers each run gonet._serve.serve(opts, ln, signals=(SIGTERM,), multiprocess=True)
+    # on the listener it passes down. Without it, one process serves (the default).
 
 
 def _serve(args: argparse.Namespace) -> int:
