@@ -421,6 +421,12 @@ def test_start_response_with_exc_info_after_headers_reraises() -> None:
     [
         ("200", [], ValueError, r"wsgi: malformed status '200'"),
         ("200 OK\r\nX: y", [], ValueError, "wsgi: malformed status"),
+        (
+            "103 Early Hints",
+            [],
+            ValueError,
+            r"wsgi: malformed status '103 Early Hints' \(want e.g. '200 OK'; no 1xx\)",
+        ),
         (b"200 OK", [], TypeError, "wsgi: status must be str, not bytes"),
         ("200 OK", (("A", "b"),), TypeError, "wsgi: headers must be a list, not tuple"),
         ("200 OK", [("A", b"b")], TypeError, "wsgi: header name and value must be str"),

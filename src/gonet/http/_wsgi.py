@@ -52,7 +52,8 @@ _HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-_STATUS = re.compile(r"[1-9][0-9]{2} [^\r\n]*\Z")
+# 1xx is the server's business (100 Continue goes out when the app first reads the body).
+_STATUS = re.compile(r"[2-9][0-9]{2} [^\r\n]*\Z")
 _INPUT_CHUNK = 64 * 1024
 
 
@@ -274,7 +275,7 @@ class _Response:
         if type(status) is not str:
             raise TypeError(f"wsgi: status must be str, not {type(status).__name__}")
         if _STATUS.match(status) is None:
-            raise ValueError(f"wsgi: malformed status {status!r} (want e.g. '200 OK')")
+            raise ValueError(f"wsgi: malformed status {status!r} (want e.g. '200 OK'; no 1xx)")
         length = _check_headers(headers)
         self.status = status
         self.code = int(status[:3])
