@@ -501,8 +501,23 @@ def test_file_wrapper_regular_file_goes_through_read_from(tmp_path: Any) -> None
         return environ["wsgi.file_wrapper"](f, 4)
 
     w = run(app)
-    assert w.events == [("status", 200), ("read_from", b"3456789")]
+    assert w.events == [("status", 200), ("flush", None), ("read_from", b"3456789")]
     assert w.h.get("Content-Length") == "7"
+    assert f.closed
+
+
+def test_file_wrapper_head_sends_no_file(tmp_path: Any) -> None:
+    p = tmp_path / "f.bin"
+    p.write_bytes(b"0123456789")
+    f = open(p, "rb")  # noqa: SIM115 - closed by the handler through FileWrapper.close
+
+    def app(environ: Any, start_response: Any) -> Any:
+        start_response("200 OK", [])
+        return environ["wsgi.file_wrapper"](f)
+
+    w = run(app, make_request("/", "HEAD"))
+    assert w.events == [("status", 200)]
+    assert w.h.get("Content-Length") == "10"
     assert f.closed
 
 

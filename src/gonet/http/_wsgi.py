@@ -395,7 +395,7 @@ class WSGIHandler:
             self._fail(resp, r)
             return
         try:
-            self._send(resp, result)
+            self._send(resp, result, r.method == "HEAD")
         except _ClientGone:
             return  # nothing more can be sent; the server closes the connection
         except Exception:
@@ -407,10 +407,10 @@ class WSGIHandler:
             if close is not None:
                 close()
 
-    def _send(self, resp: _Response, result: Iterable[bytes]) -> None:
+    def _send(self, resp: _Response, result: Iterable[bytes], head: bool) -> None:
         """Write the app's iterable: sendfile for a FileWrapper, else block by block."""
         w = resp.w
-        if type(result) is FileWrapper and self._sendfile(resp, result):
+        if type(result) is FileWrapper and self._sendfile(resp, result, head):
             return
         if isinstance(result, (bytes, str)):
             # Iterating would yield ints or 1-char strings, one block each: name the real bug.
@@ -442,7 +442,7 @@ class WSGIHandler:
         if not resp.sent:
             resp.send_headers()
 
-    def _sendfile(self, resp: _Response, fw: FileWrapper) -> bool:
+    def _sendfile(self, resp: _Response, fw: FileWrapper, head: bool) -> bool:
         """Send fw's regular file with w.read_from; False when it must be iterated instead."""
         read_from = getattr(resp.w, "read_from", None)
         f = fw.filelike
@@ -465,8 +465,11 @@ class WSGIHandler:
             resp.headers = [*resp.headers, ("Content-Length", str(remaining))]
             resp.length = remaining
         resp.send_headers()
-        if remaining and resp.body_ok:
+        if remaining and resp.body_ok and not head:  # HEAD: the Content-Length says it all
             try:
+                # The head leaves first, on its own (with a Content-Length nothing is chunked),
+                # so read_from has nothing left to do but sendfile.
+                resp.w.flush()
                 read_from(f)
             except ErrBodyNotAllowed:
                 resp.body_ok = False
