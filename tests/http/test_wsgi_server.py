@@ -483,3 +483,22 @@ def test_django_app_end_to_end() -> None:
         assert fetch(addr, "/missing").status == 404
         # Django checks the Host header against ALLOWED_HOSTS (from the environ we build).
         assert fetch(addr, "/hello/x", Host="evil.example").status == 400
+
+
+def test_wsgi_app_mounted_under_a_mux_pattern() -> None:
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [f"{environ['SCRIPT_NAME']}|{environ['PATH_INFO']}".encode()]
+
+    def native(w: http.ResponseWriter, r: http.Request) -> None:
+        w.write(b"native " + r.path_value("id").encode())
+
+    mux = http.ServeMux()
+    mux.handle("/legacy/", http.wsgi(app, script_name="/legacy"))
+    mux.handle_func("GET /items/{id}", native)
+    with serving(mux) as addr:
+        assert fetch(addr, "/legacy/a/b").body == b"/legacy|/a/b"
+        assert fetch(addr, "/items/7").body == b"native 7"
+        r = fetch(addr, "/legacy")
+        assert r.status == 307  # the mux's trailing-slash redirect, Go's code
+        assert r.get("Location") == "/legacy/"
