@@ -113,6 +113,8 @@ def test_detect_interface_by_names_annotations_and_serve_http() -> None:
     assert detect_interface(annotated) == "handler"
     assert detect_interface(HandlerObject()) == "handler"
     assert detect_interface(lambda environ, start_response: []) == "wsgi"
+    assert detect_interface(http.ServeMux()) == "handler"
+    assert detect_interface(http.wsgi(wsgi_app)) == "handler"
 
 
 def test_detect_interface_refuses_to_guess() -> None:
