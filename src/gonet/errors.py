@@ -572,3 +572,22 @@ def url_error(op: str, url: str, err: BaseException) -> URLError:
         e = klass(op, url, err)
     e.__cause__ = err
     return e
+
+
+# -- gonet.http (client) ------------------------------------------------------------------------
+
+__all__ += ["HTTPTimeoutError"]
+
+
+class HTTPTimeoutError(HTTPError, TimeoutError):
+    """A client timeout with Go's text: "net/http: timeout awaiting response headers",
+    "net/http: TLS handshake timeout", "... (Client.Timeout exceeded while awaiting headers)".
+
+    Go: net/http's timeoutError / httpError{timeout: true}.
+    """
+
+    default = "net/http: timeout"
+
+    def timeout(self) -> bool:
+        """Report True: this error is a timeout."""
+        return True

@@ -126,6 +126,37 @@ __all__ += [
 ]
 
 # -- client (_client.py, _transport.py, _response.py) -----------------------------------------
+from gonet.errors import HTTPTimeoutError  # noqa: E402
+from gonet.http._client import (  # noqa: E402
+    Client,
+    CookieJar,
+    default_client,
+    get,
+    head,
+    post,
+    post_form,
+)
+from gonet.http._proxy import ProxyConfig, proxy_from_environment, proxy_url  # noqa: E402
+from gonet.http._response import Response  # noqa: E402
+from gonet.http._transport import DEFAULT_USER_AGENT, Transport, default_transport  # noqa: E402
+
+__all__ += [
+    "HTTPTimeoutError",
+    "Client",
+    "CookieJar",
+    "default_client",
+    "get",
+    "head",
+    "post",
+    "post_form",
+    "ProxyConfig",
+    "proxy_from_environment",
+    "proxy_url",
+    "Response",
+    "DEFAULT_USER_AGENT",
+    "Transport",
+    "default_transport",
+]
 
 # -- WSGI hosting (_wsgi.py) ------------------------------------------------------------------
 from gonet.http._wsgi import FileWrapper, WSGIApp, WSGIHandler, wsgi  # noqa: E402
