@@ -27,10 +27,6 @@ from gonet.bufio import Reader
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
 
-# The mux and the client are built beside the server; until both are in, their examples wait.
-needs_mux = pytest.mark.skipif(not hasattr(http, "ServeMux"), reason="needs gonet.http's ServeMux")
-needs_client = pytest.mark.skipif(not hasattr(http, "Client"), reason="needs gonet.http's Client")
-
 
 @contextmanager
 def example(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
@@ -103,7 +99,6 @@ def run_usage(*args: str) -> subprocess.CompletedProcess[str]:
 # -- http_hello -----------------------------------------------------------------------------------
 
 
-@needs_mux
 def test_http_hello_example_routes_and_shuts_down_on_sigterm() -> None:
     with example("http_hello.py", "127.0.0.1:0") as (p, addr):
         r = fetch(addr, "/hello/gopher")
@@ -179,8 +174,6 @@ def backend() -> Iterator[str]:
         assert isinstance(fut.exception(), http.ErrServerClosed)
 
 
-@needs_mux
-@needs_client
 def test_http_proxy_example_forwards_and_strips_hop_by_hop() -> None:
     with backend() as target, example("http_proxy.py", "127.0.0.1:0", f"http://{target}") as (p, addr):
         r = fetch(
@@ -214,7 +207,6 @@ def test_http_proxy_example_forwards_and_strips_hop_by_hop() -> None:
         assert r.body == b"part 0\npart 1\npart 2\n"
 
 
-@needs_client
 def test_http_proxy_example_answers_502_when_the_target_is_down() -> None:
     s, port = held_closed_port()
     with s, example("http_proxy.py", "127.0.0.1:0", f"http://127.0.0.1:{port}") as (p, addr):
@@ -234,7 +226,6 @@ def load_ws() -> Any:
     return mod
 
 
-@needs_mux
 def test_websocket_echo_example_with_its_client() -> None:
     with example("websocket_echo.py", "127.0.0.1:0") as (p, addr):
         out = subprocess.run(
@@ -271,7 +262,6 @@ def ws_connect(addr: str, ws: Any, *, version: str = "13") -> tuple[net.Conn, Re
     return c, rd, head
 
 
-@needs_mux
 def test_websocket_echo_example_frames() -> None:
     ws = load_ws()
     assert ws.accept_key("dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="  # RFC 6455 1.3
