@@ -18,7 +18,10 @@ def main(argv: list[str] | None = None) -> int:
     d.add_argument("--seconds", type=float, default=3.0, help="how long to drive the server")
     d.add_argument("--addr", default="127.0.0.1:0", help="listen address (default: a free port)")
     sub.add_parser("version", help="print gonet's version")
+    _add_serve(sub)
     args = p.parse_args(argv)
+    if args.cmd == "serve":
+        return _serve(args)
     if args.cmd == "version":
         from gonet import __version__
 
@@ -33,6 +36,48 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(res.report())
     return 0 if res.requests and not res.errors else 1
+
+
+def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `gonet serve MODULE:APP ...` (the logic is in gonet._serve)."""
+    s = sub.add_parser(
+        "serve",
+        help="serve a WSGI app or a Go-style handler (w, r) with gonet.http",
+        description="Serve MODULE:APP with gonet.http.Server until SIGINT or SIGTERM, then shut down gracefully.",
+    )
+    s.add_argument("app", metavar="MODULE:APP", help='the app to serve, e.g. "myapp:app"')
+    s.add_argument(
+        "--bind", default="127.0.0.1:8000", metavar="HOST:PORT", help="listen address (or unix:PATH)"
+    )
+    s.add_argument("--access-log", action="store_true", help="print a Common Log Format line per request")
+    s.add_argument(
+        "--interface",
+        choices=("wsgi", "handler"),
+        help="how to call the app (default: detected from its signature)",
+    )
+    s.add_argument(
+        "--graceful-timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="how long requests in flight may take to finish after SIGINT/SIGTERM (default 30)",
+    )
+    # `--workers N` goes here: _serve() below then hands the options to the process supervisor,
+    # whose workers each run gonet._serve.serve(opts, ln, signals=(SIGTERM,), multiprocess=True)
+    # on the listener it passes down. Without it, one process serves (the default).
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gonet._serve import ServeOptions, main
+
+    opts = ServeOptions(
+        app=args.app,
+        bind=args.bind,
+        access_log=args.access_log,
+        interface=args.interface,
+        graceful_timeout=args.graceful_timeout,
+    )
+    return main(opts)
 
 
 if __name__ == "__main__":

@@ -159,3 +159,6 @@ __all__ += [
 ]
 
 # -- WSGI hosting (_wsgi.py) ------------------------------------------------------------------
+from gonet.http._wsgi import FileWrapper, WSGIApp, WSGIHandler, wsgi  # noqa: E402
+
+__all__ += ["FileWrapper", "WSGIApp", "WSGIHandler", "wsgi"]
