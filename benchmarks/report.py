@@ -171,16 +171,23 @@ def bars(table: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
         theirs = _value(rows.get(bar.peer), bar.metric) if bar.peer else 1.0
         value = ours / theirs if ours is not None and theirs else None
         met = None if value is None else (value >= bar.target if bar.at_least else value <= bar.target)
-        out.append({"bar": bar.text, "value": value, "met": met, "unit": bar.unit})
+        # The same ratio in requests per server-CPU-second: it holds up when a busy machine
+        # starves one run of its core, which the req/s ratio does not.
+        per_cpu = None
+        if bar.metric == "rps" and bar.peer:
+            a, b = _value(rows.get(REF), "req_per_cpu_s"), _value(rows.get(bar.peer), "req_per_cpu_s")
+            per_cpu = a / b if a is not None and b else None
+        out.append({"bar": bar.text, "value": value, "met": met, "unit": bar.unit, "per_cpu": per_cpu})
     return out
 
 
 def bars_table(table: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
     """Render the HTTP bars as a markdown table."""
-    out = ["| bar | measured | met |", "|---|--:|---|"]
+    out = ["| bar | measured | met | same ratio in req/CPU-s |", "|---|--:|---|--:|"]
     for b in bars(table):
         verdict = "n/a (not measured)" if b["met"] is None else ("met" if b["met"] else "**not met**")
-        out.append(f"| {b['bar']} | {_num(b['value'], '{:,.2f}')}{b['unit']} | {verdict} |")
+        per_cpu = "–" if b["per_cpu"] is None else f"{b['per_cpu']:,.2f}×"
+        out.append(f"| {b['bar']} | {_num(b['value'], '{:,.2f}')}{b['unit']} | {verdict} | {per_cpu} |")
     return out
 
 

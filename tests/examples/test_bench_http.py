@@ -224,8 +224,8 @@ def _run(server: str, scenario: str, **values: float) -> dict[str, Any]:
 
 def test_bars_are_judged_from_one_runs_ratios() -> None:
     runs = [
-        _run("gonet", "http_hello", rps=60_000.0),
-        _run("uvicorn", "http_hello", rps=40_000.0),
+        _run("gonet", "http_hello", rps=60_000.0, req_per_cpu_s=30_000.0),
+        _run("uvicorn", "http_hello", rps=40_000.0, req_per_cpu_s=25_000.0),
         _run("gunicorn_gevent", "http_hello", rps=10_000.0),
         _run("go", "http_hello", rps=80_000.0),
         _run("gonet", "http_idle", kib_per_conn=12.5),
@@ -241,3 +241,7 @@ def test_bars_are_judged_from_one_runs_ratios() -> None:
         "wsgi_hello ≥ 1.0× granian (stretch)": (None, None),
         "http_idle ≤ 10 KiB per idle keep-alive conn": (12.5, False),
     }
+    per_cpu = {b["bar"]: b["per_cpu"] for b in report.bars(report.aggregate(runs))}
+    assert per_cpu["http_hello ≥ 1.5× uvicorn"] == pytest.approx(1.2)
+    assert per_cpu["http_hello ≥ 3× gunicorn-gevent"] is None  # not measured for that peer
+    assert "| http_hello ≥ 1.5× uvicorn | 1.50× | met | 1.20× |" in report.bars_table(report.aggregate(runs))
