@@ -38,6 +38,7 @@ __all__ = [
     "ErrBufferFull",
     "ErrNegativeCount",
     "ErrInvalidUnreadByte",
+    "ErrInvalidUnreadRune",
     "ErrNegativeRead",
     "DEFAULT_BUF_SIZE",
     "MIN_READ_BUFFER_SIZE",
@@ -76,6 +77,13 @@ class ErrInvalidUnreadByte(ValueError):
         super().__init__(msg)
 
 
+class ErrInvalidUnreadRune(ValueError):
+    """unread_rune not right after read_rune. Go: bufio.ErrInvalidUnreadRune."""
+
+    def __init__(self, msg: str = "bufio: invalid use of UnreadRune") -> None:
+        super().__init__(msg)
+
+
 class ErrNegativeRead(ValueError):
     """The underlying reader returned an impossible count. Go: bufio's errNegativeRead."""
 
@@ -98,6 +106,36 @@ def _delim(delim: Any) -> int:
     return d
 
 
+def _rune_len(lead: int) -> int:
+    """The length a UTF-8 lead byte announces (0: not a valid lead byte)."""
+    if 0xC2 <= lead <= 0xDF:
+        return 2
+    if 0xE0 <= lead <= 0xEF:
+        return 3
+    if 0xF0 <= lead <= 0xF4:
+        return 4
+    return 0
+
+
+def _full_rune(b: memoryview) -> bool:
+    """Report whether b starts with a whole character (or an invalid byte). Go: utf8.FullRune."""
+    if not len(b):
+        return False
+    n = _rune_len(b[0])
+    return n == 0 or len(b) >= n or any(not 0x80 <= x <= 0xBF for x in b[1:])
+
+
+def _decode_rune(b: memoryview) -> tuple[str, int]:
+    """Decode the first character of b: (char, size), ("\ufffd", 1) when invalid."""
+    n = _rune_len(b[0])
+    if n and len(b) >= n:
+        try:
+            return bytes(b[:n]).decode("utf-8"), n
+        except UnicodeDecodeError:
+            pass
+    return "\ufffd", 1
+
+
 def _decode(b: bytes) -> str:
     return b.decode("utf-8", "surrogateescape")
 
@@ -105,7 +143,7 @@ def _decode(b: bytes) -> str:
 class Reader:
     """Buffered reading of a Reader (anything with read(buf) -> int, 0 at EOF). Go: bufio.Reader."""
 
-    __slots__ = ("_rd", "_buf", "_mv", "_r", "_w", "_last_byte")
+    __slots__ = ("_rd", "_buf", "_mv", "_r", "_w", "_last_byte", "_last_rune_size")
 
     def __init__(self, rd: Any, size: int = DEFAULT_BUF_SIZE) -> None:
         size = max(size, MIN_READ_BUFFER_SIZE)
@@ -115,6 +153,7 @@ class Reader:
         self._r = 0
         self._w = 0
         self._last_byte = -1
+        self._last_rune_size = -1
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -136,6 +175,7 @@ class Reader:
         self._rd = rd
         self._r = self._w = 0
         self._last_byte = -1
+        self._last_rune_size = -1
 
     def __repr__(self) -> str:
         return f"<bufio.Reader size={len(self._buf)} buffered={self._w - self._r} of {self._rd!r}>"
@@ -181,6 +221,7 @@ class Reader:
                     raise ErrNegativeRead()
                 if got:
                     self._last_byte = memoryview(buf).cast("B")[got - 1]
+                    self._last_rune_size = -1
                 return got
             self._r = self._w = 0
             if not self._fill():
@@ -192,6 +233,7 @@ class Reader:
         buf[:n] = self._mv[r : r + n]
         self._r = r + n
         self._last_byte = self._buf[r + n - 1]
+        self._last_rune_size = -1
         return n
 
     def read_byte(self) -> int:
@@ -208,6 +250,7 @@ class Reader:
         c = self._buf[self._r]
         self._r += 1
         self._last_byte = c
+        self._last_rune_size = -1
         return c
 
     def unread_byte(self) -> None:
@@ -227,6 +270,52 @@ class Reader:
             self._w = 1  # the buffer is empty: the byte becomes its only content
         self._buf[self._r] = self._last_byte
         self._last_byte = -1
+        self._last_rune_size = -1
+
+    def read_rune(self) -> tuple[str, int]:
+        """Read one UTF-8 encoded character; return it and its size in bytes.
+
+        An invalid encoding reads as ("\ufffd", 1), as Go's utf8.DecodeRune.
+
+        Raises:
+            EOF: no byte is left.
+
+        Go: Reader.ReadRune.
+        """
+        while (
+            self._w - self._r < 4
+            and not _full_rune(self._mv[self._r : self._w])
+            and self._w - self._r < len(self._buf)
+        ):
+            if not self._fill():
+                break
+        self._last_rune_size = -1
+        if self._r == self._w:
+            raise EOF()
+        r = self._r
+        c = self._buf[r]
+        if c < 0x80:
+            ch, size = chr(c), 1
+        else:
+            ch, size = _decode_rune(self._mv[r : self._w])
+        self._r = r + size
+        self._last_byte = self._buf[r + size - 1]
+        self._last_rune_size = size
+        return ch, size
+
+    def unread_rune(self) -> None:
+        """Put back the character the last read_rune returned.
+
+        Raises:
+            ErrInvalidUnreadRune: the last operation was not read_rune.
+
+        Go: Reader.UnreadRune.
+        """
+        if self._last_rune_size < 0 or self._r < self._last_rune_size:
+            raise ErrInvalidUnreadRune()
+        self._r -= self._last_rune_size
+        self._last_byte = -1
+        self._last_rune_size = -1
 
     def peek(self, n: int) -> bytes:
         """Return the next n bytes without consuming them.
@@ -242,6 +331,7 @@ class Reader:
         if n < 0:
             raise ErrNegativeCount()
         self._last_byte = -1
+        self._last_rune_size = -1
         size = len(self._buf)
         ended = False
         while self._w - self._r < n and self._w - self._r < size:
@@ -268,6 +358,7 @@ class Reader:
         if n == 0:
             return 0
         self._last_byte = -1
+        self._last_rune_size = -1
         remain = n
         while True:
             skip = self._w - self._r
@@ -293,12 +384,14 @@ class Reader:
                 r = self._r
                 self._r = i + 1
                 self._last_byte = delim
+                self._last_rune_size = -1
                 return r, i + 1, _FOUND
             r = self._r
             w = self._w
             if w - r >= len(buf):
                 self._r = w
                 self._last_byte = buf[w - 1]
+                self._last_rune_size = -1
                 return r, w, _FULL
             seen = w - r
             if not self._fill():
@@ -307,6 +400,7 @@ class Reader:
                 self._r = w
                 if w > r:
                     self._last_byte = buf[w - 1]
+                    self._last_rune_size = -1
                 return r, w, _END
             s = self._r + seen
 
@@ -327,6 +421,7 @@ class Reader:
         if i >= 0:  # the common case, inline: the record is buffered already
             self._r = i + 1
             self._last_byte = d
+            self._last_rune_size = -1
             return self._mv[r : i + 1]
         r, w, st = self._slice(d)
         if st == _FOUND:
@@ -352,6 +447,7 @@ class Reader:
         if i >= 0:  # the common case, inline: the line is buffered already
             self._r = i + 1
             self._last_byte = _NL
+            self._last_rune_size = -1
             if i > r and buf[i - 1] == _CR:
                 i -= 1
             return self._mv[r:i].tobytes(), False
@@ -378,6 +474,7 @@ class Reader:
         if i >= 0:  # the common case, inline: the record is buffered already
             self._r = i + 1
             self._last_byte = delim
+            self._last_rune_size = -1
             return self._mv[r : i + 1].tobytes(), True
         r, w, st = self._slice(delim)
         if st == _FOUND:
@@ -423,6 +520,7 @@ class Reader:
         Go: Reader.WriteTo.
         """
         self._last_byte = -1
+        self._last_rune_size = -1
         n = 0
         r = self._r
         if self._w > r:
@@ -556,6 +654,22 @@ class Writer:
             self.flush()
         self._buf[self._n] = c
         self._n += 1
+
+    def write_rune(self, r: str) -> int:
+        """Write one character UTF-8 encoded; return the number of bytes written.
+
+        Raises:
+            ValueError: r is not exactly one character.
+
+        Go: Writer.WriteRune.
+        """
+        if len(r) != 1:
+            raise ValueError(f"bufio: write_rune wants one character, got {len(r)}")
+        try:
+            data = r.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: Go writes utf8.RuneError
+            data = "\ufffd".encode()
+        return self.write(data)
 
     def write_string(self, s: str) -> int:
         """Buffer s encoded as UTF-8 ("surrogateescape", the inverse of read_string); return the

@@ -345,7 +345,14 @@ _OP_FIELDS = frozenset({"op", "net", "source", "addr", "err", "syscall", "writte
 
 # -- the concurrency toolkit: Go's runtime panics and the context errors ------------------------
 
-__all__ += ["ClosedChannelError", "NilChannelError", "SyncError", "Canceled", "DeadlineExceeded"]
+__all__ += [
+    "ClosedChannelError",
+    "NilChannelError",
+    "SyncError",
+    "Canceled",
+    "DeadlineExceeded",
+    "SignalError",
+]
 
 
 class ClosedChannelError(PanicError):
@@ -397,3 +404,171 @@ class DeadlineExceeded(GonetError, TimeoutError):
     def temporary(self) -> bool:
         """Report True: waiting longer may succeed. Go: DeadlineExceeded.Temporary()."""
         return True
+
+
+class SignalError(GonetError):
+    """Why a signal.notify_context context ended: "<signal> signal received".
+
+    Go: signal.signalError (the context's cause).
+    """
+
+
+# -- gonet.http: Go's net/http errors -----------------------------------------------------------
+
+__all__ += [
+    "HTTPError",
+    "ErrServerClosed",
+    "ErrNoCookie",
+    "ErrHijacked",
+    "ErrBodyNotAllowed",
+    "ErrContentLength",
+    "ErrBodyReadAfterClose",
+    "ErrHandlerTimeout",
+    "ErrAbortHandler",
+    "ErrUseLastResponse",
+    "MaxBytesError",
+    "URLError",
+    "URLParseError",
+    "url_error",
+]
+
+
+class HTTPError(GonetError):
+    """Base class of gonet.http's own errors. Each carries Go's text as its message."""
+
+    default = "http: error"
+
+    def __init__(self, msg: str | None = None) -> None:
+        super().__init__(self.default if msg is None else msg)
+
+
+class ErrServerClosed(HTTPError):
+    """Raised by Server.serve / listen_and_serve after shutdown() or close(). Go: http.ErrServerClosed."""
+
+    default = "http: Server closed"
+
+
+class ErrNoCookie(HTTPError, LookupError):
+    """The request has no cookie of that name. Go: http.ErrNoCookie."""
+
+    default = "http: named cookie not present"
+
+
+class ErrHijacked(HTTPError):
+    """The connection was taken over by hijack(); the writer no longer works. Go: http.ErrHijacked."""
+
+    default = "http: connection has been hijacked"
+
+
+class ErrBodyNotAllowed(HTTPError):
+    """A write to a response whose method or status has no body (HEAD, 1xx, 204, 304).
+
+    Go: http.ErrBodyNotAllowed.
+    """
+
+    default = "http: request method or response status code does not allow body"
+
+
+class ErrContentLength(HTTPError):
+    """The handler wrote more than the Content-Length it declared. Go: http.ErrContentLength."""
+
+    default = "http: wrote more than the declared Content-Length"
+
+
+class ErrBodyReadAfterClose(HTTPError):
+    """A read of a request or response body after it was closed. Go: http.ErrBodyReadAfterClose."""
+
+    default = "http: invalid Read on closed Body"
+
+
+class ErrHandlerTimeout(HTTPError, TimeoutError):
+    """A write to a ResponseWriter after timeout_handler timed out. Go: http.ErrHandlerTimeout."""
+
+    default = "http: Handler timeout"
+
+
+class ErrAbortHandler(HTTPError):
+    """Raise it in a handler to abort the response silently (no panic log). Go: http.ErrAbortHandler."""
+
+    default = "net/http: abort Handler"
+
+
+class ErrUseLastResponse(HTTPError):
+    """Return it from Client.check_redirect: stop, and return the last response unfollowed.
+
+    Go: http.ErrUseLastResponse.
+    """
+
+    default = "net/http: use last response"
+
+
+class MaxBytesError(HTTPError):
+    """A read went past max_bytes_reader's limit. Go: http.MaxBytesError."""
+
+    default = "http: request body too large"
+
+    def __init__(self, limit: int = 0, msg: str | None = None) -> None:
+        super().__init__(msg)
+        self.limit = limit
+
+
+class URLParseError(ValueError):
+    """A URL that does not parse: 'parse "u": why'. Go: url.Error from url.Parse."""
+
+    def __init__(self, op: str, url: str, reason: str) -> None:
+        super().__init__(f'{op} "{url}": {reason}')
+        self.op = op
+        self.url = url
+        self.reason = reason
+
+
+class URLError(OSError):
+    """A client request failed: 'Get "http://h/p": <cause>'. Go: url.Error from Client.Do.
+
+    Built by url_error() so that it is also an instance of its cause's class (TimeoutError,
+    ConnectionRefusedError, ...), as OpError is.
+    """
+
+    def __init__(self, op: str, url: str, err: BaseException) -> None:
+        super().__init__(f'{op} "{url}": {err}')
+        self.op = op
+        self.url = url
+        self.err = err
+
+    def __str__(self) -> str:
+        return f'{self.op} "{self.url}": {self.err}'
+
+    def timeout(self) -> bool:
+        """Report whether the cause is a timeout. Go: url.Error.Timeout()."""
+        return isinstance(self.err, TimeoutError)
+
+    def unwrap(self) -> BaseException:
+        """Return the cause. Go: url.Error.Unwrap()."""
+        return self.err
+
+
+_URL_ERROR_CLASSES: dict[type[BaseException], type[URLError]] = {}
+
+
+def url_error(op: str, url: str, err: BaseException) -> URLError:
+    """Build a URLError that is also an instance of err's OSError/TimeoutError class.
+
+    Go: &url.Error{Op, URL, Err}.
+    """
+    # The most specific built-in OSError subclass of the cause (TimeoutError for an OpError
+    # timeout or a context deadline, ConnectionRefusedError...), never gonet's own classes.
+    base: type[BaseException] | None = None
+    for cls in type(err).__mro__:
+        if cls.__module__ == "builtins" and issubclass(cls, OSError) and cls is not OSError:
+            base = cls
+            break
+    if base is None:
+        e = URLError(op, url, err)
+    else:
+        klass = _URL_ERROR_CLASSES.get(base)
+        if klass is None:
+            klass = type(f"URLError[{base.__name__}]", (URLError, base), {"__module__": __name__})
+            _URL_ERROR_CLASSES[base] = klass
+        e = klass(op, url, err)
+    e.__cause__ = err
+    return e

@@ -338,7 +338,9 @@ def _stream_conn(x: Any) -> SocketConn | None:
     """x as a gonet stream socket conn (TCP, Unix stream), else None."""
     from gonet.net._net import SocketConn
 
-    if isinstance(x, SocketConn) and not _is_datagram_conn(x) and x._fd.stream:
+    # The socket type decides, not the class: a UnixConn is also a PacketConn (as in Go) but
+    # may be a stream, and then the kernel copies apply to it as to TCP.
+    if isinstance(x, SocketConn) and x._fd.stream:
         return x
     return None
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from gonet._chan import Chan
 from gonet.context import Context, _CancelCtx, _propagate
-from gonet.errors import Canceled
+from gonet.errors import Canceled, SignalError
 from gonet.runtime import _proc
 from gonet.runtime import _sigqueue as _sq
 from gonet.runtime._sigqueue import is_main_thread
@@ -234,10 +234,6 @@ def reset(*sigs: SigLike) -> None:
 
 
 # -- notify_context --------------------------------------------------------------------------------
-
-
-class SignalError(Exception):
-    """Why a notify_context context ended: "<signal> signal received". Go: signal.signalError."""
 
 
 def _describe(n: int) -> str:

@@ -20,6 +20,7 @@ import ssl
 from typing import TYPE_CHECKING, Any, cast
 
 from gonet.errors import ErrClosed
+from gonet.net._makefile import makefile as _makefile
 from gonet.net._mutex import FifoLock
 from gonet.runtime import now
 
@@ -136,6 +137,10 @@ class TLSConn:
             self._handshake_done = True
         finally:
             self._hlock.release()
+
+    # Python: socket.makefile — a file over the conn whose reads park (the function's overloads
+    # type each mode's file).
+    makefile = _makefile
 
     # -- I/O -----------------------------------------------------------------------------------
 

@@ -173,6 +173,18 @@ def test_net_types_are_narrow(tmp_path: Path) -> None:
         assert_type(un.accept(), net.UnixConn)
         assert_type(un.addr(), net.UnixAddr)
 
+        import io
+        from gonet.net._makefile import ConnIO
+        assert_type(conn.makefile("rb"), io.BufferedReader)
+        assert_type(conn.makefile("wb"), io.BufferedWriter)
+        assert_type(conn.makefile("rwb"), io.BufferedRWPair)
+        assert_type(conn.makefile("rb", 0), ConnIO)
+        assert_type(conn.makefile(), io.TextIOWrapper)
+        assert_type(conn.makefile("w", encoding="utf-8"), io.TextIOWrapper)
+        def fake_gai(host: str | None, port: str | int | None, family: int = 0, type: int = 0, /) -> list[net.AddrInfo]:
+            return []
+        net.Resolver(getaddrinfo=fake_gai)
+
         network: str = "tcp"
         assert_type(net.listen(network, ":0"), net.Listener)
         assert_type(net.listen(network, ":0").accept(), net.Conn)

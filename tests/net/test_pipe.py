@@ -193,3 +193,18 @@ def test_bad_arguments(ends) -> None:
         a.write("text")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="negative buffer size"):
         b.recv(-1)
+
+
+def test_makefile_over_a_pipe() -> None:
+    a, b = net.pipe()
+
+    def send() -> None:
+        with a, a.makefile("wb") as f:
+            f.write(b"one\ntwo\n")
+
+    w = spawn(send)
+    with b, b.makefile("rb") as f:
+        assert f.readline() == b"one\n"
+        assert f.read() == b"two\n"  # to EOF: the writer closed its end
+        assert f.raw.name == -1
+    w.result()

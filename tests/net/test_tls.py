@@ -282,3 +282,35 @@ def test_bad_arguments(client_ctx) -> None:
             tls.server(a, context="cert.pem")  # type: ignore[arg-type]
         with pytest.raises(TypeError):
             tls.client(a, "localhost", client_ctx).recv("10")  # type: ignore[arg-type]
+
+
+def test_makefile_over_tls_over_a_pipe_reads_lines(server_ctx, client_ctx) -> None:
+    # A TLS conn and a pipe conn have makefile() as a socket conn does; neither has a descriptor.
+    import io as stdio
+
+    a, b = net.pipe()
+    srv = tls.server(a, server_ctx)
+    cli = tls.client(b, server_hostname="localhost", context=client_ctx)
+
+    def serve() -> None:
+        with srv, srv.makefile("rwb") as f:
+            for line in f:
+                f.write(line.upper())
+                f.flush()
+
+    fut = spawn(serve)
+    with cli.makefile("rw", encoding="utf-8", newline="") as f:
+        # Written from another goroutine: a pipe is synchronous, and the TLS 1.3 server sends
+        # its session tickets while the client writes (as in test_both_ends_gonet_over_a_pipe).
+        w = spawn(lambda: (f.write("first line\r\nsecond\n"), f.flush()))
+        assert f.readline() == "FIRST LINE\r\n"
+        assert f.readline() == "SECOND\n"
+        raw = cli.makefile("rb", 0)
+        assert raw.name == -1
+        with pytest.raises(stdio.UnsupportedOperation, match="TLSConn has no file descriptor"):
+            raw.fileno()
+        w.result()
+    cli.close_write()
+    assert cli.recv(10) == b""  # a pipe is synchronous: read the server's close_notify
+    fut.result()
+    cli.close()

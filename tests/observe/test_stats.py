@@ -97,6 +97,11 @@ def test_timers_and_thread_pool() -> None:
     assert s1["thread_pool"]["submitted"] == s0["thread_pool"]["submitted"] + 1
     assert s1["thread_pool"]["max_workers"] >= 1
     assert s1["parks_by_reason"]["thread pool"] >= 1
+    assert s1["lookup_pool"]["submitted"] == s0["lookup_pool"]["submitted"]
+    net.lookup_host("localhost")
+    s2 = stats()
+    assert s2["lookup_pool"]["submitted"] == s0["lookup_pool"]["submitted"] + 1
+    assert s2["thread_pool"]["submitted"] == s1["thread_pool"]["submitted"]
 
 
 def test_all_threads_sums_every_scheduler_and_is_json() -> None:

@@ -350,3 +350,44 @@ def test_reader_over_pipe_conn_parks_until_the_line_is_complete() -> None:
         with pytest.raises(io.EOF) as ei:
             r.read_bytes(b"\n")
         assert ei.value.data == b"next"
+
+
+def test_read_rune_decodes_utf8_across_chunk_boundaries() -> None:
+    # "é" (2 bytes) and "€" (3 bytes) split across underlying reads; an invalid byte reads as U+FFFD.
+    r = bufio.Reader(Chunks(b"a\xc3", b"\xa9\xe2\x82", b"\xac\xff!"))
+    got = []
+    while True:
+        try:
+            got.append(r.read_rune())
+        except io.EOF:
+            break
+    assert got == [("a", 1), ("é", 2), ("€", 3), ("\ufffd", 1), ("!", 1)]
+
+
+def test_unread_rune_only_right_after_read_rune() -> None:
+    r = bufio.Reader(Chunks("€x".encode()))
+    assert r.read_rune() == ("€", 3)
+    r.unread_rune()
+    assert r.read_rune() == ("€", 3)
+    r.unread_rune()
+    with pytest.raises(bufio.ErrInvalidUnreadRune, match="bufio: invalid use of UnreadRune"):
+        r.unread_rune()
+    assert r.read_rune() == ("€", 3)
+    r.peek(1)
+    with pytest.raises(bufio.ErrInvalidUnreadRune):
+        r.unread_rune()
+    assert r.read_byte() == ord("x")
+    with pytest.raises(bufio.ErrInvalidUnreadRune):
+        r.unread_rune()
+
+
+def test_write_rune_writes_utf8() -> None:
+    sink = Sink()
+    w = bufio.Writer(sink)
+    assert w.write_rune("€") == 3
+    assert w.write_rune("a") == 1
+    assert w.write_rune("\ud800") == 3  # a lone surrogate becomes U+FFFD, as Go's RuneError
+    w.flush()
+    assert sink.value() == "€a\ufffd".encode()
+    with pytest.raises(ValueError, match="write_rune wants one character, got 2"):
+        w.write_rune("ab")

@@ -223,6 +223,14 @@ def test_copy_tcp_to_tcp_splices_and_parks(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_copy_n_between_unix_conns_leaves_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = os.splice
+
+    def spy(*a: Any, **kw: Any) -> int:
+        calls.append(a)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(os, "splice", spy)
     data = payload(200_000)
     with unix_pair() as (c1, s1), unix_pair() as (c2, s2):
         w = spawn(c1.write, data)
@@ -233,6 +241,27 @@ def test_copy_n_between_unix_conns_leaves_the_rest(monkeypatch: pytest.MonkeyPat
         rest = bytearray(50_000)
         assert io.read_full(s1, rest) == 50_000
         assert rest == data[150_000:]
+    assert calls  # Unix streams splice like TCP: a UnixConn's class is not its socket type
+
+
+def test_copy_file_to_a_unix_stream_uses_sendfile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = os.sendfile
+
+    def spy(*a: Any) -> int:
+        calls.append(a)
+        return real(*a)
+
+    monkeypatch.setattr(os, "sendfile", spy)
+    data = payload(100_000)
+    p = tmp_path / "f"
+    p.write_bytes(data)
+    with unix_pair() as (c, s), open(p, "rb") as f:
+        r = spawn(io.read_all, s)
+        assert io.copy(c, f) == len(data)
+        c.close_write()
+        assert r.result() == data
+    assert calls
 
 
 def test_copy_file_to_tcp_uses_sendfile(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:

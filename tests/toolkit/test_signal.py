@@ -19,7 +19,7 @@ import pytest
 from helpers import ROOT, SUB_ENV
 
 import gonet
-from gonet import context
+from gonet import context, errors
 from gonet import signal as gsignal
 from gonet.errors import Canceled
 
@@ -320,6 +320,7 @@ def test_notify_context_is_canceled_by_its_signal() -> None:
         assert str(ctx.err()) == "context canceled"
         cause = ctx.cause()  # type: ignore[attr-defined]
         assert isinstance(cause, gsignal.SignalError)
+        assert isinstance(cause, errors.SignalError)
         assert str(cause) == "user defined signal 1 signal received"
     finally:
         stop()

@@ -20,7 +20,9 @@ from gonet.net._iface import Addr, Conn, Listener, PacketConn
 from gonet.net._ipsock import TCPAddr, UDPAddr, join_host_port, split_host_port
 from gonet.net._listen import listen, listen_packet
 from gonet.net._lookup import (
+    AddrInfo,
     DNSTimeoutError,
+    GetAddrInfo,
     Resolver,
     default_resolver,
     lookup_addr,
@@ -64,6 +66,8 @@ __all__ = [
     "resolve_udp_addr",
     "resolve_unix_addr",
     "Resolver",
+    "GetAddrInfo",
+    "AddrInfo",
     "default_resolver",
     "lookup_host",
     "lookup_ip",

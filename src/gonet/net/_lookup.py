@@ -15,8 +15,8 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 from gonet.errors import AddrError, DeadlineExceededError, DNSError, DNSTimeoutError, UnknownNetworkError
 from gonet.net._ctx import Abort, context_deadline, link_context, lookup_err
@@ -36,9 +36,31 @@ __all__ = [
     "lookup_addr",
     "lookup_ip_addrs",
     "DNSTimeoutError",
+    "AddrInfo",
+    "GetAddrInfo",
 ]
 
 _T = TypeVar("_T")
+
+AddrInfo: TypeAlias = tuple[
+    socket.AddressFamily,
+    socket.SocketKind,
+    int,
+    str,
+    "tuple[str, int] | tuple[str, int, int, int] | tuple[int, bytes]",
+]
+"""One getaddrinfo result: (family, type, proto, canonname, sockaddr)."""
+
+
+class GetAddrInfo(Protocol):
+    """The blocking lookup a Resolver runs on the thread pool: socket.getaddrinfo's signature."""
+
+    def __call__(
+        self, host: str | None, port: str | int | None, family: int = 0, type: int = 0, /
+    ) -> Sequence[AddrInfo]:
+        """Return the addresses for host (and port)."""
+        ...
+
 
 # Indirection so tests can substitute a slow or failing resolver for the default one.
 _getaddrinfo = socket.getaddrinfo
@@ -77,7 +99,7 @@ class Resolver:
     Go: net.Resolver.
     """
 
-    def __init__(self, getaddrinfo: Callable[..., Any] | None = None, timeout: float | None = None) -> None:
+    def __init__(self, getaddrinfo: GetAddrInfo | None = None, timeout: float | None = None) -> None:
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))):
             raise TypeError(f"timeout must be a number of seconds or None, not {type(timeout).__name__}")
         self._getaddrinfo = getaddrinfo
@@ -85,7 +107,7 @@ class Resolver:
 
     # -- the blocking calls (run on a pool thread) ---------------------------------------------
 
-    def _gai(self, host: str, family: int) -> list[Any]:
+    def _gai(self, host: str, family: int) -> Sequence[AddrInfo]:
         gai = self._getaddrinfo if self._getaddrinfo is not None else _getaddrinfo
         return gai(host, None, family, socket.SOCK_STREAM)
 

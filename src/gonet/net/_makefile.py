@@ -18,11 +18,12 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from gonet._poll import FD
 
 if TYPE_CHECKING:
+    from gonet.net._iface import Conn
     from gonet.net._net import SocketConn
 
 __all__ = ["ConnIO", "makefile", "dup_file"]
@@ -47,8 +48,12 @@ class ConnIO(io.RawIOBase):
 
     @property
     def name(self) -> int:
-        """The descriptor number (-1 once closed), as socket.SocketIO names itself."""
-        return -1 if self.closed else self._conn.fileno()
+        """The descriptor number (-1 once closed or without one), as socket.SocketIO names itself."""
+        fileno = getattr(self._conn, "fileno", None)
+        if self.closed or fileno is None:
+            return -1
+        fd: int = fileno()
+        return fd
 
     def readinto(self, b: Any) -> int:
         """Read once into b, parking until data arrives; return the count, 0 only at EOF."""
@@ -80,7 +85,10 @@ class ConnIO(io.RawIOBase):
 
     def fileno(self) -> int:
         self._checkClosed()
-        fd: int = self._conn.fileno()
+        fileno = getattr(self._conn, "fileno", None)
+        if fileno is None:  # a pipe, a TLS conn over a pipe: no descriptor, as io's files say
+            raise io.UnsupportedOperation(f"{type(self._conn).__name__} has no file descriptor")
+        fd: int = fileno()
         return fd
 
     def __del__(self) -> None:
@@ -98,16 +106,76 @@ class ConnIO(io.RawIOBase):
             self._conn.close()
 
 
+_ReadB = Literal["rb", "br", "b"]
+_WriteB = Literal["wb", "bw"]
+_RWB = Literal["rwb", "rbw", "wrb", "wbr", "brw", "bwr"]
+_Text = Literal["r", "w", "rw", "wr"]
+
+
+# The overloads give each mode its file type, as typeshed does for socket.makefile; SocketConn
+# uses this very function as its makefile method.
+@overload
+def makefile(  # type: ignore[overload-overlap]  # buffering=0 wins, as in typeshed's socket
+    conn: Conn,
+    mode: _ReadB | _WriteB | _RWB,
+    buffering: Literal[0],
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> ConnIO: ...
+@overload
 def makefile(
-    conn: SocketConn,
+    conn: Conn,
+    mode: _ReadB,
+    buffering: int | None = None,
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> io.BufferedReader: ...
+@overload
+def makefile(
+    conn: Conn,
+    mode: _WriteB,
+    buffering: int | None = None,
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> io.BufferedWriter: ...
+@overload
+def makefile(
+    conn: Conn,
+    mode: _RWB,
+    buffering: int | None = None,
+    *,
+    encoding: None = None,
+    errors: None = None,
+    newline: None = None,
+) -> io.BufferedRWPair: ...
+@overload
+def makefile(
+    conn: Conn,
+    mode: _Text = "r",
+    buffering: int | None = None,
+    *,
+    encoding: str | None = None,
+    errors: str | None = None,
+    newline: str | None = None,
+) -> io.TextIOWrapper: ...
+def makefile(
+    conn: Conn,
     mode: str = "r",
     buffering: int | None = None,
     *,
     encoding: str | None = None,
     errors: str | None = None,
     newline: str | None = None,
-) -> Any:
+) -> ConnIO | io.BufferedIOBase | io.TextIOWrapper:
     """Return a file object over conn, with socket.makefile's modes, buffering and text layer.
+
+    Reads park on the netpoller; b"" is EOF. Closing the file does not close the conn.
 
     Raises:
         ValueError: a mode with characters other than r, w, b; unbuffered text.
@@ -126,7 +194,7 @@ def makefile(
         if not binary:
             raise ValueError("unbuffered streams must be binary")
         return raw
-    buffer: Any
+    buffer: io.BufferedIOBase
     if reading and writing:
         buffer = io.BufferedRWPair(raw, raw, buffering)
     elif reading:
@@ -135,8 +203,11 @@ def makefile(
         buffer = io.BufferedWriter(raw, buffering)
     if binary:
         return buffer
-    text = io.TextIOWrapper(
-        buffer, encoding if encoding is not None else _text_encoding(None), errors, newline
+    text: io.TextIOWrapper = io.TextIOWrapper(
+        buffer,  # type: ignore[arg-type]  # typeshed's buffer protocol wants a name attribute
+        encoding if encoding is not None else _text_encoding(None),
+        errors,
+        newline,
     )
     text.mode = mode  # type: ignore[misc]
     return text

@@ -436,22 +436,8 @@ class SocketConn:
         """
         return dup_file(self)
 
-    def makefile(
-        self,
-        mode: str = "r",
-        buffering: int | None = None,
-        *,
-        encoding: str | None = None,
-        errors: str | None = None,
-        newline: str | None = None,
-    ) -> Any:
-        """Return a file object over the conn, as socket.makefile does; reads park, b"" is EOF.
-
-        Closing the file does not close the conn.
-
-        Python: socket.makefile.
-        """
-        return makefile(self, mode, buffering, encoding=encoding, errors=errors, newline=newline)
+    # Python: socket.makefile (the function's overloads type each mode's file).
+    makefile = makefile
 
     def syscall_conn(self) -> RawConn:
         """Return a RawConn for raw access to the socket. Go: TCPConn.SyscallConn."""

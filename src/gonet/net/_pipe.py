@@ -24,6 +24,7 @@ from collections import deque
 from typing import Any
 
 from gonet.errors import DeadlineExceededError, ErrClosedPipe, op_error
+from gonet.net._makefile import makefile as _makefile
 from gonet.net._mutex import FifoLock
 from gonet.net._net import buffer_error, check_deadline
 from gonet.runtime import current
@@ -118,6 +119,10 @@ class PipeConn:
         if half.writer is not None:
             self._sched.ready(half.writer)
         half.wlock.wake_all()
+
+    # Python: socket.makefile — a file over the conn whose reads park (the function's overloads
+    # type each mode's file).
+    makefile = _makefile
 
     # -- I/O -----------------------------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from gonet.runtime._sysmon import (
     sysmon,
     time_slice,
 )
-from gonet.runtime._threadpool import pool, run_in_thread
+from gonet.runtime._threadpool import lookup_pool, pool, run_in_thread
 from gonet.runtime._traceback import stack
 
 __all__ = [
@@ -253,7 +253,8 @@ def stats(all_threads: bool = False) -> dict[str, Any]:
         calls), ``events`` (events they returned), ``wakeups`` (goroutines the netpoller
         readied), ``registrations`` (fds ever registered), ``fds`` (registered now),
         ``io_waiters``. Also ``runq``, ``timers_active``, ``timers_fired``, ``deadlocks``,
-        ``schedulers``, ``thread_pool`` (workers, idle, queued, submitted, max_workers) and
+        ``schedulers``, ``thread_pool`` (workers, idle, queued, submitted, max_workers),
+        ``lookup_pool`` (the same for name lookups) and
         ``watchdog`` (threshold_ms, block_reports, forced_polls, samples, preemptions,
         timeslice_ms); ``goroutines_free`` (finished goroutines kept for reuse).
 
@@ -273,6 +274,7 @@ def stats(all_threads: bool = False) -> dict[str, Any]:
                 merged[reason] = merged.get(reason, 0) + n
     out["schedulers"] = len(scheds)
     out["thread_pool"] = pool.stats()
+    out["lookup_pool"] = lookup_pool.stats()
     th = sysmon.threshold
     out["watchdog"] = {
         "threshold_ms": None if th is None else th * 1000,

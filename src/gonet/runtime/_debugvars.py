@@ -56,7 +56,12 @@ def parse_duration(text: str) -> float | None:
         if t.endswith(suffix) and t[: -len(suffix)].replace(".", "", 1).isdigit():
             value = float(t[: -len(suffix)]) * scale
             return value if value > 0 else None
-    value = float(t) * 1e-3  # bare numbers are milliseconds, the natural unit here
+    try:
+        value = float(t) * 1e-3  # bare numbers are milliseconds, the natural unit here
+    except ValueError:
+        raise ValueError(
+            f'time: invalid duration "{text}" (use 250ms, 0.5s, 100us, 2m, a number of ms, or off)'
+        ) from None
     return value if value > 0 else None
 
 

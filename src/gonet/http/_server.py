@@ -1,0 +1,1405 @@
+# gonet.http._server: the HTTP/1.1 server — Server, the per-connection goroutine and the
+# response writer (Go: net/http/server.go: Server, conn.serve, response, chunkWriter).
+#
+# One goroutine per connection reads requests and runs the handler for each in turn, on the
+# connection's own goroutine; no goroutine is created per request. The request head and body
+# are parsed by httptools (llhttp), fed from one shared receive buffer: each chunk received is
+# fed to the parser at once, whose callbacks copy out what they keep, so no connection holds a
+# read buffer while idle. Pipelined requests parsed ahead wait in the connection's queue and
+# are answered in order.
+#
+# The response writer keeps the body in one bytearray until the handler returns (then the head,
+# with Content-Length, and the body leave in one send) or until the body outgrows
+# CHUNKING_THRESHOLD or the handler flushes (then the head leaves with Transfer-Encoding:
+# chunked, or the connection closes after an HTTP/1.0 response) — Go's rule.
+#
+# Invariants:
+# - A request is answered exactly once: by its handler's response, by one of Go's error
+#   responses (which close the connection), or not at all when the connection dies.
+# - An exception escaping a handler is logged ("http: panic serving ADDR: ...") and closes the
+#   connection; bytes the handler had not yet sent are dropped; the server goes on.
+# - All connections of a Server run on the scheduler (thread) of the goroutine that called
+#   serve(): they share one receive buffer, which is only touched between a read's return and
+#   the end of the parser call it feeds (no goroutine switch can happen in between).
+from __future__ import annotations
+
+import importlib
+import logging
+import time as _time
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from httptools import HttpParserUpgrade, HttpRequestParser
+
+from gonet import context as _context
+from gonet import time as _gtime
+from gonet._select import select
+from gonet.errors import (
+    ErrAbortHandler,
+    ErrBodyNotAllowed,
+    ErrContentLength,
+    ErrHijacked,
+    ErrServerClosed,
+)
+from gonet.http._header import Header, canonical_header_key, valid_header_field_name
+from gonet.http._request import NoBody, Request
+from gonet.http._sniff import detect_content_type
+from gonet.http._status import status_text
+from gonet.http._transfer import LAST_CHUNK, body, chunk_header
+from gonet.io import ErrUnexpectedEOF
+from gonet.net.url import parse_request_uri
+from gonet.runtime import go, now, sleep
+
+if TYPE_CHECKING:
+    import ssl
+
+    from gonet.bufio import Reader
+    from gonet.context import CancelFunc, Context
+    from gonet.http._iface import Handler
+    from gonet.net import Conn, Listener
+
+__all__ = [
+    "Server",
+    "listen_and_serve",
+    "listen_and_serve_tls",
+    "DEFAULT_MAX_HEADER_BYTES",
+    "CHUNKING_THRESHOLD",
+]
+
+DEFAULT_MAX_HEADER_BYTES = 1 << 20
+"""The default limit on a request head (Go: http.DefaultMaxHeaderBytes); Go reads 4096 more."""
+
+CHUNKING_THRESHOLD = 2048
+"""A response body that grows past this before the handler returns is sent chunked (Go:
+bufferBeforeChunkingSize)."""
+
+_MAX_POST_HANDLER_READ_BYTES = 256 << 10  # Go: maxPostHandlerReadBytes
+_SEND_THRESHOLD = 16 << 10  # once the head is out, body bytes leave in sends of about this size
+_RECV_SIZE = 64 << 10
+_NEW_CONN_IDLE_AFTER = 5.0  # Go: a StateNew conn counts as idle for shutdown after 5 s
+_SHUTDOWN_POLL_MAX = 0.5  # Go: shutdownPollIntervalMax
+
+_log = logging.getLogger("gonet.http")
+
+# -- the wire form: cached pieces ---------------------------------------------------------------
+
+_status_lines: dict[tuple[int, bool], bytes] = {}
+
+
+def _status_line(code: int, is11: bool) -> bytes:
+    """Return "HTTP/1.1 200 OK\\r\\n". Go: writeStatusLine."""
+    line = _status_lines.get((code, is11))
+    if line is None:
+        proto = "HTTP/1.1" if is11 else "HTTP/1.0"
+        text = status_text(code)
+        s = f"{proto} {code} {text}\r\n" if text else f"{proto} {code:03d} status code {code}\r\n"
+        line = s.encode("ascii")
+        if len(_status_lines) < 1024:
+            _status_lines[(code, is11)] = line
+    return line
+
+
+_date_sec = -1
+_date_line = b""
+
+
+def _date() -> bytes:
+    """Return the "Date: ...\\r\\n" line for now, formatted once per second. Go: appendTime."""
+    global _date_sec, _date_line
+    t = _time.time()
+    sec = int(t)
+    if sec != _date_sec:
+        _date_line = _time.strftime("Date: %a, %d %b %Y %H:%M:%S GMT\r\n", _time.gmtime(sec)).encode("ascii")
+        _date_sec = sec
+    return _date_line
+
+
+# Canonical keys of incoming header names, by their raw bytes (most clients send the same few).
+_names: dict[bytes, str] = {}
+_NAMES_MAX = 4096
+# Keys known to be valid names on output, with their "Key: " prefix.
+_out_keys: dict[str, bytes] = {}
+# Bytes a header value may hold (Go: httpguts.ValidHeaderFieldValue: no CTL but HTAB);
+# `value.translate(None, _PRINTABLE)` is empty exactly for a valid value.
+_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t" + bytes(range(0x80, 0x100))
+
+
+def _has_token(v: str, token: str) -> bool:
+    """Report whether the comma-separated list v holds token (case-insensitive). Go: hasToken."""
+    if not v:
+        return False
+    return any(t.strip().lower() == token for t in v.split(","))
+
+
+def _body_allowed_for_status(code: int) -> bool:
+    """Report whether a response with this status may have a body. Go: bodyAllowedForStatus."""
+    return not (100 <= code <= 199 or code == 204 or code == 304)
+
+
+def _valid_host_header(h: str) -> bool:
+    """Report whether h is a valid Host header value. Go: httpguts.ValidHostHeader."""
+    return all(c in _HOST_OK for c in h)
+
+
+_HOST_OK = frozenset("!$%&'()*+,-.0123456789:;=ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_abcdefghijklmnopqrstuvwxyz~")
+
+
+# -- errors answered by the server itself ------------------------------------------------------
+
+
+class _StatusError(Exception):
+    """A request the server answers itself, then closes. Go: statusError / errTooLarge / ..."""
+
+    def __init__(self, code: int, text: str = "") -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+    def response(self) -> bytes:
+        """Return Go's exact response for this error (Connection: close, no Date)."""
+        headers = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+        code = self.code
+        if code == 501:
+            return f"HTTP/1.1 501 Not Implemented{headers}Unsupported transfer encoding".encode()
+        public = f"{code} {status_text(code)}"
+        if self.text:
+            public += ": " + self.text
+        return f"HTTP/1.1 {public}{headers}{public}".encode()
+
+
+# -- the response writer --------------------------------------------------------------------------
+
+
+class response:  # noqa: N801 - Go's name
+    """The ResponseWriter the server hands to a handler. Go: server.go response + chunkWriter."""
+
+    __slots__ = (
+        "_c",
+        "_req",
+        "_h",
+        "status",
+        "wrote_header",
+        "_buf",
+        "written",
+        "_clen",
+        "_chunking",
+        "_head_sent",
+        "handler_done",
+        "close_after",
+        "_wants_close",
+        "_wants10_keep_alive",
+        "_is11",
+        "_trailers",
+        "_out",
+    )
+
+    def __init__(self, c: conn, req: Request) -> None:
+        self._c = c
+        self._req = req
+        self._h = Header()
+        self.status = 0
+        self.wrote_header = False
+        self._buf = bytearray()
+        self.written = 0
+        self._clen = -1
+        self._chunking = False
+        self._head_sent = False
+        self.handler_done = False
+        self.close_after = False
+        self._wants_close = req.close
+        self._wants10_keep_alive = False
+        self._is11 = req.proto_minor >= 1 or req.proto_major > 1
+        self._trailers: list[str] | None = None
+        self._out: bytearray | None = None  # the head, decided but not yet sent
+
+    def header(self) -> Header:
+        """Return the header map that write_header (or the first write) sends. Go: Header()."""
+        return self._h
+
+    def write_header(self, code: int) -> None:
+        """Record the status; the head leaves with the first body bytes or at the end.
+
+        Raises:
+            ValueError: code is not a 3-digit status (Go panics).
+        """
+        if self._c.hijacked:
+            self._c.srv._logf("http: response.WriteHeader on hijacked connection")
+            return
+        if self.wrote_header:
+            self._c.srv._logf("http: superfluous response.WriteHeader call")
+            return
+        if not 100 <= code <= 999:
+            raise ValueError(f"invalid WriteHeader code {code}")
+        if 100 <= code <= 199 and code != 101:
+            # Go: 1xx informational responses leave at once; the real one comes later.
+            self._send_informational(code)
+            return
+        self.wrote_header = True
+        self.status = code
+        cl = self._h._m.get("Content-Length")
+        if cl:
+            try:
+                v = int(cl[0].strip(" \t"))
+            except ValueError:
+                v = -1
+            if v >= 0 and cl[0].strip(" \t").isdigit():
+                self._clen = v
+            else:
+                self._c.srv._logf(f'http: invalid Content-Length of "{cl[0]}"')
+                del self._h._m["Content-Length"]
+
+    def _send_informational(self, code: int) -> None:
+        out = bytearray(_status_line(code, self._is11))
+        self._h.write(out)
+        out += b"\r\n"
+        self._c.write(out)
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """Write body bytes (write_header(200) first if needed); return len(data). Go: Write.
+
+        Raises:
+            ErrHijacked: the connection was hijacked.
+            ErrBodyNotAllowed: the status allows no body (1xx, 204, 304).
+            ErrContentLength: more bytes than the declared Content-Length.
+            OSError: the connection failed.
+        """
+        if self._c.hijacked:
+            raise ErrHijacked()
+        if not self.wrote_header:
+            self.write_header(200)
+        n = len(data)
+        if n == 0:
+            return 0
+        if not _body_allowed_for_status(self.status):
+            raise ErrBodyNotAllowed()
+        self.written += n
+        if self._clen != -1 and self.written > self._clen:
+            self.written -= n
+            raise ErrContentLength()
+        buf = self._buf
+        if not self._head_sent:
+            if len(buf) + n <= CHUNKING_THRESHOLD:
+                buf += data
+                return n
+            self._send_head(False)
+        if self._req.method == "HEAD":
+            return n
+        if len(buf) + n < _SEND_THRESHOLD:
+            buf += data
+            return n
+        self._send_body(data)
+        return n
+
+    def _send_body(self, data: bytes | bytearray | memoryview) -> None:
+        """Send the pending head, the buffered bytes and data, framed as one chunk if chunking."""
+        buf = self._buf
+        out = self._out
+        self._out = None
+        n = len(buf) + len(data)
+        if n == 0:
+            if out:
+                self._c.write(out)
+            return
+        if len(data) >= _SEND_THRESHOLD:
+            # A large write goes out without being copied.
+            parts: list[Any] = [out] if out else []
+            if self._chunking:
+                parts.append(chunk_header(n))
+            if buf:
+                parts.append(bytes(buf))
+                buf.clear()
+            parts.append(data)
+            if self._chunking:
+                parts.append(b"\r\n")
+            self._c.writev(parts)
+            return
+        if out is None:
+            out = bytearray()
+        if self._chunking:
+            out += chunk_header(n)
+        out += buf
+        out += data
+        if self._chunking:
+            out += b"\r\n"
+        buf.clear()
+        self._c.write(out)
+
+    def _send_continue(self) -> None:
+        """Send "100 Continue" before the first body read. Go: expectContinueReader.Read."""
+        if not self.wrote_header and not self._c.hijacked:
+            self._c.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def write_string(self, s: str) -> int:
+        """Write s encoded as UTF-8; return the byte count. Go: io.WriteString."""
+        return self.write(s.encode("utf-8"))
+
+    def flush(self) -> None:
+        """Send the head and what is buffered now; the response becomes chunked. Go: Flush."""
+        if self._c.hijacked:
+            raise ErrHijacked()
+        if not self.wrote_header:
+            self.write_header(200)
+        if not self._head_sent:
+            self._send_head(False)
+        if self._req.method == "HEAD":
+            self._buf.clear()
+        self._send_body(b"")
+
+    def hijack(self) -> tuple[Conn, Reader]:
+        """Take over the connection: return it and a bufio.Reader holding bytes read ahead.
+
+        The server no longer writes to or closes the connection. Go: Hijacker.Hijack.
+
+        Raises:
+            ErrHijacked: called twice.
+            RuntimeError: called after the handler returned.
+        """
+        if self.handler_done:
+            raise RuntimeError("net/http: Hijack called after ServeHTTP finished")
+        if self._c.hijacked:
+            raise ErrHijacked()
+        if self.wrote_header:
+            if not self._head_sent:
+                self._send_head(False)
+            self._send_body(b"")
+        return self._c.hijack()
+
+    def read_from(self, src: Any) -> int:
+        """Copy src to the response body, with sendfile for a regular file. Go: response.ReadFrom.
+
+        Returns:
+            The number of bytes copied.
+        """
+        if self._c.hijacked:
+            raise ErrHijacked()
+        if not self.wrote_header:
+            self.write_header(200)
+        fileno = getattr(src, "fileno", None)
+        rwc = self._c.rwc
+        sendfile = getattr(rwc, "sendfile", None)
+        if (
+            fileno is not None
+            and sendfile is not None
+            and _body_allowed_for_status(self.status)
+            and self._req.method != "HEAD"
+        ):
+            if not self._head_sent:
+                # Go sniffs the first 512 bytes when no Content-Type was set.
+                if "Content-Type" not in self._h._m and not self._buf:
+                    first = src.read(512)
+                    if not first:
+                        return 0
+                    self.write(first)
+                    if self._head_sent:
+                        return len(first) + self._copy(src)
+                    n0 = len(first)
+                else:
+                    n0 = 0
+                self._send_head(False)
+            else:
+                n0 = 0
+            if not self._chunking:
+                if self._buf:
+                    self._send_body(b"")
+                try:
+                    pos = src.tell()
+                except (OSError, AttributeError, ValueError):
+                    pos = None
+                if pos is not None:
+                    n = self._sendfile(src, pos, sendfile)
+                    return n0 + n
+            return n0 + self._copy(src)
+        return self._copy(src)
+
+    def _sendfile(self, src: Any, pos: int, sendfile: Callable[..., int]) -> int:
+        remaining = -1 if self._clen == -1 else self._clen - self.written
+        count = None if remaining < 0 else remaining
+        n = int(sendfile(src, pos, count))
+        try:
+            src.seek(pos + n)
+        except (OSError, AttributeError, ValueError):
+            pass
+        self.written += n
+        return n
+
+    def _copy(self, src: Any) -> int:
+        total = 0
+        while True:
+            chunk = src.read(32 << 10)
+            if not chunk:
+                return total
+            total += self.write(chunk)
+
+    # -- the head (Go: chunkWriter.writeHeader) -------------------------------------------------
+
+    def _send_head(self, final: bool) -> None:  # noqa: C901 - Go's writeHeader, one decision list
+        """Decide framing and Connection, then send the head (with the body if final)."""
+        self._head_sent = True
+        c = self._c
+        req = self._req
+        m = self._h._m
+        code = self.status
+        is_head = req.method == "HEAD"
+        buf = self._buf
+        excl: set[str] = set()
+        ctype = ""
+        connection = ""
+        te_out = ""
+        clen_line = b""
+        keep_alives = not c.srv._in_shutdown
+
+        trailers = False
+        tv = m.get("Trailer")
+        if tv:
+            self._trailers = [canonical_header_key(k.strip()) for v in tv for k in v.split(",") if k.strip()]
+            trailers = bool(self._trailers)
+        te = m["Transfer-Encoding"][0] if m.get("Transfer-Encoding") else ""
+        has_te = te != ""
+
+        if (
+            final
+            and not trailers
+            and not has_te
+            and _body_allowed_for_status(code)
+            and "Content-Length" not in m
+            and (not is_head or len(buf) > 0)
+        ):
+            self._clen = len(buf)
+            clen_line = b"Content-Length: %d\r\n" % len(buf)
+
+        has_cl = self._clen != -1
+
+        if self._wants10_keep_alive and (is_head or has_cl or not _body_allowed_for_status(code)):
+            if "Connection" not in m:
+                connection = "keep-alive"
+        elif not self._is11 or self._wants_close:
+            self.close_after = True
+
+        cv = m.get("Connection")
+        if cv and _has_token(cv[0], "close") or not keep_alives:
+            self.close_after = True
+
+        b = req.body
+        if isinstance(b, body):
+            if b._on_first_read is not None and not b.done:
+                # 100-continue never sent: the client may or may not send the body now.
+                self.close_after = True
+            elif final and not self.close_after and not b.done and not b.closed:
+                try:
+                    ended = b.buffered() < _MAX_POST_HANDLER_READ_BYTES and b.discard(
+                        _MAX_POST_HANDLER_READ_BYTES
+                    )
+                except (OSError, EOFError):
+                    ended = False
+                    c.werr = True
+                if not ended:
+                    self.close_after = True
+                    excl.add("Connection")
+                    connection = "close"
+            elif not b.done:
+                self.close_after = True
+
+        if _body_allowed_for_status(code):
+            if "Content-Type" not in m and not has_te and len(buf) > 0:
+                ctype = detect_content_type(bytes(buf[:512]))
+        else:
+            excl.update(("Content-Type", "Content-Length", "Transfer-Encoding") if code == 304 else ())
+            excl.update(("Content-Length", "Transfer-Encoding") if code != 304 else ())
+
+        date = b"" if "Date" in m else _date()
+
+        if has_cl and has_te and te != "identity":
+            c.srv._logf(
+                f'http: WriteHeader called with both Transfer-Encoding of "{te}" and a Content-Length of {self._clen}'
+            )
+            excl.add("Content-Length")
+            has_cl = False
+            self._clen = -1
+
+        if is_head or not _body_allowed_for_status(code):
+            pass
+        elif code == 204 or has_cl:
+            excl.add("Transfer-Encoding")
+        elif self._is11:
+            if has_te and te == "identity":
+                self._chunking = False
+                self.close_after = True
+            else:
+                self._chunking = True
+                te_out = "chunked"
+                if has_te and te == "chunked":
+                    excl.add("Transfer-Encoding")
+        else:
+            self.close_after = True
+            excl.add("Transfer-Encoding")
+
+        if self._chunking:
+            excl.add("Content-Length")
+
+        if self.close_after and (not keep_alives or not (cv and _has_token(cv[0], "close"))):
+            excl.add("Connection")
+            connection = "close" if self._is11 else ""
+
+        out = bytearray(_status_line(code, self._is11))
+        _write_header(out, m, excl)
+        if date:
+            out += date
+        if clen_line:
+            out += clen_line
+        if ctype:
+            out += b"Content-Type: " + ctype.encode("latin-1") + b"\r\n"
+        if connection:
+            out += b"Connection: " + connection.encode("latin-1") + b"\r\n"
+        if te_out:
+            out += b"Transfer-Encoding: chunked\r\n"
+        out += b"\r\n"
+        if final:
+            if buf and not is_head:
+                out += buf
+            buf.clear()
+            c.write(out)
+            return
+        self._out = out
+        if is_head:
+            buf.clear()
+
+    def _finish(self) -> None:
+        """Complete the response after the handler returned. Go: response.finishRequest."""
+        self.handler_done = True
+        if not self.wrote_header:
+            self.write_header(200)
+        if not self._head_sent:
+            self._send_head(True)
+        else:
+            if self._chunking:
+                buf = self._buf
+                out = self._out or bytearray()
+                self._out = None
+                if buf:
+                    out += chunk_header(len(buf))
+                    out += buf
+                    out += b"\r\n"
+                    buf.clear()
+                out += LAST_CHUNK
+                if self._trailers:
+                    for k in self._trailers:
+                        for v in self._h._m.get(k, ()):
+                            _write_field(out, k, v)
+                out += b"\r\n"
+                self._c.write(out)
+            else:
+                if self._req.method == "HEAD":
+                    self._buf.clear()
+                self._send_body(b"")
+        b = self._req.body
+        if isinstance(b, body):
+            b.close()
+
+    def should_reuse_connection(self) -> bool:
+        """Report whether the connection can serve another request. Go: shouldReuseConnection."""
+        if self.close_after or self._c.werr:
+            return False
+        if (
+            self._req.method != "HEAD"
+            and self._clen != -1
+            and _body_allowed_for_status(self.status)
+            and self._clen != self.written
+        ):
+            return False
+        b = self._req.body
+        return not (isinstance(b, body) and not b.done)
+
+
+def _write_field(out: bytearray, k: str, v: str) -> None:
+    prefix = _out_keys.get(k)
+    if prefix is None:
+        if not valid_header_field_name(k):
+            return
+        prefix = k.encode("ascii") + b": "
+        if len(_out_keys) < 4096:
+            _out_keys[k] = prefix
+    if "\r" in v or "\n" in v:
+        v = v.replace("\r", " ").replace("\n", " ")
+    out += prefix
+    try:
+        out += v.strip(" \t").encode("latin-1")
+    except UnicodeEncodeError:
+        out += v.strip(" \t").encode("utf-8", "surrogateescape")
+    out += b"\r\n"
+
+
+def _write_header(out: bytearray, m: dict[str, list[str]], excl: set[str]) -> None:
+    """Append the handler's header fields, sanitised (Go: Header.WriteSubset)."""
+    for k, vs in m.items():
+        if k in excl:
+            continue
+        for v in vs:
+            _write_field(out, k, v)
+
+
+# -- the connection -------------------------------------------------------------------------------
+
+
+class _Prefixed:
+    """A reader that returns some bytes read ahead, then reads the connection."""
+
+    __slots__ = ("_pre", "_rd")
+
+    def __init__(self, pre: bytes, rd: Any) -> None:
+        self._pre = pre
+        self._rd = rd
+
+    def read(self, buf: bytearray | memoryview) -> int:
+        pre = self._pre
+        if pre:
+            n = min(len(pre), len(buf))
+            buf[:n] = pre[:n]
+            self._pre = pre[n:]
+            return n
+        return int(self._rd.read(buf))
+
+
+class _ServerRequest(Request):
+    """A Request whose context is made on first use (most handlers never ask for it)."""
+
+    __slots__ = ("_conn",)
+    _conn: conn | None
+
+    def context(self) -> Context:
+        """Return the request's context, cancelled when the client goes away, the handler
+        returns, or the server is closed. Go: Request.Context."""
+        ctx = self._ctx
+        if ctx is None:
+            c = self._conn
+            if c is None:
+                return _context.background()
+            ctx = c.request_context()
+            self._ctx = ctx
+        return ctx
+
+
+_IDLE, _ACTIVE, _NEW = 0, 1, 2
+
+
+class conn:  # noqa: N801 - Go's name
+    """One server connection and its goroutine. Go: server.go conn."""
+
+    __slots__ = (
+        "srv",
+        "rwc",
+        "remote_addr",
+        "parser",
+        "queue",
+        "hijacked",
+        "werr",
+        "state",
+        "born",
+        "_url",
+        "_hdrs",
+        "_in_head",
+        "_head_n",
+        "_pbody",
+        "_cur",
+        "_unparsed",
+        "_dead",
+        "_eof",
+        "_rd",
+        "_ctx",
+        "_cancel",
+        "_req_cancel",
+        "_tls",
+    )
+
+    def __init__(self, srv: Server, rwc: Conn) -> None:
+        self.srv = srv
+        self.rwc = rwc
+        ra = rwc.remote_addr()
+        self.remote_addr = str(ra) if ra is not None else ""
+        p = HttpRequestParser(self)
+        # Go accepts obs-fold (joined), HTTP/1.x of any minor, and both Content-Length and
+        # Transfer-Encoding (the chunked coding wins; gonet then closes, per RFC 9112 6.3).
+        p.set_dangerous_leniencies(
+            lenient_headers=True,
+            lenient_version=True,
+            lenient_chunked_length=True,
+            lenient_optional_cr_before_lf=True,
+        )
+        self.parser = p
+        self.queue: deque[Request | _StatusError] = deque()
+        self.hijacked = False
+        self.werr = False
+        self.state = _NEW
+        self.born = now()
+        self._url = b""
+        self._hdrs: list[tuple[bytes, bytes]] = []
+        self._in_head = False
+        self._head_n = 0
+        self._pbody: body | None = None
+        self._cur: Request | None = None
+        self._unparsed = b""
+        self._dead = False
+        self._eof = False
+        self._rd: float | None = None
+        self._ctx: Context | None = None
+        self._cancel: CancelFunc | None = None
+        self._req_cancel: CancelFunc | None = None
+        self._tls: Any = None
+
+    # -- parser callbacks (httptools) -----------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        self._url = b""
+        self._hdrs = []
+        self._in_head = True
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._in_head:
+            self._hdrs.append((name, value))
+            return
+        b = self._pbody
+        if b is not None:  # a trailer field of a chunked body
+            if b.trailer is None:
+                b.trailer = Header()
+            b.trailer.add(name.decode("latin-1"), value.decode("latin-1").strip(" \t"))
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._head_n = 0
+        try:
+            r = self._new_request()
+        except _StatusError as e:
+            self.queue.append(e)
+            raise
+        self.queue.append(r)
+
+    def on_body(self, data: bytes) -> None:
+        b = self._pbody
+        if b is not None:
+            b._feed(data)
+
+    def on_message_complete(self) -> None:
+        b = self._pbody
+        if b is not None:
+            b.done = True
+            self._pbody = None
+
+    def _new_request(self) -> Request:  # noqa: C901 - Go's readRequest checks, in order
+        """Build the Request from the parsed head. Go: readRequest + transfer.go readTransfer."""
+        p = self.parser
+        version = p.get_http_version()
+        if version == "1.1":
+            major, minor, proto = 1, 1, "HTTP/1.1"
+        elif version == "1.0":
+            major, minor, proto = 1, 0, "HTTP/1.0"
+        else:
+            major_s, _, minor_s = version.partition(".")
+            major, minor = int(major_s), int(minor_s)
+            proto = f"HTTP/{version}"
+        method = p.get_method().decode("ascii")
+        raw_url = self._url.decode("latin-1")
+        if major != 1:
+            if major == 0:
+                raise _StatusError(400)
+            if not (major == 2 and minor == 0 and method == "PRI" and raw_url == "*"):
+                raise _StatusError(505, "unsupported protocol version")
+        m: dict[str, list[str]] = {}
+        names = _names
+        for raw_name, raw_value in self._hdrs:
+            k = names.get(raw_name)
+            if k is None:
+                k = canonical_header_key(raw_name.decode("latin-1"))
+                if len(names) < _NAMES_MAX:
+                    names[raw_name] = k
+            if raw_value.translate(None, _PRINTABLE):
+                raise _StatusError(400, "invalid header value")
+            v = raw_value.decode("latin-1")
+            vs = m.get(k)
+            if vs is None:
+                m[k] = [v]
+            else:
+                vs.append(v)
+        try:
+            u = parse_request_uri(raw_url)
+        except ValueError:
+            raise _StatusError(400, "") from None
+        hosts = m.pop("Host", None)
+        if hosts is None:
+            if minor >= 1 and method != "CONNECT":
+                raise _StatusError(400, "missing required Host header")
+            host = ""
+        elif len(hosts) > 1:
+            raise _StatusError(400, "too many Host headers")
+        else:
+            host = hosts[0]
+            if not _valid_host_header(host):
+                raise _StatusError(400, "malformed Host header")
+        r = _ServerRequest(method, u, None, NoBody, proto=proto, proto_major=major, proto_minor=minor)
+        r._conn = self
+        h = r.header
+        h._m = m
+        r.request_uri = raw_url
+        r.remote_addr = self.remote_addr
+        r.host = u.host or host
+        r.tls = self._tls
+        # Connection semantics (Go: shouldClose).
+        conn_v = m.get("Connection")
+        if minor == 0 and major == 1:
+            r.close = not (conn_v is not None and _has_token(conn_v[0], "keep-alive"))
+        else:
+            r.close = conn_v is not None and _has_token(",".join(conn_v), "close")
+        # Body framing (Go: transfer.go readTransfer / fixLength).
+        te = m.get("Transfer-Encoding")
+        cl = m.get("Content-Length")
+        if te is not None:
+            if len(te) != 1 or te[0].strip(" \t").lower() != "chunked":
+                raise _StatusError(501)
+            del m["Transfer-Encoding"]
+            r.transfer_encoding = ["chunked"]
+            r.content_length = -1
+            if cl is not None:
+                # RFC 9112 6.3: a message with both must not keep the connection.
+                del m["Content-Length"]
+                r.close = True
+        elif cl is not None:
+            first = cl[0].strip(" \t")
+            if len(cl) > 1:
+                if any(v.strip(" \t") != first for v in cl):
+                    raise _StatusError(400)
+                m["Content-Length"] = [first]
+            if not first.isdigit():
+                raise _StatusError(400)
+            r.content_length = int(first)
+        else:
+            r.content_length = 0
+        if r.content_length != 0:
+            b = body(self)
+            self._pbody = b
+            r.body = b
+        return r
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def _feed(self, data: bytes | memoryview) -> None:
+        """Feed data to the parser; queue a 400/431/... and stop parsing on a bad request."""
+        p = self.parser
+        try:
+            p.feed_data(data)
+        except HttpParserUpgrade as e:
+            # Upgrade or CONNECT: the bytes after the head are not HTTP; keep them for hijack
+            # (or for parsing again, if the handler does not take the connection).
+            off = int(e.args[0]) if e.args else len(data)
+            self._unparsed = bytes(data[off:])
+            return
+        except Exception as e:  # noqa: BLE001 - every parser error is a 400 to the client
+            self._dead = True
+            q = self.queue
+            if not (q and isinstance(q[-1], _StatusError)):
+                q.append(_StatusError(400))
+            b = self._pbody
+            if b is not None:
+                # What was decoded stays readable; reading past it fails.
+                self._pbody = None
+                b._src = _BrokenSource(e)
+            return
+        if self._in_head:
+            self._head_n += len(data)
+            if self._head_n > self.srv.max_header_bytes + 4096:
+                self._dead = True
+                self.queue.append(_StatusError(431))
+
+    def _fill(self) -> bool:
+        """Read once from the connection and parse; return False at EOF or once parsing stopped.
+
+        Raises:
+            OSError: the read failed (TimeoutError for a deadline).
+        """
+        if self._dead:
+            return False
+        pending = self._unparsed
+        if pending:
+            self._unparsed = b""
+            self._feed(pending)
+            return True
+        srv = self.srv
+        rbuf = srv._rbuf
+        n = self.rwc.read(rbuf)
+        if n == 0:
+            self._eof = True
+            return False
+        self._feed(memoryview(rbuf)[:n])
+        return True
+
+    def fill_body(self, b: body) -> None:
+        """Read more of the body b (BodySource). Go: body.Read's underlying read."""
+        if b is not self._pbody:
+            raise ErrUnexpectedEOF()
+        try:
+            if not self._fill():
+                raise ErrUnexpectedEOF()
+        except ErrUnexpectedEOF:
+            self._pbody = None
+            raise
+        if b is not self._pbody and not b.done:
+            raise ErrUnexpectedEOF()
+
+    def _set_read_deadline(self, t: float | None) -> None:
+        if t != self._rd:
+            self._rd = t
+            self.rwc.set_read_deadline(t)
+
+    def _next_request(self, served: int) -> Request | _StatusError | None:
+        """Return the next request (or a bad request to answer); None when the conn is done.
+
+        Deadlines (Go: conn.serve + readRequest): between requests the idle timeout; from the
+        first byte of a head (or the start, for the first request) the header timeout; once
+        the head is in, the read timeout for the rest of the request.
+        """
+        q = self.queue
+        if q:
+            return q.popleft()
+        srv = self.srv
+        idle = srv.idle_timeout if srv.idle_timeout is not None else srv.read_timeout
+        rht = srv.read_header_timeout
+        if not rht:
+            rht = srv.read_timeout
+        timed = bool(idle) or bool(rht)
+        head_started = False
+        while not q:
+            if self._in_head or not served:
+                self.state = _ACTIVE if self._in_head else self.state
+                if timed and not head_started:
+                    head_started = True
+                    self._set_read_deadline(now() + rht if rht else None)
+            else:
+                self.state = _IDLE
+                if timed:
+                    self._set_read_deadline(now() + idle if idle else None)
+            try:
+                if not self._fill():
+                    break
+            except OSError:
+                return None  # Go: isCommonNetReadError: no reply
+        self.state = _ACTIVE
+        if q:
+            if timed:
+                rt = srv.read_timeout
+                self._set_read_deadline(now() + rt if rt else None)
+            return q.popleft()
+        return None
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        """Write data to the connection; note a failure (werr) and re-raise it."""
+        try:
+            self.rwc.write(data)
+        except OSError:
+            self.werr = True
+            raise
+
+    def writev(self, parts: list[Any]) -> None:
+        """Write parts in order with one vectored write when the conn has one."""
+        wv = getattr(self.rwc, "writev", None)
+        try:
+            if wv is not None:
+                wv(parts)
+            else:
+                self.rwc.write(b"".join(bytes(p) for p in parts))
+        except OSError:
+            self.werr = True
+            raise
+
+    # -- context --------------------------------------------------------------------------------------
+
+    def request_context(self) -> Context:
+        """Return a new context for the current request, child of the connection's."""
+        base = self._ctx
+        if base is None:
+            base, self._cancel = _context.with_cancel(self.srv._base_ctx())
+            self._ctx = base
+        ctx, cancel = _context.with_cancel(base)
+        self._req_cancel = cancel
+        return ctx
+
+    # -- hijack -----------------------------------------------------------------------------------------
+
+    def hijack(self) -> tuple[Conn, Reader]:
+        from gonet.bufio import Reader
+
+        self.hijacked = True
+        self.srv._forget(self)
+        pre = self._unparsed
+        self._unparsed = b""
+        b = self._pbody
+        if b is not None and b._buf:
+            pre = bytes(b._buf) + pre
+        rd = Reader(_Prefixed(pre, self.rwc) if pre else self.rwc)
+        return self.rwc, rd
+
+    # -- serving --------------------------------------------------------------------------------------
+
+    def serve(self) -> None:
+        """Serve requests until the connection ends. Go: conn.serve."""
+        srv = self.srv
+        handler = srv._handler()
+        try:
+            if not self._tls_handshake():
+                return
+            served = 0
+            wt = srv.write_timeout
+            while True:
+                item = self._next_request(served)
+                if item is None:
+                    return
+                if wt:
+                    self.rwc.set_write_deadline(now() + wt)
+                if isinstance(item, _StatusError):
+                    self._reply_error(item)
+                    return
+                if not self._serve_request(handler, item):
+                    return
+                served += 1
+        except OSError:
+            return  # the client went away; nothing to answer
+        finally:
+            if not self.hijacked:
+                self.close()
+
+    def _serve_request(self, handler: Handler, r: Request) -> bool:
+        """Run the handler for r and complete its response; report whether to go on."""
+        srv = self.srv
+        w = response(self, r)
+        if r.proto_minor == 0 and r.proto_major == 1 and not r.close:
+            w._wants10_keep_alive = True
+        expect = r.header._m.get("Expect")
+        if expect is not None:
+            if expect[0].lower() == "100-continue":
+                b = r.body
+                if isinstance(b, body) and r.proto_minor >= 1:
+                    b._on_first_read = w._send_continue
+            else:
+                # Go: sendExpectationFailed.
+                w._h.set("Connection", "close")
+                w.write_header(417)
+                w._finish()
+                return False
+        try:
+            handler(w, r)
+        except ErrAbortHandler:
+            return False
+        except Exception as e:  # noqa: BLE001 - Go recovers a handler's panic here
+            srv._log_panic(self.remote_addr, e)
+            return False
+        finally:
+            self._end_request()
+        if self.hijacked:
+            return False
+        w._finish()
+        return w.should_reuse_connection() and not srv._in_shutdown
+
+    def _end_request(self) -> None:
+        cancel = self._req_cancel
+        if cancel is not None:
+            self._req_cancel = None
+            cancel()
+
+    def _tls_handshake(self) -> bool:
+        rwc = self.rwc
+        hs = getattr(rwc, "handshake", None)
+        if hs is None:
+            return True
+        srv = self.srv
+        if srv.read_timeout:
+            rwc.set_read_deadline(now() + srv.read_timeout)
+        if srv.write_timeout:
+            rwc.set_write_deadline(now() + srv.write_timeout)
+        try:
+            hs()
+        except (OSError, ValueError) as e:
+            srv._logf(f"http: TLS handshake error from {self.remote_addr}: {e}")
+            return False
+        self._tls = getattr(rwc, "_ssl", None) or rwc
+        rwc.set_deadline(None)
+        return True
+
+    def _reply_error(self, e: _StatusError) -> None:
+        try:
+            self.rwc.write(e.response())
+        except OSError:
+            return
+        if e.code == 431:
+            # Go: closeWriteAndWait — FIN first so the client reads the answer before an RST.
+            cw = getattr(self.rwc, "close_write", None)
+            if cw is not None:
+                try:
+                    cw()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.srv._forget(self)
+        cancel = self._cancel
+        if cancel is not None:
+            self._cancel = None
+            cancel()
+        try:
+            self.rwc.close()
+        except OSError:
+            pass
+
+
+class _BrokenSource:
+    """The body source after a parse error in the middle of a body."""
+
+    __slots__ = ("_err",)
+
+    def __init__(self, err: BaseException) -> None:
+        self._err = err
+
+    def fill_body(self, b: body) -> None:
+        raise ErrUnexpectedEOF()
+
+
+# -- the server -------------------------------------------------------------------------------------
+
+
+class Server:
+    """An HTTP/1.1 server. Go: http.Server.
+
+    Args:
+        addr: "host:port" for listen_and_serve ("" means ":http", port 80).
+        handler: the handler for every request; None serves default_serve_mux.
+        read_timeout: seconds to read a whole request, body included (None: no limit).
+        read_header_timeout: seconds to read a request head (None: read_timeout).
+        write_timeout: seconds from the end of the head to the end of the response's writes.
+        idle_timeout: seconds a keep-alive connection may wait for its next request
+            (None: read_timeout).
+        max_header_bytes: the most a request head may take (Go reads 4096 more before 431).
+        tls_context: an ssl.SSLContext for serve() over TLS (listen_and_serve_tls makes one).
+        error_log: where errors and handler panics go (None: the "gonet.http" logger).
+    """
+
+    def __init__(
+        self,
+        addr: str = "",
+        handler: Handler | None = None,
+        read_timeout: float | None = None,
+        read_header_timeout: float | None = None,
+        write_timeout: float | None = None,
+        idle_timeout: float | None = None,
+        max_header_bytes: int = DEFAULT_MAX_HEADER_BYTES,
+        tls_context: ssl.SSLContext | None = None,
+        error_log: logging.Logger | None = None,
+    ) -> None:
+        self.addr = addr
+        self.handler = handler
+        self.read_timeout = read_timeout
+        self.read_header_timeout = read_header_timeout
+        self.write_timeout = write_timeout
+        self.idle_timeout = idle_timeout
+        self.max_header_bytes = max_header_bytes if max_header_bytes > 0 else DEFAULT_MAX_HEADER_BYTES
+        self.tls_context = tls_context
+        self.error_log = error_log
+        self._in_shutdown = False
+        self._listeners: set[Any] = set()
+        self._conns: set[conn] = set()
+        self._on_shutdown: list[Callable[[], Any]] = []
+        self._rbuf = bytearray(_RECV_SIZE)
+        self._ctx: Context | None = None
+        self._cancel_ctx: CancelFunc | None = None
+
+    def __repr__(self) -> str:
+        return f"<http.Server addr={self.addr!r} conns={len(self._conns)}>"
+
+    # -- logging ------------------------------------------------------------------------------------
+
+    def _logger(self) -> logging.Logger:
+        return self.error_log if self.error_log is not None else _log
+
+    def _logf(self, msg: str) -> None:
+        self._logger().error("%s", msg)
+
+    def _log_panic(self, addr: str, e: BaseException) -> None:
+        self._logger().error("http: panic serving %s: %s", addr, e, exc_info=e)
+
+    # -- handler and context ---------------------------------------------------------------------------
+
+    def _handler(self) -> Handler:
+        h = self.handler
+        if h is None:
+            # Imported on first use: the mux sits beside the server, not below it.
+            mux: Handler = importlib.import_module("gonet.http._servemux").default_serve_mux
+            return mux
+        return h
+
+    def _base_ctx(self) -> Context:
+        ctx = self._ctx
+        if ctx is None:
+            ctx, self._cancel_ctx = _context.with_cancel(_context.background())
+            self._ctx = ctx
+        return ctx
+
+    # -- serving -------------------------------------------------------------------------------------------
+
+    def listen_and_serve(self) -> None:
+        """Listen on addr (TCP) and serve; raise ErrServerClosed after shutdown/close.
+
+        Go: Server.ListenAndServe.
+
+        Raises:
+            ErrServerClosed: the server was shut down or closed.
+            OpError: listening failed (address in use, ...).
+        """
+        if self._in_shutdown:
+            raise ErrServerClosed()
+        from gonet.net import listen
+
+        ln = listen("tcp", self.addr or ":http")
+        self.serve(ln)
+
+    def listen_and_serve_tls(self, cert_file: str, key_file: str) -> None:
+        """Listen on addr and serve HTTPS with the certificate and key files.
+
+        Go: Server.ListenAndServeTLS.
+
+        Raises:
+            ErrServerClosed: the server was shut down or closed.
+        """
+        if self._in_shutdown:
+            raise ErrServerClosed()
+        import ssl
+
+        ctx = self.tls_context
+        if ctx is None:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.set_alpn_protocols(["http/1.1"])
+        ctx.load_cert_chain(cert_file, key_file)
+        self.tls_context = ctx
+        from gonet.net import listen
+
+        ln = listen("tcp", self.addr or ":https")
+        self.serve(ln)
+
+    def serve(self, ln: Listener) -> None:
+        """Accept connections on ln and serve each on its own goroutine. Go: Server.Serve.
+
+        With tls_context set, each connection is served over TLS. Temporary accept errors
+        (EMFILE, ...) are logged and retried with a growing delay. ln is closed on return.
+
+        Raises:
+            ErrServerClosed: after shutdown() or close().
+            OpError: a permanent accept error.
+        """
+        if self._in_shutdown:
+            ln.close()
+            raise ErrServerClosed()
+        self._listeners.add(ln)
+        tls_ctx = self.tls_context
+        try:
+            for rwc in ln:
+                if tls_ctx is not None:
+                    from gonet import tls
+
+                    rwc = tls.server(rwc, tls_ctx)
+                c = conn(self, rwc)
+                self._conns.add(c)
+                go(c.serve)
+            if self._in_shutdown:
+                raise ErrServerClosed()
+            ln.accept()  # the listener was closed elsewhere: raise its error, as Go returns it
+        finally:
+            self._listeners.discard(ln)
+            if not getattr(ln, "closed", False):
+                try:
+                    ln.close()
+                except OSError:
+                    pass
+
+    def _forget(self, c: conn) -> None:
+        self._conns.discard(c)
+
+    # -- stopping ------------------------------------------------------------------------------------------
+
+    def register_on_shutdown(self, f: Callable[[], Any]) -> None:
+        """Call f in its own goroutine when shutdown() starts. Go: Server.RegisterOnShutdown."""
+        self._on_shutdown.append(f)
+
+    def _close_listeners(self) -> None:
+        for ln in list(self._listeners):
+            try:
+                ln.close()
+            except OSError:
+                pass
+
+    def _close_idle_conns(self) -> bool:
+        """Close idle connections; report whether none remain at all. Go: closeIdleConns."""
+        quiescent = True
+        t = now()
+        for c in list(self._conns):
+            st = c.state
+            if st == _NEW and t - c.born >= _NEW_CONN_IDLE_AFTER:
+                st = _IDLE
+            if st != _IDLE:
+                quiescent = False
+                continue
+            c.close()
+        return quiescent and not self._conns
+
+    def shutdown(self, ctx: Context | None = None) -> None:
+        """Stop gracefully: stop accepting, close idle connections, wait for active ones.
+
+        Each connection closes once its current response is written. ctx bounds the wait;
+        when it ends first, the connections still open are closed and ctx's error is raised.
+        Go: Server.Shutdown.
+
+        Raises:
+            CanceledError / DeadlineExceededError: ctx ended before every connection closed.
+        """
+        self._in_shutdown = True
+        self._close_listeners()
+        for f in self._on_shutdown:
+            go(f)
+        interval = 0.001
+        done = ctx.done() if ctx is not None else None
+        while not self._close_idle_conns():
+            if done is not None:
+                res = select(done.recv_case(), _gtime.after(interval).recv_case())
+                if res.index == 0:
+                    self._close_all()
+                    err = ctx.err() if ctx is not None else None
+                    if err is not None:
+                        raise err
+                    return
+            else:
+                sleep(interval)
+            interval = min(interval * 2, _SHUTDOWN_POLL_MAX)
+        cancel = self._cancel_ctx
+        if cancel is not None:
+            cancel()
+
+    def _close_all(self) -> None:
+        cancel = self._cancel_ctx
+        if cancel is not None:
+            cancel()
+        for c in list(self._conns):
+            c.close()
+
+    def close(self) -> None:
+        """Close the listeners and every connection now, active or not. Go: Server.Close."""
+        self._in_shutdown = True
+        self._close_listeners()
+        self._close_all()
+
+
+def listen_and_serve(addr: str, handler: Handler | None = None) -> None:
+    """Serve HTTP on addr with handler (None: default_serve_mux). Go: http.ListenAndServe."""
+    Server(addr=addr, handler=handler).listen_and_serve()
+
+
+def listen_and_serve_tls(addr: str, cert_file: str, key_file: str, handler: Handler | None = None) -> None:
+    """Serve HTTPS on addr with the certificate and key files. Go: http.ListenAndServeTLS."""
+    Server(addr=addr, handler=handler).listen_and_serve_tls(cert_file, key_file)

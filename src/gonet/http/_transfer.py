@@ -1,0 +1,157 @@
+# gonet.http._transfer: a request body as the server reads it, and the framing of a response
+# body (Go: net/http/transfer.go — body, fixLength; chunked.go's writer half).
+#
+# The connection's httptools parser decodes the body (Content-Length or chunked, trailers
+# included) and hands each decoded piece to the body with `_feed`; the body asks the connection
+# for more with `_src.fill_body()` only when a reader wants bytes it does not hold. So a handler
+# that never reads the body costs nothing, and the connection discards what is left after it.
+#
+# Invariants:
+# - `_buf` holds decoded bytes not yet read; `done` is set once the parser saw the message end.
+# - read() returns b"" only at the end of the body; a connection that ends early raises
+#   ErrUnexpectedEOF ("unexpected EOF"), as Go's body does.
+# - After close(), reads raise ErrBodyReadAfterClose; what was not read is the connection's to
+#   discard (or to close over).
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from gonet.errors import ErrBodyReadAfterClose
+from gonet.http._header import Header
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["body", "chunk_header", "LAST_CHUNK"]
+
+LAST_CHUNK = b"0\r\n"
+"""The last-chunk line of a chunked body (trailers and the final CRLF follow)."""
+
+
+def chunk_header(n: int) -> bytes:
+    """Return the chunk-size line for an n-byte chunk. Go: chunkedWriter.Write."""
+    return b"%x\r\n" % n
+
+
+class BodySource(Protocol):
+    """What a body pulls from: the server connection that owns the parser."""
+
+    def fill_body(self, b: body) -> None:
+        """Read and parse more of the connection; raise ErrUnexpectedEOF if it ends first."""
+        ...
+
+
+class body:  # noqa: N801 - Go's name
+    """The body of a request received by the server. Go: transfer.go body.
+
+    Attributes:
+        done: the parser has seen the end of the body (its last byte is in the buffer).
+        closed: close() was called.
+        trailer: the trailer fields of a chunked body, once it has been read to the end.
+    """
+
+    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "_on_first_read", "_n")
+
+    def __init__(self, src: BodySource) -> None:
+        self._src = src
+        self._buf = bytearray()
+        self.done = False
+        self.closed = False
+        self.trailer: Header | None = None
+        # The server's 100-continue hook: called once before the first read that needs bytes.
+        self._on_first_read: object = None
+        self._n = 0  # bytes handed to readers
+
+    # -- fed by the connection's parser --------------------------------------------------------
+
+    def _feed(self, data: bytes) -> None:
+        self._buf += data
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _need(self) -> bool:
+        """Get more bytes into _buf; return False at the end of the body."""
+        if self.done:
+            return False
+        hook = self._on_first_read
+        if hook is not None:
+            self._on_first_read = None
+            hook()  # type: ignore[operator]
+        self._src.fill_body(self)
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        """Read up to n bytes (all that remain when n < 0); b"" at the end.
+
+        Raises:
+            ErrBodyReadAfterClose: the body was closed.
+            ErrUnexpectedEOF: the client closed the connection before the end of the body.
+            OSError: the connection failed or its read deadline passed (TimeoutError).
+        """
+        if self.closed:
+            raise ErrBodyReadAfterClose()
+        buf = self._buf
+        if n < 0:
+            while self._need():
+                pass
+            data = bytes(buf)
+            buf.clear()
+            self._n += len(data)
+            return data
+        if n == 0:
+            return b""
+        while not buf:
+            if not self._need():
+                return b""
+        data = bytes(buf[:n])
+        del buf[:n]
+        self._n += len(data)
+        return data
+
+    def readinto(self, b: bytearray | memoryview) -> int:
+        """Read into b; return the count, 0 at the end. Raises as read() does."""
+        if self.closed:
+            raise ErrBodyReadAfterClose()
+        want = len(b)
+        if want == 0:
+            return 0
+        buf = self._buf
+        while not buf:
+            if not self._need():
+                return 0
+        k = min(want, len(buf))
+        b[:k] = buf[:k]
+        del buf[:k]
+        self._n += k
+        return k
+
+    def readable(self) -> bool:
+        """Return True (io protocol)."""
+        return True
+
+    def close(self) -> None:
+        """Stop reading; later reads raise ErrBodyReadAfterClose. Go: body.Close."""
+        self.closed = True
+
+    def buffered(self) -> int:
+        """Return how many decoded bytes are held, unread."""
+        return len(self._buf)
+
+    def discard(self, limit: int) -> bool:
+        """Read and drop the rest of the body, at most limit bytes; report whether it ended.
+
+        Raises as read() does.
+        """
+        buf = self._buf
+        total = 0
+        while True:
+            total += len(buf)
+            buf.clear()
+            if total > limit:
+                return False
+            if not self._need():
+                return True
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else "open"
+        return f"<http body {state} buffered={len(self._buf)}>"
