@@ -24,6 +24,11 @@ STEAL_WARN_PCT = 5.0
 # Interrupt handling and the runner itself stay well below this; more means a neighbour.
 FOREIGN_WARN_CORES = 0.15
 QUICK_IDLE_CONNS = 2000
+# What gonet's HTTP server scripts import, per scenario family.
+GONET_NEEDS = {
+    "http": "from gonet.http import Server, ServeMux",
+    "wsgi": "from gonet.http import Server, wsgi",
+}
 # Module -> substrings of the server names that need it.
 REQUIRES = {
     "uvloop": ("uvloop", "uvicorn"),
@@ -77,7 +82,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.spawn_n = args.spawn_n or (20_000 if args.quick else 100_000)
     args.scenario_list = _pick(args.scenarios, list(SCENARIOS), p)
     args.server_list = _pick(args.servers, ALL_SERVERS, p)
-    args.no_gonet_http = False  # set by prepare() when gonet.http does not import
+    args.no_gonet_families = set()  # filled by prepare() when gonet.http lacks a piece
     return args
 
 
@@ -113,9 +118,10 @@ def prepare(
         notes += gonet_notes
         envs.update(gonet)
         servers = [s for s in servers if not s.startswith("gonet") or s in gonet]
-        if http and "gonet_pure" in gonet and not setup_env.has_module(gonet["gonet_pure"], "gonet.http"):
-            notes.append("gonet skipped in the HTTP scenarios: gonet.http does not import")
-            args.no_gonet_http = True
+        for fam in families & set(GONET_NEEDS):
+            if "gonet_pure" in gonet and not setup_env.imports(gonet["gonet_pure"], GONET_NEEDS[fam]):
+                notes.append(f"gonet skipped in the {fam} scenarios: `{GONET_NEEDS[fam]}` fails")
+                args.no_gonet_families.add(fam)
     if "go" in servers:
         go_bin = setup_env.find_go()
         wanted = [name for fam, name in (("echo", "go_echo"), ("http", "go_http")) if fam in families]
@@ -196,7 +202,7 @@ def sweep(
                     _least_noisy(args, scen, srv, envs[srv], log_dir)
                     for srv in servers
                     if srv in FAMILY_SERVERS[scen.family]
-                    and not (srv.startswith("gonet") and scen.family != "echo" and args.no_gonet_http)
+                    and not (srv.startswith("gonet") and scen.family in args.no_gonet_families)
                 ]
             for res in batch:
                 res["round"] = rnd

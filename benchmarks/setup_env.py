@@ -182,11 +182,11 @@ def probe_gonet(env: dict[str, str]) -> tuple[str | None, str]:
     return version, mode
 
 
-def has_module(env: dict[str, str], module: str) -> bool:
-    """Tell whether `module` imports in a child interpreter run with env."""
+def imports(env: dict[str, str], statement: str) -> bool:
+    """Tell whether an import statement succeeds in a child interpreter run with env."""
     try:
         done = subprocess.run(
-            [sys.executable, "-c", f"import {module}"], env=env, capture_output=True, timeout=60, check=False
+            [sys.executable, "-c", statement], env=env, capture_output=True, timeout=60, check=False
         )
     except (OSError, subprocess.SubprocessError):
         return False

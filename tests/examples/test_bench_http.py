@@ -40,12 +40,16 @@ NEEDS = {
 HELLO_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nHello, World!"
 
 
-def _missing(server: str) -> str | None:
+def _missing(server: str, family: str = "http") -> str | None:
     if server == "go":
         return None if (BUILD_DIR / "go_http").exists() else "the Go HTTP server is not built"
     if server.startswith("gonet"):
-        there = importlib.util.find_spec("gonet.http") and importlib.util.find_spec("gonet.http._server")
-        return None if there else "gonet.http's server is not there yet"
+        # The server scripts need the mux (http) or the WSGI adapter (wsgi) beside the server.
+        needs = ("_server", "_servemux" if family == "http" else "_wsgi")
+        there = importlib.util.find_spec("gonet.http") and all(
+            importlib.util.find_spec(f"gonet.http.{m}") for m in needs
+        )
+        return None if there else f"gonet.http has no {' and '.join(needs)} yet"
     for word, mods in NEEDS.items():
         for mod in mods:
             if word in server and importlib.util.find_spec(mod) is None:
@@ -53,9 +57,11 @@ def _missing(server: str) -> str | None:
     return None
 
 
-def _params(servers: list[str]) -> list[Any]:
+def _params(servers: list[str], family: str = "http") -> list[Any]:
     return [
-        pytest.param(s, marks=pytest.mark.skipif(_missing(s) is not None, reason=str(_missing(s))))
+        pytest.param(
+            s, marks=pytest.mark.skipif(_missing(s, family) is not None, reason=str(_missing(s, family)))
+        )
         for s in servers
     ]
 
@@ -97,7 +103,7 @@ def test_every_http_server_takes_the_warm_up(server: str) -> None:
 
 
 @pytest.mark.timeout(120)
-@pytest.mark.parametrize("server", _params(WSGI_SERVERS))
+@pytest.mark.parametrize("server", _params(WSGI_SERVERS, "wsgi"))
 def test_every_wsgi_server_takes_the_warm_up(server: str) -> None:
     p, port = _start(server, "wsgi")
     try:

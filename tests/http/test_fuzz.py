@@ -100,8 +100,8 @@ def _mux() -> Any:
 @contextmanager
 def gonet_server() -> Iterator[str]:
     """Serve the routes on 127.0.0.1:0 in a goroutine; yield the address; close and wait."""
-    if not hasattr(http, "Server"):
-        pytest.skip("gonet.http has no Server yet")
+    if not (hasattr(http, "Server") and hasattr(http, "ServeMux")):
+        pytest.skip("gonet.http has no Server and ServeMux yet")
     assert http is not None
     srv = http.Server(addr="127.0.0.1:0", handler=_mux(), read_header_timeout=10.0, idle_timeout=10.0)
     ln = net.listen("tcp", "127.0.0.1:0")
