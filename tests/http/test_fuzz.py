@@ -550,7 +550,7 @@ EDGE_CASES = {
 }
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(300)  # the first test to use go_server may build it
 @pytest.mark.parametrize("name", list(EDGE_CASES))
 def test_edge_case_status_matches_go(name: str, go_server: str) -> None:  # noqa: F811
     raw = EDGE_CASES[name]
@@ -559,6 +559,7 @@ def test_edge_case_status_matches_go(name: str, go_server: str) -> None:  # noqa
     assert ours.status == theirs.status, (name, ours.raw[:300], theirs.raw[:300])
 
 
+@pytest.mark.timeout(300)  # the first test to use go_server may build it
 def test_go_reference_server_serves_the_shared_routes(go_server: str) -> None:  # noqa: F811
     hello = exchange(go_server, b"GET /hello/gopher HTTP/1.1\r\nHost: a\r\n\r\n")
     assert hello.status == 200
