@@ -77,6 +77,53 @@ __all__ += [
 ]
 
 # -- routing and helper handlers (_servemux.py, _pattern.py, _fs.py, _handlers.py, httptest) --
+from gonet.http import httptest  # noqa: E402
+from gonet.http._fs import (  # noqa: E402
+    Dir,
+    File,
+    FileSystem,
+    file_server,
+    parse_time,
+    serve_content,
+    serve_file,
+)
+from gonet.http._handlers import (  # noqa: E402
+    MaxBytesReader,
+    error,
+    max_bytes_reader,
+    not_found,
+    not_found_handler,
+    redirect,
+    redirect_handler,
+    strip_prefix,
+    timeout_handler,
+)
+from gonet.http._servemux import ServeMux, default_serve_mux, handle, handle_func, new_serve_mux  # noqa: E402
+
+__all__ += [
+    "httptest",
+    "Dir",
+    "File",
+    "FileSystem",
+    "file_server",
+    "parse_time",
+    "serve_content",
+    "serve_file",
+    "MaxBytesReader",
+    "error",
+    "max_bytes_reader",
+    "not_found",
+    "not_found_handler",
+    "redirect",
+    "redirect_handler",
+    "strip_prefix",
+    "timeout_handler",
+    "ServeMux",
+    "default_serve_mux",
+    "handle",
+    "handle_func",
+    "new_serve_mux",
+]
 
 # -- client (_client.py, _transport.py, _response.py) -----------------------------------------
 

@@ -400,7 +400,7 @@ class response:  # noqa: N801 - Go's name
             else:
                 n0 = 0
             if not self._chunking:
-                if self._buf:
+                if self._buf or self._out:  # the head (and any sniffed bytes) before the file
                     self._send_body(b"")
                 try:
                     pos = src.tell()
@@ -411,6 +411,15 @@ class response:  # noqa: N801 - Go's name
                     return n0 + n
             return n0 + self._copy(src)
         return self._copy(src)
+
+    def request_too_large(self) -> None:
+        """Close the connection after this response: max_bytes_reader's limit was hit.
+
+        Go: response.requestTooLarge.
+        """
+        self.close_after = True
+        if not self.wrote_header:
+            self._h.set("Connection", "close")
 
     def _sendfile(self, src: Any, pos: int, sendfile: Callable[..., int]) -> int:
         remaining = -1 if self._clen == -1 else self._clen - self.written

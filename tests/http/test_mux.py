@@ -1,0 +1,170 @@
+# ServeMux: registration errors (with where each pattern was registered), handler(), r.pattern
+# and path values, the default mux, and the "*" request target.
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gonet import http
+from gonet.http import ServeMux, httptest
+from gonet.http._servemux import _strip_host_port
+
+
+def serve(mux: ServeMux, method: str, target: str, host: str = "example.com") -> httptest.ResponseRecorder:
+    r = httptest.new_request(method, target)
+    r.host = host
+    rec = httptest.new_recorder()
+    mux(rec, r)
+    return rec
+
+
+def test_conflict_names_both_registration_sites() -> None:
+    mux = ServeMux()
+    mux.handle_func("GET /a/{x}", lambda w, r: None)
+    line = test_conflict_names_both_registration_sites.__code__.co_firstlineno + 2
+    with pytest.raises(
+        ValueError, match=r'^pattern "GET /a/\{y\}" \(registered at .*test_mux\.py:\d+\) conflicts'
+    ) as ei:
+        mux.handle_func("GET /a/{y}", lambda w, r: None)
+    msg = str(ei.value)
+    assert f"test_mux.py:{line})" in msg
+    assert msg.endswith(":\nGET /a/{y} matches the same requests as GET /a/{x}")
+
+
+def test_rejected_pattern_leaves_mux_unchanged() -> None:
+    mux = ServeMux()
+    mux.handle_func("/a/{x}", lambda w, r: w.write(b"first"))
+    with pytest.raises(ValueError, match="conflicts with"):
+        mux.handle("/a/{y}", lambda w, r: w.write(b"second"))
+    assert bytes(serve(mux, "GET", "/a/1").body) == b"first"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "handler", "exc", "msg"),
+    [
+        ("", lambda w, r: None, ValueError, "http: invalid pattern"),
+        ("/x", None, ValueError, "http: nil handler"),
+        ("/x", 42, TypeError, 'http: handler for "/x" is not callable: 42'),
+        (
+            "/{",
+            lambda w, r: None,
+            ValueError,
+            "parsing \"/{\": at offset 1: bad wildcard segment (must end with '}')",
+        ),
+    ],
+)
+def test_registration_errors(pattern, handler, exc, msg) -> None:
+    with pytest.raises(exc, match="^" + re.escape(msg) + "$"):
+        ServeMux().handle(pattern, handler)
+
+
+def test_handler_returns_pattern_without_setting_values() -> None:
+    mux = ServeMux()
+
+    def item(w, r):
+        pass
+
+    mux.handle_func("GET /items/{id}", item)
+    r = httptest.new_request("GET", "/items/7")
+    h, pat = mux.handler(r)
+    assert h is item
+    assert pat == "GET /items/{id}"
+    assert r.path_value("id") == ""
+    h, pat = mux.handler(httptest.new_request("GET", "/items"))
+    assert pat == ""
+    rec = httptest.new_recorder()
+    h(rec, r)
+    assert rec.code == 404
+
+
+def test_serving_sets_pattern_and_values() -> None:
+    mux = ServeMux()
+    seen = []
+    mux.handle_func(
+        "/b/{bucket}/o/{obj...}",
+        lambda w, r: seen.append((r.pattern, r.path_value("bucket"), r.path_value("obj"))),
+    )
+    serve(mux, "PUT", "/b/pics/o/2024/cat%20one.jpg")
+    assert seen == [("/b/{bucket}/o/{obj...}", "pics", "2024/cat one.jpg")]
+
+
+def test_method_and_host_are_case_sensitive() -> None:
+    mux = ServeMux()
+    mux.handle_func("GET Example.com/x", lambda w, r: w.write(b"x"))
+    rec = serve(mux, "get", "/x", "Example.com")
+    assert rec.code == 405
+    assert rec.header_map.get("Allow") == "GET, HEAD"
+    assert serve(mux, "GET", "/x", "example.com").code == 404
+    assert serve(mux, "GET", "/x", "Example.com:8080").code == 200
+
+
+def test_host_pattern_wins_over_hostless() -> None:
+    mux = ServeMux()
+    mux.handle_func("/a", lambda w, r: w.write(b"any"))
+    mux.handle_func("h.test/a", lambda w, r: w.write(b"host"))
+    assert bytes(serve(mux, "GET", "/a", "h.test").body) == b"host"
+    assert bytes(serve(mux, "GET", "/a", "other").body) == b"any"
+
+
+def test_405_lists_allowed_methods_sorted() -> None:
+    mux = ServeMux()
+    for m in ("PUT", "GET", "DELETE"):
+        mux.handle_func(f"{m} /r", lambda w, r: None)
+    rec = serve(mux, "POST", "/r")
+    assert rec.code == 405
+    assert rec.header_map.get("Allow") == "DELETE, GET, HEAD, PUT"
+    assert bytes(rec.body) == b"Method Not Allowed\n"
+    assert rec.header_map.get("X-Content-Type-Options") == "nosniff"
+
+
+def test_star_request_is_400_with_close() -> None:
+    mux = ServeMux()
+    mux.handle_func("/", lambda w, r: w.write(b"no"))
+    r = httptest.new_request("OPTIONS", "*")
+    rec = httptest.new_recorder()
+    mux(rec, r)
+    assert rec.code == 400
+    assert rec.header_map.get("Connection") == "close"
+    assert bytes(rec.body) == b""
+
+
+def test_head_matches_get_but_exact_head_wins() -> None:
+    mux = ServeMux()
+    mux.handle_func("GET /h", lambda w, r: w.write(b"get"))
+    assert bytes(serve(mux, "HEAD", "/h").body) == b"get"
+    mux.handle_func("HEAD /h", lambda w, r: w.write(b"head"))
+    assert bytes(serve(mux, "HEAD", "/h").body) == b"head"
+
+
+def test_many_patterns_register_and_match() -> None:
+    mux = ServeMux()
+    for i in range(2000):
+        mux.handle_func(f"GET /api/v1/r{i}/{{id}}", lambda w, r, i=i: w.write(str(i).encode()))
+    assert bytes(serve(mux, "GET", "/api/v1/r1234/9").body) == b"1234"
+    assert serve(mux, "GET", "/api/v1/r2000/9").code == 404
+
+
+def test_default_serve_mux_module_functions() -> None:
+    name = "/gonet-test-default-mux/{x}"
+    http.handle_func(name, lambda w, r: w.write(r.path_value("x").encode()))
+    rec = httptest.new_recorder()
+    http.default_serve_mux(rec, httptest.new_request("GET", "/gonet-test-default-mux/v"))
+    assert bytes(rec.body) == b"v"
+    with pytest.raises(ValueError, match="conflicts with pattern"):
+        http.handle("/gonet-test-default-mux/{y}", lambda w, r: None)
+
+
+@pytest.mark.parametrize(
+    ("host", "want"),
+    [
+        ("a.com", "a.com"),
+        ("a.com:80", "a.com"),
+        ("[::1]:80", "::1"),
+        ("::1", "::1"),
+        ("[::1]", "[::1]"),
+        ("a:b:c", "a:b:c"),
+    ],
+)
+def test_strip_host_port(host, want) -> None:
+    assert _strip_host_port(host) == want
