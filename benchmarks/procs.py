@@ -176,3 +176,45 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
     for stream in (proc.stdin, proc.stdout):
         if stream is not None:
             stream.close()
+
+
+def tree_pids(pid: int) -> list[int]:
+    """Return pid and all its live descendants (a master's workers: gunicorn, granian)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # exited meanwhile
+        children.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """Return utime+stime summed over pid and its descendants (exited ones are not counted)."""
+    total = 0.0
+    for p in tree_pids(pid):
+        try:
+            total += cpu_seconds(p)
+        except OSError:
+            pass
+    return total
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Return VmRSS summed over pid and its descendants (shared pages count once per process)."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            total += rss_kib(p)
+        except (OSError, RuntimeError):
+            pass
+    return total

