@@ -11,7 +11,7 @@
 # - Signals are taken with gonet.signal (never in a Python signal handler) only while serving,
 #   and given back before serve() returns.
 # - `--workers N` runs serve() in each worker process under the supervisor, on the listener the
-#   supervisor hands over (serve's `ln` argument); this module never forks.
+#   supervisor hands over (serve's `ln` argument); this module never forks (_serve_workers does).
 from __future__ import annotations
 
 import importlib
@@ -20,6 +20,7 @@ import logging
 import signal as _signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -265,6 +266,7 @@ def serve(
     multiprocess: bool = False,
     out: TextIO | None = None,
     error_log: logging.Logger | None = None,
+    wrap: Callable[[http.Handler], http.Handler] | None = None,
 ) -> int:
     """Run `gonet serve` in this process until one of signals arrives; return the exit status.
 
@@ -279,6 +281,7 @@ def serve(
         multiprocess: tell WSGI apps that other processes serve the same app (a worker).
         out: where the startup line and access log go (default: sys.stdout).
         error_log: the server's error log (default: the "gonet.http" logger).
+        wrap: applied to the app's handler last (a worker counts its requests with it).
 
     Raises:
         ServeError: a usage error (bad MODULE:APP, interface, --bind).
@@ -291,6 +294,8 @@ def serve(
     handler = build_handler(
         app, interface, access_log=out if opts.access_log else None, multiprocess=multiprocess
     )
+    if wrap is not None:
+        handler = wrap(handler)
     if ln is None:
         ln = listen(opts.bind)
     where = f"unix:{ln.addr()}" if opts.bind.startswith("unix:") else str(ln.addr())
@@ -299,7 +304,8 @@ def serve(
 
 
 def listen(bind: str) -> Listener:
-    """Listen on --bind's address: "HOST:PORT" (TCP) or "unix:PATH" (a Unix socket).
+    """Listen on --bind's address: "HOST:PORT" (TCP), "unix:PATH" (a Unix socket) or "fd://N"
+    (an inherited listening socket, e.g. from systemd).
 
     Raises:
         ServeError: the address is malformed or cannot be listened on (one line).
@@ -308,6 +314,10 @@ def listen(bind: str) -> Listener:
 
     network, address = ("unix", bind[5:]) if bind.startswith("unix:") else ("tcp", bind)
     try:
+        if bind.startswith("fd://"):
+            if not bind[5:].isdigit():
+                raise ValueError("want fd://N with N a descriptor number")
+            return net.file_listener(int(bind[5:]))
         return net.listen(network, address)
     except (OSError, ValueError) as e:
         raise ServeError(f'cannot listen on "{bind}": {e}') from None

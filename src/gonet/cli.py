@@ -47,7 +47,10 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     s.add_argument("app", metavar="MODULE:APP", help='the app to serve, e.g. "myapp:app"')
     s.add_argument(
-        "--bind", default="127.0.0.1:8000", metavar="HOST:PORT", help="listen address (or unix:PATH)"
+        "--bind",
+        default="127.0.0.1:8000",
+        metavar="HOST:PORT",
+        help="listen address (or unix:PATH, or fd://N for an inherited socket)",
     )
     s.add_argument("--access-log", action="store_true", help="print a Common Log Format line per request")
     s.add_argument(
@@ -62,9 +65,23 @@ def _add_serve(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="S",
         help="how long requests in flight may take to finish after SIGINT/SIGTERM (default 30)",
     )
-    # `--workers N` goes here: _serve() below then hands the options to the process supervisor,
-    # whose workers each run gonet._serve.serve(opts, ln, signals=(SIGTERM,), multiprocess=True)
-    # on the listener it passes down. Without it, one process serves (the default).
+    w = s.add_argument_group("workers (every core: N processes on one listening socket)")
+    w.add_argument(
+        "--workers",
+        type=int,
+        nargs="?",
+        const=0,
+        metavar="N",
+        help="serve with N worker processes under a supervisor (N omitted: the usable CPUs)",
+    )
+    w.add_argument("--reuse-port", action="store_true", help="one SO_REUSEPORT socket per worker")
+    w.add_argument(
+        "--max-requests", type=int, default=0, metavar="N", help="recycle a worker after N requests"
+    )
+    w.add_argument(
+        "--max-requests-jitter", type=int, default=0, metavar="J", help="add up to J to each worker's limit"
+    )
+    w.add_argument("--debug-addr", metavar="HOST:PORT", help="worker i serves its gonet.debug page on PORT+i")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -77,7 +94,26 @@ def _serve(args: argparse.Namespace) -> int:
         interface=args.interface,
         graceful_timeout=args.graceful_timeout,
     )
-    return main(opts)
+    if args.workers is None:
+        if args.reuse_port or args.max_requests or args.debug_addr:
+            print(
+                "gonet serve: --reuse-port, --max-requests and --debug-addr need --workers",
+                file=sys.stderr,
+            )
+            return 2
+        return main(opts)
+    from gonet._serve import configure_logging
+    from gonet._serve_workers import WorkerOptions, serve_workers
+
+    configure_logging()
+    wopts = WorkerOptions(
+        args.workers or None,
+        reuse_port=args.reuse_port,
+        max_requests=args.max_requests,
+        max_requests_jitter=args.max_requests_jitter,
+        debug_addr=args.debug_addr,
+    )
+    return serve_workers(opts, wopts)
 
 
 if __name__ == "__main__":
