@@ -4,7 +4,8 @@
 # must be free to use every core; the load generator shares them, so wall-clock scaling is
 # capped on a small machine — which is why the per-CPU figure is the one to read):
 # - scaling: pp100 with 1 and 2 workers — req/s, and requests per server-CPU-second, the
-#   server's CPU being the supervisor plus all its workers (children summed from /proc);
+#   server's CPU being the supervisor plus all its workers (children summed from /proc); and
+#   http_hello (wrk, 100 keep-alive conns) against `gonet serve --workers N`, the same way;
 # - accept balance: churn50 (connect/echo/close loops) with 2 workers on one shared socket and on
 #   SO_REUSEPORT sockets — each worker's share of the connections;
 # - memory: each idle worker's RSS and PSS (fork shares the interpreter's pages, PSS splits them)
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -143,6 +145,44 @@ def scaling(n: int, duration: float, warmup: float, log: Any) -> dict[str, Any]:
     return {"scenario": "pp100", "workers": n, **res, **mem}
 
 
+def http_scaling(n: int, duration: float, warmup: float, log: Any) -> dict[str, Any]:
+    """http_hello (wrk) against `gonet serve gonet_http_server:mux --workers n`."""
+    from .config import SCENARIOS
+    from .httprun import _drive_wrk
+    from .httprun import warm_up as http_warm_up
+
+    argv = [sys.executable, "-u", "-m", "gonet.cli", "serve", "gonet_http_server:mux"]
+    argv += ["--interface", "handler", "--workers", str(n), "--bind", f"{HOST}:0"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SERVERS_DIR), os.environ.get("PYTHONPATH", "")])}
+    srv = procs.start(argv, log, env=env)
+    reader = procs.LineReader(srv)
+    try:
+        # Each worker's first line: "gonet serve: listening on http://127.0.0.1:PORT (...)".
+        line = reader.readline(PORT_TIMEOUT_S)
+        port = int(line.split("http://", 1)[1].split()[0].rsplit(":", 1)[1])
+        deadline = time.monotonic() + PORT_TIMEOUT_S
+        while len(_children(srv.pid)) < n:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {len(_children(srv.pid))} of {n} workers started")
+            time.sleep(0.05)
+        for _ in range(4 * n):
+            http_warm_up(port)
+        res = _drive_wrk(SCENARIOS["http_hello"], srv.pid, port, duration, warmup, log)
+    finally:
+        reader.close()
+        procs.stop(srv)
+    return {
+        "scenario": "http_hello",
+        "workers": n,
+        "rps": res["rps"],
+        "requests": res["loadgen"]["requests"],
+        "server_cpu_s": res["server_cpu_s"],
+        "req_per_cpu_s": res["req_per_cpu_s"],
+        "errors": res["errors"],
+        "p99_us": res["lat_us"]["p99"],
+    }
+
+
 def balance(reuse_port: bool, duration: float, warmup: float, log: Any) -> dict[str, Any]:
     """churn50 against 2 workers; return each worker's share of the connections."""
     with tempfile.TemporaryDirectory() as d:
@@ -164,7 +204,9 @@ def balance(reuse_port: bool, duration: float, warmup: float, log: Any) -> dict[
     }
 
 
-def render(scale: list[dict[str, Any]], bal: list[dict[str, Any]]) -> str:
+def render(
+    scale: list[dict[str, Any]], bal: list[dict[str, Any]], http: list[dict[str, Any]] | None = None
+) -> str:
     """Return the results as markdown tables."""
     base = scale[0].get("req_per_cpu_s") or 0.0
     out = [
@@ -179,6 +221,19 @@ def render(scale: list[dict[str, Any]], bal: list[dict[str, Any]]) -> str:
             f"| {per:,.0f} | {per / base:.2f} | {r['p99_us']:,.0f} | {r['errors']} "
             f"| {max(r['worker_rss_kib']):,} / {max(r['worker_pss_kib']):,} |"
         )
+    if http:
+        hbase = http[0].get("req_per_cpu_s") or 0.0
+        out += [
+            "",
+            "| http_hello: workers | req/s | req per server-CPU-s | vs 1 worker | p99 µs | errors |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in http:
+            per = r.get("req_per_cpu_s") or 0.0
+            out.append(
+                f"| {r['workers']} | {r['rps']:,.0f} | {per:,.0f} | {per / hbase:.2f} "
+                f"| {r['p99_us']:,.0f} | {r['errors']} |"
+            )
     out += [
         "",
         "| accept mode (2 workers, churn50) | connections per worker | shares | req/s | errors |",
@@ -209,9 +264,22 @@ def main(argv: list[str]) -> int:
                 f"[pp100] {r['workers']} worker(s): {r['rps']:,.0f} req/s, {r['req_per_cpu_s'] or 0:,.0f} req/CPU-s",
                 flush=True,
             )
+        http: list[dict[str, Any]] = []
+        if shutil.which("wrk"):
+            http = [http_scaling(int(n), a.duration, a.warmup, log) for n in a.workers.split(",")]
+            for r in http:
+                print(
+                    f"[http_hello] {r['workers']} worker(s): {r['rps']:,.0f} req/s, "
+                    f"{r['req_per_cpu_s'] or 0:,.0f} req/CPU-s",
+                    flush=True,
+                )
+        else:
+            print("[http_hello] skipped: wrk is not installed (python -m benchmarks installs it)", flush=True)
         bal = [balance(rp, a.duration, a.warmup, log) for rp in (False, True)]
-    md = render(scale, bal)
-    (a.out / "workers.json").write_text(json.dumps({"scaling": scale, "balance": bal}, indent=2))
+    md = render(scale, bal, http)
+    (a.out / "workers.json").write_text(
+        json.dumps({"scaling": scale, "http_scaling": http, "balance": bal}, indent=2)
+    )
     (a.out / "workers.md").write_text(md + "\n")
     print(md, flush=True)
     return 0

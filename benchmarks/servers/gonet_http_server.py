@@ -21,11 +21,14 @@ def post(w: http.ResponseWriter, r: http.Request) -> None:
     hello(w, r)
 
 
+# Module level, so that `gonet serve gonet_http_server:mux --workers N` serves the same routes.
+mux = http.ServeMux()
+mux.handle_func("GET /", hello)
+mux.handle_func(f"POST {POST_PATH}", post)
+
+
 def main() -> None:
     """Listen on port 0, report the port, and serve until killed."""
-    mux = http.ServeMux()
-    mux.handle_func("GET /", hello)
-    mux.handle_func(f"POST {POST_PATH}", post)
     ln = net.listen("tcp", "127.0.0.1:0")
     report_port(ln.addr().port)
     http.Server(handler=mux).serve(ln)
