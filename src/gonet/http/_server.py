@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import stat
 import time as _time
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from httptools import HttpParserUpgrade, HttpRequestParser
 
+from gonet import Chan
 from gonet import context as _context
 from gonet import time as _gtime
 from gonet._select import select
@@ -44,7 +47,7 @@ from gonet.errors import (
 )
 from gonet.http._header import Header, canonical_header_key, valid_header_field_name
 from gonet.http._request import NoBody, Request
-from gonet.http._sniff import detect_content_type
+from gonet.http._sniff import SNIFF_LEN, detect_content_type
 from gonet.http._status import status_text
 from gonet.http._transfer import LAST_CHUNK, body, chunk_header
 from gonet.io import ErrUnexpectedEOF
@@ -368,49 +371,32 @@ class response:  # noqa: N801 - Go's name
     def read_from(self, src: Any) -> int:
         """Copy src to the response body, with sendfile for a regular file. Go: response.ReadFrom.
 
+        As in Go, the first 512 bytes go through write() (they may decide Content-Type and,
+        for a short file, Content-Length); then the head leaves, and when the body needs no
+        chunking the rest goes by sendfile(2) from the file's current position.
+
         Returns:
             The number of bytes copied.
         """
         if self._c.hijacked:
             raise ErrHijacked()
+        sendfile = getattr(self._c.rwc, "sendfile", None)
+        if sendfile is None or not _regular_file(src):
+            return self._copy(src)
+        n = 0
+        if not self._head_sent:
+            first = src.read(SNIFF_LEN)
+            n += self.write(first) if first else 0
+            if len(first) < SNIFF_LEN:
+                return n
         if not self.wrote_header:
             self.write_header(200)
-        fileno = getattr(src, "fileno", None)
-        rwc = self._c.rwc
-        sendfile = getattr(rwc, "sendfile", None)
-        if (
-            fileno is not None
-            and sendfile is not None
-            and _body_allowed_for_status(self.status)
-            and self._req.method != "HEAD"
-        ):
-            if not self._head_sent:
-                # Go sniffs the first 512 bytes when no Content-Type was set.
-                if "Content-Type" not in self._h._m and not self._buf:
-                    first = src.read(512)
-                    if not first:
-                        return 0
-                    self.write(first)
-                    if self._head_sent:
-                        return len(first) + self._copy(src)
-                    n0 = len(first)
-                else:
-                    n0 = 0
-                self._send_head(False)
-            else:
-                n0 = 0
-            if not self._chunking:
-                if self._buf:
-                    self._send_body(b"")
-                try:
-                    pos = src.tell()
-                except (OSError, AttributeError, ValueError):
-                    pos = None
-                if pos is not None:
-                    n = self._sendfile(src, pos, sendfile)
-                    return n0 + n
-            return n0 + self._copy(src)
-        return self._copy(src)
+        if not self._head_sent:
+            self._send_head(False)
+        self._send_body(b"")
+        if self._chunking or not _body_allowed_for_status(self.status) or self._req.method == "HEAD":
+            return n + self._copy(src)
+        return n + self._sendfile(src, src.tell(), sendfile)
 
     def _sendfile(self, src: Any, pos: int, sendfile: Callable[..., int]) -> int:
         remaining = -1 if self._clen == -1 else self._clen - self.written
@@ -485,20 +471,11 @@ class response:  # noqa: N801 - Go's name
             if b._on_first_read is not None and not b.done:
                 # 100-continue never sent: the client may or may not send the body now.
                 self.close_after = True
-            elif final and not self.close_after and not b.done and not b.closed:
-                try:
-                    ended = b.buffered() < _MAX_POST_HANDLER_READ_BYTES and b.discard(
-                        _MAX_POST_HANDLER_READ_BYTES
-                    )
-                except (OSError, EOFError):
-                    ended = False
-                    c.werr = True
-                if not ended:
-                    self.close_after = True
-                    excl.add("Connection")
-                    connection = "close"
-            elif not b.done:
+            elif final and not self.close_after and not b.done and not self._discard_body(b):
+                # Go: requestTooLarge — more than 256 KiB left unread: answer, then close.
                 self.close_after = True
+                excl.add("Connection")
+                connection = "close"
 
         if _body_allowed_for_status(code):
             if "Content-Type" not in m and not has_te and len(buf) > 0:
@@ -564,6 +541,19 @@ class response:  # noqa: N801 - Go's name
         if is_head:
             buf.clear()
 
+    def _discard_body(self, b: body) -> bool:
+        """Read and drop what the handler left of the request body, within Go's limit.
+
+        Returns:
+            Whether the body ended, so that the connection can serve the next request.
+        """
+        if b.unread() >= _MAX_POST_HANDLER_READ_BYTES:
+            return False
+        try:
+            return b.discard(_MAX_POST_HANDLER_READ_BYTES)
+        except (OSError, EOFError):
+            return False
+
     def _finish(self) -> None:
         """Complete the response after the handler returned. Go: response.finishRequest."""
         self.handler_done = True
@@ -594,6 +584,8 @@ class response:  # noqa: N801 - Go's name
                 self._send_body(b"")
         b = self._req.body
         if isinstance(b, body):
+            if not b.done and not self.close_after and not self._discard_body(b):
+                self.close_after = True  # the head has left: the close itself says it
             b.close()
 
     def should_reuse_connection(self) -> bool:
@@ -609,6 +601,17 @@ class response:  # noqa: N801 - Go's name
             return False
         b = self._req.body
         return not (isinstance(b, body) and not b.done)
+
+
+def _regular_file(f: Any) -> bool:
+    """Report whether f is a regular file object (sendfile can send it)."""
+    fileno = getattr(f, "fileno", None)
+    if fileno is None or not callable(getattr(f, "tell", None)):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _write_field(out: bytearray, k: str, v: str) -> None:
@@ -693,6 +696,12 @@ class conn:  # noqa: N801 - Go's name
         "queue",
         "hijacked",
         "werr",
+        "rerr",
+        "_partial",
+        "_feeding",
+        "_bg",
+        "_bg_abort",
+        "_req_ctx_cancelled",
         "state",
         "born",
         "_url",
@@ -716,19 +725,16 @@ class conn:  # noqa: N801 - Go's name
         self.rwc = rwc
         ra = rwc.remote_addr()
         self.remote_addr = str(ra) if ra is not None else ""
-        p = HttpRequestParser(self)
-        # Go accepts obs-fold (joined), HTTP/1.x of any minor, and both Content-Length and
-        # Transfer-Encoding (the chunked coding wins; gonet then closes, per RFC 9112 6.3).
-        p.set_dangerous_leniencies(
-            lenient_headers=True,
-            lenient_version=True,
-            lenient_chunked_length=True,
-            lenient_optional_cr_before_lf=True,
-        )
-        self.parser = p
+        self.parser = self._new_parser()
         self.queue: deque[Request | _StatusError] = deque()
         self.hijacked = False
         self.werr = False
+        self.rerr = False
+        self._partial: list[bytes] = []
+        self._feeding = 0
+        self._bg: Chan[None] | None = None
+        self._bg_abort = False
+        self._req_ctx_cancelled = False
         self.state = _NEW
         self.born = now()
         self._url = b""
@@ -745,6 +751,21 @@ class conn:  # noqa: N801 - Go's name
         self._cancel: CancelFunc | None = None
         self._req_cancel: CancelFunc | None = None
         self._tls: Any = None
+
+    def _new_parser(self) -> HttpRequestParser:
+        p = HttpRequestParser(self)
+        # Go accepts obs-fold (joined), bare LF line ends, HTTP/1.x of any minor, and both
+        # Content-Length and Transfer-Encoding (chunked wins; gonet then closes, RFC 9112 6.3).
+        # llhttp names the bare-LF leniencies the other way round: "optional LF after CR"
+        # admits a request line ended by LF alone, "optional CR before LF" the header lines.
+        p.set_dangerous_leniencies(
+            lenient_headers=True,
+            lenient_version=True,
+            lenient_chunked_length=True,
+            lenient_optional_lf_after_cr=True,
+            lenient_optional_cr_before_lf=True,
+        )
+        return p
 
     # -- parser callbacks (httptools) -----------------------------------------------------------
 
@@ -769,6 +790,8 @@ class conn:  # noqa: N801 - Go's name
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_n = 0
+        if self._partial:
+            self._partial = []
         try:
             r = self._new_request()
         except _StatusError as e:
@@ -786,10 +809,17 @@ class conn:  # noqa: N801 - Go's name
         if b is not None:
             b.done = True
             self._pbody = None
+            if self._req_cancel is not None and self._bg is None and not self.queue:
+                go(self.start_background_read)  # after this parse: the queue is then known
 
     def _new_request(self) -> Request:  # noqa: C901 - Go's readRequest checks, in order
         """Build the Request from the parsed head. Go: readRequest + transfer.go readTransfer."""
         p = self.parser
+        limit = self.srv.max_header_bytes + 4096
+        if self._head_n + self._feeding > limit:
+            size = len(self._url) + 16 + sum(len(n) + len(v) + 4 for n, v in self._hdrs)
+            if size > limit:
+                raise _StatusError(431)
         version = p.get_http_version()
         if version == "1.1":
             major, minor, proto = 1, 1, "HTTP/1.1"
@@ -876,7 +906,7 @@ class conn:  # noqa: N801 - Go's name
         else:
             r.content_length = 0
         if r.content_length != 0:
-            b = body(self)
+            b = body(self, r.content_length)
             self._pbody = b
             r.body = b
         return r
@@ -886,6 +916,7 @@ class conn:  # noqa: N801 - Go's name
     def _feed(self, data: bytes | memoryview) -> None:
         """Feed data to the parser; queue a 400/431/... and stop parsing on a bad request."""
         p = self.parser
+        self._feeding = len(data)
         try:
             p.feed_data(data)
         except HttpParserUpgrade as e:
@@ -895,6 +926,8 @@ class conn:  # noqa: N801 - Go's name
             self._unparsed = bytes(data[off:])
             return
         except Exception as e:  # noqa: BLE001 - every parser error is a 400 to the client
+            if str(e) == "Duplicate Content-Length" and self._merge_content_lengths(data):
+                return
             self._dead = True
             q = self.queue
             if not (q and isinstance(q[-1], _StatusError)):
@@ -906,10 +939,51 @@ class conn:  # noqa: N801 - Go's name
                 b._src = _BrokenSource(e)
             return
         if self._in_head:
+            # Keep the bytes of a head split across reads (rare): _merge_content_lengths
+            # needs them. The receive buffer they came from is reused by the next read.
+            self._partial.append(bytes(data))
             self._head_n += len(data)
             if self._head_n > self.srv.max_header_bytes + 4096:
                 self._dead = True
                 self.queue.append(_StatusError(431))
+
+    def _merge_content_lengths(self, data: bytes | memoryview) -> bool:
+        """Parse a head with identical Content-Length fields again, with only one of them.
+
+        llhttp refuses any repeated Content-Length; Go merges identical ones (conflicting ones
+        stay a 400). The head is found again by its request line in the bytes kept since it
+        began, the duplicates are dropped, and a fresh parser takes over from there.
+        """
+        raw = b"".join(self._partial) + bytes(data)
+        self._partial = []
+        line = self.parser.get_method() + b" " + self._url + b" "
+        start = raw.rfind(line)
+        if start < 0:
+            return False
+        rest = raw[start:]
+        end = rest.find(b"\n\r\n")
+        end2 = rest.find(b"\n\n")
+        if end < 0 or (0 <= end2 < end):
+            end = end2
+        if end < 0:
+            return False  # the head is not complete in one go: answer 400
+        lines = rest[: end + 1].split(b"\n")
+        kept: list[bytes] = []
+        value: bytes | None = None
+        for ln in lines:
+            name, colon, v = ln.partition(b":")
+            if colon and name.lower() == b"content-length":
+                v = v.strip(b" \t\r")
+                if value is None:
+                    value = v
+                elif v != value:
+                    return False
+                else:
+                    continue
+            kept.append(ln)
+        self.parser = self._new_parser()
+        self._feed(b"\n".join(kept) + rest[end + 1 :])
+        return True
 
     def _fill(self) -> bool:
         """Read once from the connection and parse; return False at EOF or once parsing stopped.
@@ -926,7 +1000,11 @@ class conn:  # noqa: N801 - Go's name
             return True
         srv = self.srv
         rbuf = srv._rbuf
-        n = self.rwc.read(rbuf)
+        try:
+            n = self.rwc.read(rbuf)
+        except OSError:
+            self.rerr = True
+            raise
         if n == 0:
             self._eof = True
             return False
@@ -1023,6 +1101,7 @@ class conn:  # noqa: N801 - Go's name
             self._ctx = base
         ctx, cancel = _context.with_cancel(base)
         self._req_cancel = cancel
+        self.start_background_read()
         return ctx
 
     # -- hijack -----------------------------------------------------------------------------------------
@@ -1030,6 +1109,8 @@ class conn:  # noqa: N801 - Go's name
     def hijack(self) -> tuple[Conn, Reader]:
         from gonet.bufio import Reader
 
+        if self._bg is not None:
+            self._abort_background_read()
         self.hijacked = True
         self.srv._forget(self)
         pre = self._unparsed
@@ -1092,7 +1173,10 @@ class conn:  # noqa: N801 - Go's name
         except ErrAbortHandler:
             return False
         except Exception as e:  # noqa: BLE001 - Go recovers a handler's panic here
-            srv._log_panic(self.remote_addr, e)
+            # A failed read or write of this connection, let through by the handler, means the
+            # client went away: Go's handlers see that as an error value, not a panic.
+            if not (isinstance(e, (OSError, EOFError)) and (self.werr or self.rerr)):
+                srv._log_panic(self.remote_addr, e)
             return False
         finally:
             self._end_request()
@@ -1102,13 +1186,69 @@ class conn:  # noqa: N801 - Go's name
         return w.should_reuse_connection() and not srv._in_shutdown
 
     def _end_request(self) -> None:
+        """Stop watching the connection and cancel the request's context. Go: w.cancelCtx."""
+        if self._bg is not None:
+            self._abort_background_read()
+        cancel = self._req_cancel
+        if cancel is not None:
+            self._req_cancel = None
+            cancel()
+
+    # -- noticing a client that goes away (Go: connReader.backgroundRead) -------------------------
+
+    def start_background_read(self) -> None:
+        """Watch for the client going away while the handler runs; cancel the context if so.
+
+        Started when the request's context is first asked for and its body has been read. The
+        read parses whatever arrives (a pipelined request waits in the queue).
+        """
+        if self._bg is not None or self.hijacked or self.queue or self._dead or self._pbody is not None:
+            return
+        if self._eof:
+            self._cancel_request_ctx()
+            return
+        self._bg_abort = False
+        self._bg = Chan(1)
+        go(self._background_read, self._bg)
+
+    def _background_read(self, done: Chan[None]) -> None:
+        try:
+            if not self._fill() and self._eof:
+                self._cancel_request_ctx()
+        except OSError:
+            if not self._bg_abort:
+                self._cancel_request_ctx()
+        finally:
+            done.send(None)
+
+    def _abort_background_read(self) -> None:
+        """End the background read and wait for it. Go: connReader.abortPendingRead."""
+        done = self._bg
+        if done is None:
+            return
+        self._bg_abort = True
+        try:
+            self.rwc.set_read_deadline(now() - 1.0)  # a moment long past: the read fails now
+        except OSError:
+            pass
+        done.recv()
+        self._bg = None
+        self.rerr = False
+        self._rd = None
+        try:
+            self.rwc.set_read_deadline(None)
+        except OSError:
+            pass
+
+    def _cancel_request_ctx(self) -> None:
         cancel = self._req_cancel
         if cancel is not None:
             self._req_cancel = None
             cancel()
 
     def _tls_handshake(self) -> bool:
-        rwc = self.rwc
+        """Run the TLS handshake of a TLS conn (others pass). Go: the start of conn.serve."""
+        rwc: Any = self.rwc
         hs = getattr(rwc, "handshake", None)
         if hs is None:
             return True
@@ -1120,9 +1260,18 @@ class conn:  # noqa: N801 - Go's name
         try:
             hs()
         except (OSError, ValueError) as e:
+            if getattr(e, "reason", None) == "HTTP_REQUEST":
+                # Go: a client speaking plain HTTP to an HTTPS server gets told so.
+                try:
+                    rwc.net_conn().write(
+                        b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+                    )
+                except OSError:
+                    pass
+                return False
             srv._logf(f"http: TLS handshake error from {self.remote_addr}: {e}")
             return False
-        self._tls = getattr(rwc, "_ssl", None) or rwc
+        self._tls = rwc
         rwc.set_deadline(None)
         return True
 

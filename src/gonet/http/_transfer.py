@@ -50,9 +50,9 @@ class body:  # noqa: N801 - Go's name
         trailer: the trailer fields of a chunked body, once it has been read to the end.
     """
 
-    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "_on_first_read", "_n")
+    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "_on_first_read", "_n", "_clen")
 
-    def __init__(self, src: BodySource) -> None:
+    def __init__(self, src: BodySource, content_length: int = -1) -> None:
         self._src = src
         self._buf = bytearray()
         self.done = False
@@ -60,7 +60,8 @@ class body:  # noqa: N801 - Go's name
         self.trailer: Header | None = None
         # The server's 100-continue hook: called once before the first read that needs bytes.
         self._on_first_read: object = None
-        self._n = 0  # bytes handed to readers
+        self._n = 0  # bytes handed to readers (or discarded)
+        self._clen = content_length  # -1: chunked
 
     # -- fed by the connection's parser --------------------------------------------------------
 
@@ -133,6 +134,13 @@ class body:  # noqa: N801 - Go's name
         """Stop reading; later reads raise ErrBodyReadAfterClose. Go: body.Close."""
         self.closed = True
 
+    def unread(self) -> int:
+        """Return how many body bytes the handler has not consumed; -1 when unknown (chunked).
+
+        Go: body.unreadDataSizeLocked.
+        """
+        return -1 if self._clen < 0 else self._clen - self._n
+
     def buffered(self) -> int:
         """Return how many decoded bytes are held, unread."""
         return len(self._buf)
@@ -146,6 +154,7 @@ class body:  # noqa: N801 - Go's name
         total = 0
         while True:
             total += len(buf)
+            self._n += len(buf)
             buf.clear()
             if total > limit:
                 return False
