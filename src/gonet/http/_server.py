@@ -917,6 +917,12 @@ class conn:  # noqa: N801 - Go's name
         """Feed data to the parser; queue a 400/431/... and stop parsing on a bad request."""
         p = self.parser
         self._feeding = len(data)
+        if not self._in_head and self._pbody is None and data and data[0] in (13, 10):
+            # Go reads the request line at once: an empty line there is a malformed request
+            # (llhttp would skip it).
+            self._dead = True
+            self.queue.append(_StatusError(400))
+            return
         try:
             p.feed_data(data)
         except HttpParserUpgrade as e:
@@ -1020,6 +1026,7 @@ class conn:  # noqa: N801 - Go's name
                 raise ErrUnexpectedEOF()
         except ErrUnexpectedEOF:
             self._pbody = None
+            self.rerr = True
             raise
         if b is not self._pbody and not b.done:
             raise ErrUnexpectedEOF()
@@ -1058,6 +1065,8 @@ class conn:  # noqa: N801 - Go's name
                     self._set_read_deadline(now() + idle if idle else None)
             try:
                 if not self._fill():
+                    if self._eof and self._in_head:
+                        q.append(_StatusError(400))  # Go: a head cut short is unexpected EOF
                     break
             except OSError:
                 return None  # Go: isCommonNetReadError: no reply

@@ -14,13 +14,11 @@
 #   discard (or to close over).
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from gonet.errors import ErrBodyReadAfterClose
 from gonet.http._header import Header
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["body", "chunk_header", "LAST_CHUNK"]
 
@@ -59,7 +57,7 @@ class body:  # noqa: N801 - Go's name
         self.closed = False
         self.trailer: Header | None = None
         # The server's 100-continue hook: called once before the first read that needs bytes.
-        self._on_first_read: object = None
+        self._on_first_read: Callable[[], None] | None = None
         self._n = 0  # bytes handed to readers (or discarded)
         self._clen = content_length  # -1: chunked
 
@@ -74,12 +72,14 @@ class body:  # noqa: N801 - Go's name
         """Get more bytes into _buf; return False at the end of the body."""
         if self.done:
             return False
+        self._src.fill_body(self)
+        return True
+
+    def _first_read(self) -> None:
         hook = self._on_first_read
         if hook is not None:
             self._on_first_read = None
-            hook()  # type: ignore[operator]
-        self._src.fill_body(self)
-        return True
+            hook()
 
     def read(self, n: int = -1) -> bytes:
         """Read up to n bytes (all that remain when n < 0); b"" at the end.
@@ -91,6 +91,8 @@ class body:  # noqa: N801 - Go's name
         """
         if self.closed:
             raise ErrBodyReadAfterClose()
+        if self._on_first_read is not None:
+            self._first_read()
         buf = self._buf
         if n < 0:
             while self._need():
@@ -113,6 +115,8 @@ class body:  # noqa: N801 - Go's name
         """Read into b; return the count, 0 at the end. Raises as read() does."""
         if self.closed:
             raise ErrBodyReadAfterClose()
+        if self._on_first_read is not None:
+            self._first_read()
         want = len(b)
         if want == 0:
             return 0
