@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import stat
 import time as _time
 from collections import deque
@@ -51,7 +52,7 @@ from gonet.http._sniff import SNIFF_LEN, detect_content_type
 from gonet.http._status import status_text
 from gonet.http._transfer import LAST_CHUNK, body, chunk_header
 from gonet.io import ErrUnexpectedEOF
-from gonet.net.url import parse_request_uri
+from gonet.net.url import URL, parse_request_uri
 from gonet.runtime import go, now, sleep
 
 if TYPE_CHECKING:
@@ -88,10 +89,15 @@ _log = logging.getLogger("gonet.http")
 # -- the wire form: cached pieces ---------------------------------------------------------------
 
 _status_lines: dict[tuple[int, bool], bytes] = {}
+_status_lines11: dict[int, bytes] = {}
 
 
 def _status_line(code: int, is11: bool) -> bytes:
     """Return "HTTP/1.1 200 OK\\r\\n". Go: writeStatusLine."""
+    if is11:
+        line = _status_lines11.get(code)
+        if line is not None:
+            return line
     line = _status_lines.get((code, is11))
     if line is None:
         proto = "HTTP/1.1" if is11 else "HTTP/1.0"
@@ -100,6 +106,8 @@ def _status_line(code: int, is11: bool) -> bytes:
         line = s.encode("ascii")
         if len(_status_lines) < 1024:
             _status_lines[(code, is11)] = line
+            if is11:
+                _status_lines11[code] = line
     return line
 
 
@@ -118,21 +126,37 @@ def _date() -> bytes:
     return _date_line
 
 
+_clen_lines: dict[int, bytes] = {}
+
+
+def _content_length_line(n: int) -> bytes:
+    """Return "Content-Length: n\\r\\n", cached for the lengths a buffered response can have."""
+    line = _clen_lines.get(n)
+    if line is None:
+        line = b"Content-Length: %d\r\n" % n
+        if n <= CHUNKING_THRESHOLD:
+            _clen_lines[n] = line
+    return line
+
+
 # Canonical keys of incoming header names, by their raw bytes (most clients send the same few).
 _names: dict[bytes, str] = {}
 _NAMES_MAX = 4096
 # Keys known to be valid names on output, with their "Key: " prefix.
 _out_keys: dict[str, bytes] = {}
-# Bytes a header value may hold (Go: httpguts.ValidHeaderFieldValue: no CTL but HTAB);
-# `value.translate(None, _PRINTABLE)` is empty exactly for a valid value.
-_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t" + bytes(range(0x80, 0x100))
+# A header value may hold no CTL but HTAB (Go: httpguts.ValidHeaderFieldValue).
+_bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
+_good_hosts: set[str] = set()  # Host values already found valid
 
 
 def _has_token(v: str, token: str) -> bool:
     """Report whether the comma-separated list v holds token (case-insensitive). Go: hasToken."""
     if not v:
         return False
-    return any(t.strip().lower() == token for t in v.split(","))
+    for t in v.split(","):  # noqa: SIM110 - no generator expressions in compiled cpdef functions
+        if t.strip().lower() == token:
+            return True
+    return False
 
 
 def _body_allowed_for_status(code: int) -> bool:
@@ -452,7 +476,7 @@ class response:  # noqa: N801 - Go's name
             and (not is_head or len(buf) > 0)
         ):
             self._clen = len(buf)
-            clen_line = b"Content-Length: %d\r\n" % len(buf)
+            clen_line = _content_length_line(len(buf))
 
         has_cl = self._clen != -1
 
@@ -554,13 +578,52 @@ class response:  # noqa: N801 - Go's name
         except (OSError, EOFError):
             return False
 
+    def _send_simple(self) -> bool:
+        """Send a whole response in one write when no rule but Content-Length applies.
+
+        The common case of _send_head(final=True), decided without its rule list: an HTTP/1.1
+        keep-alive request without a body, a status that allows a body, and a handler that
+        set none of the headers the rules look at. Returns False when the rules are needed.
+        """
+        req = self._req
+        m = self._h._m
+        code = self.status
+        if (
+            req.body is not NoBody
+            or not self._is11
+            or self._wants_close
+            or req.method == "HEAD"
+            or not _body_allowed_for_status(code)
+            or not _RULED_HEADERS.isdisjoint(m)
+            or self._c.srv._in_shutdown
+        ):
+            return False
+        self._head_sent = True
+        buf = self._buf
+        n = len(buf)
+        self._clen = n
+        out = bytearray(_status_line(code, True))
+        if m:
+            _write_header(out, m, _NO_EXCL)
+        out += _date()
+        out += _content_length_line(n)
+        if n and "Content-Type" not in m:
+            out += b"Content-Type: " + detect_content_type(buf).encode("latin-1") + b"\r\n"
+        out += b"\r\n"
+        if n:
+            out += buf
+            buf.clear()
+        self._c.write(out)
+        return True
+
     def _finish(self) -> None:
         """Complete the response after the handler returned. Go: response.finishRequest."""
         self.handler_done = True
         if not self.wrote_header:
             self.write_header(200)
         if not self._head_sent:
-            self._send_head(True)
+            if not self._send_simple():
+                self._send_head(True)
         else:
             if self._chunking:
                 buf = self._buf
@@ -603,6 +666,11 @@ class response:  # noqa: N801 - Go's name
         return not (isinstance(b, body) and not b.done)
 
 
+# Response headers that _send_head's rules read; without them _send_simple applies.
+_RULED_HEADERS = frozenset(("Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Date"))
+_NO_EXCL: frozenset[str] = frozenset()
+
+
 def _regular_file(f: Any) -> bool:
     """Report whether f is a regular file object (sendfile can send it)."""
     fileno = getattr(f, "fileno", None)
@@ -632,7 +700,7 @@ def _write_field(out: bytearray, k: str, v: str) -> None:
     out += b"\r\n"
 
 
-def _write_header(out: bytearray, m: dict[str, list[str]], excl: set[str]) -> None:
+def _write_header(out: bytearray, m: dict[str, list[str]], excl: set[str] | frozenset[str]) -> None:
     """Append the handler's header fields, sanitised (Go: Header.WriteSubset)."""
     for k, vs in m.items():
         if k in excl:
@@ -663,6 +731,9 @@ class _Prefixed:
         return int(self._rd.read(buf))
 
 
+_object_new = object.__new__
+
+
 class _ServerRequest(Request):
     """A Request whose context is made on first use (most handlers never ask for it)."""
 
@@ -682,6 +753,38 @@ class _ServerRequest(Request):
         return ctx
 
 
+# The slots conn._new_request sets; a Request that gained a field must be set there too.
+_REQUEST_FIELDS = frozenset(
+    (
+        "method",
+        "url",
+        "proto",
+        "proto_major",
+        "proto_minor",
+        "header",
+        "body",
+        "content_length",
+        "transfer_encoding",
+        "close",
+        "host",
+        "remote_addr",
+        "request_uri",
+        "tls",
+        "trailer",
+        "pattern",
+        "get_body",
+        "response",
+        "form",
+        "post_form",
+        "_ctx",
+        "_path_values",
+    )
+)
+if frozenset(Request.__slots__) != _REQUEST_FIELDS:  # pragma: no cover - a change in _request.py
+    raise ImportError(
+        f"gonet.http._server sets Request fields {sorted(_REQUEST_FIELDS)}, not {Request.__slots__}"
+    )
+
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
 
 
@@ -698,18 +801,17 @@ class conn:  # noqa: N801 - Go's name
         "werr",
         "rerr",
         "_partial",
-        "_feeding",
         "_bg",
         "_bg_abort",
-        "_req_ctx_cancelled",
         "state",
         "born",
         "_url",
         "_hdrs",
+        "_hsize",
+        "_bad_value",
         "_in_head",
         "_head_n",
         "_pbody",
-        "_cur",
         "_unparsed",
         "_dead",
         "_eof",
@@ -731,18 +833,17 @@ class conn:  # noqa: N801 - Go's name
         self.werr = False
         self.rerr = False
         self._partial: list[bytes] = []
-        self._feeding = 0
         self._bg: Chan[None] | None = None
         self._bg_abort = False
-        self._req_ctx_cancelled = False
         self.state = _NEW
         self.born = now()
         self._url = b""
-        self._hdrs: list[tuple[bytes, bytes]] = []
+        self._hdrs: dict[str, list[str]] = {}
+        self._hsize = 0
+        self._bad_value = False
         self._in_head = False
         self._head_n = 0
         self._pbody: body | None = None
-        self._cur: Request | None = None
         self._unparsed = b""
         self._dead = False
         self._eof = False
@@ -771,7 +872,9 @@ class conn:  # noqa: N801 - Go's name
 
     def on_message_begin(self) -> None:
         self._url = b""
-        self._hdrs = []
+        self._hdrs = {}
+        self._hsize = 0
+        self._bad_value = False
         self._in_head = True
 
     def on_url(self, url: bytes) -> None:
@@ -779,7 +882,19 @@ class conn:  # noqa: N801 - Go's name
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._in_head:
-            self._hdrs.append((name, value))
+            k = _names.get(name)
+            if k is None:
+                k = canonical_header_key(name.decode("latin-1"))
+                if len(_names) < _NAMES_MAX:
+                    _names[name] = k
+            if _bad_value(value) is not None:
+                self._bad_value = True
+            self._hsize += len(name) + len(value)
+            vs = self._hdrs.get(k)
+            if vs is None:
+                self._hdrs[k] = [value.decode("latin-1")]
+            else:
+                vs.append(value.decode("latin-1"))
             return
         b = self._pbody
         if b is not None:  # a trailer field of a chunked body
@@ -815,11 +930,9 @@ class conn:  # noqa: N801 - Go's name
     def _new_request(self) -> Request:  # noqa: C901 - Go's readRequest checks, in order
         """Build the Request from the parsed head. Go: readRequest + transfer.go readTransfer."""
         p = self.parser
-        limit = self.srv.max_header_bytes + 4096
-        if self._head_n + self._feeding > limit:
-            size = len(self._url) + 16 + sum(len(n) + len(v) + 4 for n, v in self._hdrs)
-            if size > limit:
-                raise _StatusError(431)
+        m = self._hdrs
+        if self._hsize + len(self._url) + 4 * len(m) > self.srv.max_header_bytes + 4096:
+            raise _StatusError(431)
         version = p.get_http_version()
         if version == "1.1":
             major, minor, proto = 1, 1, "HTTP/1.1"
@@ -836,26 +949,18 @@ class conn:  # noqa: N801 - Go's name
                 raise _StatusError(400)
             if not (major == 2 and minor == 0 and method == "PRI" and raw_url == "*"):
                 raise _StatusError(505, "unsupported protocol version")
-        m: dict[str, list[str]] = {}
-        names = _names
-        for raw_name, raw_value in self._hdrs:
-            k = names.get(raw_name)
-            if k is None:
-                k = canonical_header_key(raw_name.decode("latin-1"))
-                if len(names) < _NAMES_MAX:
-                    names[raw_name] = k
-            if raw_value.translate(None, _PRINTABLE):
-                raise _StatusError(400, "invalid header value")
-            v = raw_value.decode("latin-1")
-            vs = m.get(k)
-            if vs is None:
-                m[k] = [v]
-            else:
-                vs.append(v)
-        try:
-            u = parse_request_uri(raw_url)
-        except ValueError:
-            raise _StatusError(400, "") from None
+        if self._bad_value:
+            raise _StatusError(400, "invalid header value")
+        if raw_url[:1] == "/" and "%" not in raw_url and "#" not in raw_url:
+            # An origin-form target with nothing to unescape (llhttp refused control bytes):
+            # parse_request_uri's own fast path, without its call.
+            q = raw_url.find("?")
+            u = URL("", "", raw_url) if q < 0 else URL("", "", raw_url[:q], raw_url[q + 1 :])
+        else:
+            try:
+                u = parse_request_uri(raw_url)
+            except ValueError:
+                raise _StatusError(400, "") from None
         hosts = m.pop("Host", None)
         if hosts is None:
             if minor >= 1 and method != "CONNECT":
@@ -865,16 +970,40 @@ class conn:  # noqa: N801 - Go's name
             raise _StatusError(400, "too many Host headers")
         else:
             host = hosts[0]
-            if not _valid_host_header(host):
-                raise _StatusError(400, "malformed Host header")
-        r = _ServerRequest(method, u, None, NoBody, proto=proto, proto_major=major, proto_minor=minor)
-        r._conn = self
-        h = r.header
+            if host not in _good_hosts:
+                if not _valid_host_header(host):
+                    raise _StatusError(400, "malformed Host header")
+                if len(_good_hosts) < _NAMES_MAX:
+                    _good_hosts.add(host)
+        # Every slot of the Request, set here rather than through Request.__init__ (a third of
+        # the cost of a small request went to its keyword arguments); _REQUEST_FIELDS checks
+        # at import that this list and Request's slots agree.
+        r = _object_new(_ServerRequest)
+        h = _object_new(Header)
         h._m = m
-        r.request_uri = raw_url
-        r.remote_addr = self.remote_addr
+        r.method = method
+        r.url = u
+        r.proto = proto
+        r.proto_major = major
+        r.proto_minor = minor
+        r.header = h
+        r.body = NoBody
+        r.content_length = 0
+        r.transfer_encoding = []
+        r.close = False
         r.host = u.host or host
+        r.remote_addr = self.remote_addr
+        r.request_uri = raw_url
         r.tls = self._tls
+        r.trailer = None
+        r.pattern = ""
+        r.get_body = None
+        r.response = None
+        r.form = None
+        r.post_form = None
+        r._ctx = None
+        r._path_values = None
+        r._conn = self
         # Connection semantics (Go: shouldClose).
         conn_v = m.get("Connection")
         if minor == 0 and major == 1:
@@ -897,8 +1026,9 @@ class conn:  # noqa: N801 - Go's name
         elif cl is not None:
             first = cl[0].strip(" \t")
             if len(cl) > 1:
-                if any(v.strip(" \t") != first for v in cl):
-                    raise _StatusError(400)
+                for v in cl:
+                    if v.strip(" \t") != first:
+                        raise _StatusError(400)
                 m["Content-Length"] = [first]
             if not first.isdigit():
                 raise _StatusError(400)
@@ -916,7 +1046,6 @@ class conn:  # noqa: N801 - Go's name
     def _feed(self, data: bytes | memoryview) -> None:
         """Feed data to the parser; queue a 400/431/... and stop parsing on a bad request."""
         p = self.parser
-        self._feeding = len(data)
         if not self._in_head and self._pbody is None and data and data[0] in (13, 10):
             # Go reads the request line at once: an empty line there is a malformed request
             # (llhttp would skip it).
