@@ -398,3 +398,27 @@ def test_register_on_shutdown_runs_the_function(serve: Any) -> None:
     srv.register_on_shutdown(lambda: called.send("yes"))
     srv.shutdown()
     assert called.recv() == "yes"
+
+
+def test_request_too_large_closes_after_the_response(serve: Any, wire: Any) -> None:
+    def handler(w: ResponseWriter, r: Request) -> None:
+        w.request_too_large()  # type: ignore[attr-defined]
+        w.write_header(413)
+
+    _, addr = serve(handler)
+    out = wire.exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert wire.no_date(out) == (
+        b"HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nDate: X\r\nContent-Length: 0\r\n\r\n"
+    )
+
+
+def test_request_too_large_after_the_head_still_closes(serve: Any, wire: Any) -> None:
+    def handler(w: ResponseWriter, r: Request) -> None:
+        w.write_header(200)
+        w.request_too_large()  # type: ignore[attr-defined]
+        w.write(b"partial")
+
+    _, addr = serve(handler)
+    out = wire.exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert out.count(b"HTTP/1.1 200 OK") == 1
+    assert out.endswith(b"\r\nConnection: close\r\n\r\npartial")

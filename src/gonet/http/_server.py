@@ -142,8 +142,10 @@ def _content_length_line(n: int) -> bytes:
 # Canonical keys of incoming header names, by their raw bytes (most clients send the same few).
 _names: dict[bytes, str] = {}
 _NAMES_MAX = 4096
-# Keys known to be valid names on output, with their "Key: " prefix.
+# Keys known to be valid names on output, with their "Key: " prefix; and whole lines of the
+# short values written most (Content-Type: text/plain, ...), by key then value.
 _out_keys: dict[str, bytes] = {}
+_field_lines: dict[str, dict[str, bytes]] = {}
 # A header value may hold no CTL but HTAB (Go: httpguts.ValidHeaderFieldValue).
 _bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
 _good_hosts: set[str] = set()  # Host values already found valid
@@ -198,6 +200,10 @@ class _StatusError(Exception):
 # -- the response writer --------------------------------------------------------------------------
 
 
+# Makes a Header, Request or URL without running its __init__ (the hot path sets every field).
+_object_new = object.__new__
+
+
 class response:  # noqa: N801 - Go's name
     """The ResponseWriter the server hands to a handler. Go: server.go response + chunkWriter."""
 
@@ -224,7 +230,9 @@ class response:  # noqa: N801 - Go's name
     def __init__(self, c: conn, req: Request) -> None:
         self._c = c
         self._req = req
-        self._h = Header()
+        h = _object_new(Header)
+        h._m = {}
+        self._h = h
         self.status = 0
         self.wrote_header = False
         self._buf = bytearray()
@@ -422,6 +430,15 @@ class response:  # noqa: N801 - Go's name
             return n + self._copy(src)
         return n + self._sendfile(src, src.tell(), sendfile)
 
+    def request_too_large(self) -> None:
+        """Close the connection after this response: max_bytes_reader's limit was hit.
+
+        Go: response.requestTooLarge.
+        """
+        self.close_after = True
+        if not self.wrote_header:
+            self._h.set("Connection", "close")
+
     def _sendfile(self, src: Any, pos: int, sendfile: Callable[..., int]) -> int:
         remaining = -1 if self._clen == -1 else self._clen - self.written
         count = None if remaining < 0 else remaining
@@ -592,6 +609,7 @@ class response:  # noqa: N801 - Go's name
             req.body is not NoBody
             or not self._is11
             or self._wants_close
+            or self.close_after
             or req.method == "HEAD"
             or not _body_allowed_for_status(code)
             or not _RULED_HEADERS.isdisjoint(m)
@@ -683,6 +701,13 @@ def _regular_file(f: Any) -> bool:
 
 
 def _write_field(out: bytearray, k: str, v: str) -> None:
+    """Append the sanitised line "k: v\\r\\n" (Go: Header.WriteSubset's sanitising)."""
+    lines = _field_lines.get(k)
+    if lines is not None:
+        line = lines.get(v)
+        if line is not None:
+            out += line
+            return
     prefix = _out_keys.get(k)
     if prefix is None:
         if not valid_header_field_name(k):
@@ -690,14 +715,19 @@ def _write_field(out: bytearray, k: str, v: str) -> None:
         prefix = k.encode("ascii") + b": "
         if len(_out_keys) < 4096:
             _out_keys[k] = prefix
-    if "\r" in v or "\n" in v:
-        v = v.replace("\r", " ").replace("\n", " ")
-    out += prefix
+    value = v.replace("\r", " ").replace("\n", " ") if "\r" in v or "\n" in v else v
     try:
-        out += v.strip(" \t").encode("latin-1")
+        line = prefix + value.strip(" \t").encode("latin-1") + b"\r\n"
     except UnicodeEncodeError:
-        out += v.strip(" \t").encode("utf-8", "surrogateescape")
-    out += b"\r\n"
+        line = prefix + value.strip(" \t").encode("utf-8", "surrogateescape") + b"\r\n"
+    out += line
+    if len(v) <= 128:  # the same few values come back in every response: keep their lines
+        if lines is None:
+            if len(_field_lines) >= 256:
+                return
+            lines = _field_lines[k] = {}
+        if len(lines) < 64:
+            lines[v] = line
 
 
 def _write_header(out: bytearray, m: dict[str, list[str]], excl: set[str] | frozenset[str]) -> None:
@@ -729,9 +759,6 @@ class _Prefixed:
             self._pre = pre[n:]
             return n
         return int(self._rd.read(buf))
-
-
-_object_new = object.__new__
 
 
 class _ServerRequest(Request):
@@ -1143,7 +1170,7 @@ class conn:  # noqa: N801 - Go's name
         if n == 0:
             self._eof = True
             return False
-        self._feed(memoryview(rbuf)[:n])
+        self._feed(srv._rview[:n])
         return True
 
     def fill_body(self, b: body) -> None:
@@ -1264,7 +1291,9 @@ class conn:  # noqa: N801 - Go's name
     def serve(self) -> None:
         """Serve requests until the connection ends. Go: conn.serve."""
         srv = self.srv
-        handler = srv._handler()
+        handler = srv._serving
+        if handler is None:  # a conn made outside serve(): resolve it now
+            handler = srv._handler()
         try:
             if not self._tls_handshake():
                 return
@@ -1495,7 +1524,9 @@ class Server:
         self._listeners: set[Any] = set()
         self._conns: set[conn] = set()
         self._on_shutdown: list[Callable[[], Any]] = []
+        self._serving: Handler | None = None
         self._rbuf = bytearray(_RECV_SIZE)
+        self._rview = memoryview(self._rbuf)
         self._ctx: Context | None = None
         self._cancel_ctx: CancelFunc | None = None
 
@@ -1584,6 +1615,8 @@ class Server:
         if self._in_shutdown:
             ln.close()
             raise ErrServerClosed()
+        # Resolved once here, so that a missing default mux is serve()'s error, not a panic.
+        self._serving = self._handler()
         self._listeners.add(ln)
         tls_ctx = self.tls_context
         try:
