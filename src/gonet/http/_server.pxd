@@ -18,6 +18,8 @@ cdef class conn:
     cdef public object queue
     cdef public bint hijacked
     cdef public bint werr
+    cdef public bytearray _rbuf
+    cdef public object _rview
     cdef public bint rerr
     cdef public list _partial
     cdef public object _bg

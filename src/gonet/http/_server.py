@@ -18,9 +18,9 @@
 #   responses (which close the connection), or not at all when the connection dies.
 # - An exception escaping a handler is logged ("http: panic serving ADDR: ...") and closes the
 #   connection; bytes the handler had not yet sent are dropped; the server goes on.
-# - All connections of a Server run on the scheduler (thread) of the goroutine that called
-#   serve(): they share one receive buffer, which is only touched between a read's return and
-#   the end of the parser call it feeds (no goroutine switch can happen in between).
+# - A connection runs on the scheduler (thread) of the serve() that accepted it. The
+#   connections of one thread share one receive buffer, which is only touched between a read's
+#   return and the end of the parser call it feeds (no goroutine switch can happen in between).
 from __future__ import annotations
 
 import importlib
@@ -28,6 +28,7 @@ import logging
 import os
 import re
 import stat
+import threading
 import time as _time
 from collections import deque
 from collections.abc import Callable
@@ -826,6 +827,8 @@ class conn:  # noqa: N801 - Go's name
         "queue",
         "hijacked",
         "werr",
+        "_rbuf",
+        "_rview",
         "rerr",
         "_partial",
         "_bg",
@@ -855,6 +858,7 @@ class conn:  # noqa: N801 - Go's name
         ra = rwc.remote_addr()
         self.remote_addr = str(ra) if ra is not None else ""
         self.parser = self._new_parser()
+        self._rbuf, self._rview = srv._receive_buffer()
         self.queue: deque[Request | _StatusError] = deque()
         self.hijacked = False
         self.werr = False
@@ -1160,8 +1164,7 @@ class conn:  # noqa: N801 - Go's name
             self._unparsed = b""
             self._feed(pending)
             return True
-        srv = self.srv
-        rbuf = srv._rbuf
+        rbuf = self._rbuf
         try:
             n = self.rwc.read(rbuf)
         except OSError:
@@ -1170,7 +1173,7 @@ class conn:  # noqa: N801 - Go's name
         if n == 0:
             self._eof = True
             return False
-        self._feed(srv._rview[:n])
+        self._feed(self._rview[:n])
         return True
 
     def fill_body(self, b: body) -> None:
@@ -1525,8 +1528,8 @@ class Server:
         self._conns: set[conn] = set()
         self._on_shutdown: list[Callable[[], Any]] = []
         self._serving: Handler | None = None
-        self._rbuf = bytearray(_RECV_SIZE)
-        self._rview = memoryview(self._rbuf)
+        # One receive buffer per thread that serves (see the header: shared by its conns).
+        self._rbufs: dict[int, tuple[bytearray, memoryview]] = {}
         self._ctx: Context | None = None
         self._cancel_ctx: CancelFunc | None = None
 
@@ -1638,6 +1641,15 @@ class Server:
                     ln.close()
                 except OSError:
                     pass
+
+    def _receive_buffer(self) -> tuple[bytearray, memoryview]:
+        """Return the receive buffer of the calling thread's connections."""
+        tid = threading.get_ident()
+        b = self._rbufs.get(tid)
+        if b is None:
+            buf = bytearray(_RECV_SIZE)
+            b = self._rbufs[tid] = (buf, memoryview(buf))
+        return b
 
     def _forget(self, c: conn) -> None:
         self._conns.discard(c)
