@@ -73,7 +73,8 @@ def test_post_chunked_with_trailer(serve: Any, wire: Any) -> None:
 
     def handler(w: ResponseWriter, r: Request) -> None:
         data = r.body.read()
-        seen.append((data, r.content_length, r.transfer_encoding, r.body.trailer.get("X-Sum")))  # type: ignore[attr-defined]
+        assert r.trailer is not None
+        seen.append((data, r.content_length, r.transfer_encoding, r.trailer.get("X-Sum")))
         w.write(b"ok")
 
     _, addr = serve(handler)

@@ -928,9 +928,11 @@ class conn:  # noqa: N801 - Go's name
                 vs.append(value.decode("latin-1"))
             return
         b = self._pbody
-        if b is not None:  # a trailer field of a chunked body
+        if b is not None:  # a trailer field of a chunked body: the request's trailer too
             if b.trailer is None:
                 b.trailer = Header()
+                if b.req is not None:
+                    b.req.trailer = b.trailer
             b.trailer.add(name.decode("latin-1"), value.decode("latin-1").strip(" \t"))
 
     def on_headers_complete(self) -> None:
@@ -1067,7 +1069,7 @@ class conn:  # noqa: N801 - Go's name
         else:
             r.content_length = 0
         if r.content_length != 0:
-            b = body(self, r.content_length)
+            b = body(self, r.content_length, r)
             self._pbody = b
             r.body = b
         return r

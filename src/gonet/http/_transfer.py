@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from gonet.errors import ErrBodyReadAfterClose
 from gonet.http._header import Header
@@ -45,17 +45,19 @@ class body:  # noqa: N801 - Go's name
     Attributes:
         done: the parser has seen the end of the body (its last byte is in the buffer).
         closed: close() was called.
-        trailer: the trailer fields of a chunked body, once it has been read to the end.
+        trailer: the trailer fields of a chunked body, once it has been read to the end
+            (also set as the request's `trailer`, Go's Request.Trailer).
     """
 
-    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "_on_first_read", "_n", "_clen")
+    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "req", "_on_first_read", "_n", "_clen")
 
-    def __init__(self, src: BodySource, content_length: int = -1) -> None:
+    def __init__(self, src: BodySource, content_length: int = -1, req: Any = None) -> None:
         self._src = src
         self._buf = bytearray()
         self.done = False
         self.closed = False
         self.trailer: Header | None = None
+        self.req = req  # the Request whose `trailer` the trailer fields also go to
         # The server's 100-continue hook: called once before the first read that needs bytes.
         self._on_first_read: Callable[[], None] | None = None
         self._n = 0  # bytes handed to readers (or discarded)
