@@ -251,7 +251,7 @@ def blackhole(family: int = socket.AF_INET, host: str = "127.0.0.1", port: int =
 
 # A fresh interpreter echoes one message over TCP and prints which build it ran (last line, JSON).
 ECHO_PROBE = """
-import gonet, gonet.net, gonet._accel as a, json
+import gonet, gonet.net, gonet.http, gonet._accel as a, json
 ln = gonet.net.listen("tcp", "127.0.0.1:0")
 def echo():
     c = ln.accept()

@@ -13,4 +13,5 @@ ACCELERATED = (
     "gonet._poll._fd_mutex",
     "gonet._poll._fd_unix",
     "gonet.net._net",
+    "gonet.http._server",
 )

@@ -73,7 +73,8 @@ def test_post_chunked_with_trailer(serve: Any, wire: Any) -> None:
 
     def handler(w: ResponseWriter, r: Request) -> None:
         data = r.body.read()
-        seen.append((data, r.content_length, r.transfer_encoding, r.body.trailer.get("X-Sum")))  # type: ignore[attr-defined]
+        assert r.trailer is not None
+        seen.append((data, r.content_length, r.transfer_encoding, r.trailer.get("X-Sum")))
         w.write(b"ok")
 
     _, addr = serve(handler)
@@ -398,3 +399,64 @@ def test_register_on_shutdown_runs_the_function(serve: Any) -> None:
     srv.register_on_shutdown(lambda: called.send("yes"))
     srv.shutdown()
     assert called.recv() == "yes"
+
+
+def test_request_too_large_closes_after_the_response(serve: Any, wire: Any) -> None:
+    def handler(w: ResponseWriter, r: Request) -> None:
+        w.request_too_large()  # type: ignore[attr-defined]
+        w.write_header(413)
+
+    _, addr = serve(handler)
+    out = wire.exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert wire.no_date(out) == (
+        b"HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nDate: X\r\nContent-Length: 0\r\n\r\n"
+    )
+
+
+def test_request_too_large_after_the_head_still_closes(serve: Any, wire: Any) -> None:
+    def handler(w: ResponseWriter, r: Request) -> None:
+        w.write_header(200)
+        w.request_too_large()  # type: ignore[attr-defined]
+        w.write(b"partial")
+
+    _, addr = serve(handler)
+    out = wire.exchange(addr, b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert out.count(b"HTTP/1.1 200 OK") == 1
+    assert out.endswith(b"\r\nConnection: close\r\n\r\npartial")
+
+
+SERVE_AT_THE_BOTTOM = """
+import os
+from gonet import go, net, sleep
+from gonet.http import Server
+
+def hello(w, r):
+    w.write(b"hello " + r.url.path.encode())
+
+ln = net.listen("tcp", "127.0.0.1:0")
+go(Server(handler=hello).serve, ln)  # serve() is the goroutine's first function
+c = net.dial("tcp", str(ln.addr()))
+c.write(b"GET /g HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n")
+out = b""
+while True:
+    chunk = c.recv(1000)
+    if not chunk:
+        break
+    out += chunk
+print(out.split(b"\\r\\n\\r\\n", 1)[1].decode(), flush=True)
+os._exit(0)
+"""
+
+
+def test_serve_as_the_goroutine_itself() -> None:
+    # In the compiled build no Python frame sits above the go() that serve() calls for each
+    # connection when serve() itself is the goroutine's function.
+    import subprocess
+    import sys
+
+    from helpers import SUB_ENV
+
+    out = subprocess.run(
+        [sys.executable, "-c", SERVE_AT_THE_BOTTOM], capture_output=True, text=True, env=SUB_ENV, timeout=60
+    )
+    assert out.stdout == "hello /g\n", out.stderr

@@ -18,13 +18,17 @@
 #   responses (which close the connection), or not at all when the connection dies.
 # - An exception escaping a handler is logged ("http: panic serving ADDR: ...") and closes the
 #   connection; bytes the handler had not yet sent are dropped; the server goes on.
-# - All connections of a Server run on the scheduler (thread) of the goroutine that called
-#   serve(): they share one receive buffer, which is only touched between a read's return and
-#   the end of the parser call it feeds (no goroutine switch can happen in between).
+# - A connection runs on the scheduler (thread) of the serve() that accepted it. The
+#   connections of one thread share one receive buffer, which is only touched between a read's
+#   return and the end of the parser call it feeds (no goroutine switch can happen in between).
 from __future__ import annotations
 
 import importlib
 import logging
+import os
+import re
+import stat
+import threading
 import time as _time
 from collections import deque
 from collections.abc import Callable
@@ -32,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from httptools import HttpParserUpgrade, HttpRequestParser
 
+from gonet import Chan
 from gonet import context as _context
 from gonet import time as _gtime
 from gonet._select import select
@@ -44,11 +49,11 @@ from gonet.errors import (
 )
 from gonet.http._header import Header, canonical_header_key, valid_header_field_name
 from gonet.http._request import NoBody, Request
-from gonet.http._sniff import detect_content_type
+from gonet.http._sniff import SNIFF_LEN, detect_content_type
 from gonet.http._status import status_text
 from gonet.http._transfer import LAST_CHUNK, body, chunk_header
 from gonet.io import ErrUnexpectedEOF
-from gonet.net.url import parse_request_uri
+from gonet.net.url import URL, parse_request_uri
 from gonet.runtime import go, now, sleep
 
 if TYPE_CHECKING:
@@ -85,10 +90,15 @@ _log = logging.getLogger("gonet.http")
 # -- the wire form: cached pieces ---------------------------------------------------------------
 
 _status_lines: dict[tuple[int, bool], bytes] = {}
+_status_lines11: dict[int, bytes] = {}
 
 
 def _status_line(code: int, is11: bool) -> bytes:
     """Return "HTTP/1.1 200 OK\\r\\n". Go: writeStatusLine."""
+    if is11:
+        line = _status_lines11.get(code)
+        if line is not None:
+            return line
     line = _status_lines.get((code, is11))
     if line is None:
         proto = "HTTP/1.1" if is11 else "HTTP/1.0"
@@ -97,6 +107,8 @@ def _status_line(code: int, is11: bool) -> bytes:
         line = s.encode("ascii")
         if len(_status_lines) < 1024:
             _status_lines[(code, is11)] = line
+            if is11:
+                _status_lines11[code] = line
     return line
 
 
@@ -115,21 +127,39 @@ def _date() -> bytes:
     return _date_line
 
 
+_clen_lines: dict[int, bytes] = {}
+
+
+def _content_length_line(n: int) -> bytes:
+    """Return "Content-Length: n\\r\\n", cached for the lengths a buffered response can have."""
+    line = _clen_lines.get(n)
+    if line is None:
+        line = b"Content-Length: %d\r\n" % n
+        if n <= CHUNKING_THRESHOLD:
+            _clen_lines[n] = line
+    return line
+
+
 # Canonical keys of incoming header names, by their raw bytes (most clients send the same few).
 _names: dict[bytes, str] = {}
 _NAMES_MAX = 4096
-# Keys known to be valid names on output, with their "Key: " prefix.
+# Keys known to be valid names on output, with their "Key: " prefix; and whole lines of the
+# short values written most (Content-Type: text/plain, ...), by key then value.
 _out_keys: dict[str, bytes] = {}
-# Bytes a header value may hold (Go: httpguts.ValidHeaderFieldValue: no CTL but HTAB);
-# `value.translate(None, _PRINTABLE)` is empty exactly for a valid value.
-_PRINTABLE = bytes(range(0x20, 0x7F)) + b"\t" + bytes(range(0x80, 0x100))
+_field_lines: dict[str, dict[str, bytes]] = {}
+# A header value may hold no CTL but HTAB (Go: httpguts.ValidHeaderFieldValue).
+_bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
+_good_hosts: set[str] = set()  # Host values already found valid
 
 
 def _has_token(v: str, token: str) -> bool:
     """Report whether the comma-separated list v holds token (case-insensitive). Go: hasToken."""
     if not v:
         return False
-    return any(t.strip().lower() == token for t in v.split(","))
+    for t in v.split(","):  # noqa: SIM110 - no generator expressions in compiled cpdef functions
+        if t.strip().lower() == token:
+            return True
+    return False
 
 
 def _body_allowed_for_status(code: int) -> bool:
@@ -171,6 +201,10 @@ class _StatusError(Exception):
 # -- the response writer --------------------------------------------------------------------------
 
 
+# Makes a Header, Request or URL without running its __init__ (the hot path sets every field).
+_object_new = object.__new__
+
+
 class response:  # noqa: N801 - Go's name
     """The ResponseWriter the server hands to a handler. Go: server.go response + chunkWriter."""
 
@@ -197,7 +231,9 @@ class response:  # noqa: N801 - Go's name
     def __init__(self, c: conn, req: Request) -> None:
         self._c = c
         self._req = req
-        self._h = Header()
+        h = _object_new(Header)
+        h._m = {}
+        self._h = h
         self.status = 0
         self.wrote_header = False
         self._buf = bytearray()
@@ -368,49 +404,32 @@ class response:  # noqa: N801 - Go's name
     def read_from(self, src: Any) -> int:
         """Copy src to the response body, with sendfile for a regular file. Go: response.ReadFrom.
 
+        As in Go, the first 512 bytes go through write() (they may decide Content-Type and,
+        for a short file, Content-Length); then the head leaves, and when the body needs no
+        chunking the rest goes by sendfile(2) from the file's current position.
+
         Returns:
             The number of bytes copied.
         """
         if self._c.hijacked:
             raise ErrHijacked()
+        sendfile = getattr(self._c.rwc, "sendfile", None)
+        if sendfile is None or not _regular_file(src):
+            return self._copy(src)
+        n = 0
+        if not self._head_sent:
+            first = src.read(SNIFF_LEN)
+            n += self.write(first) if first else 0
+            if len(first) < SNIFF_LEN:
+                return n
         if not self.wrote_header:
             self.write_header(200)
-        fileno = getattr(src, "fileno", None)
-        rwc = self._c.rwc
-        sendfile = getattr(rwc, "sendfile", None)
-        if (
-            fileno is not None
-            and sendfile is not None
-            and _body_allowed_for_status(self.status)
-            and self._req.method != "HEAD"
-        ):
-            if not self._head_sent:
-                # Go sniffs the first 512 bytes when no Content-Type was set.
-                if "Content-Type" not in self._h._m and not self._buf:
-                    first = src.read(512)
-                    if not first:
-                        return 0
-                    self.write(first)
-                    if self._head_sent:
-                        return len(first) + self._copy(src)
-                    n0 = len(first)
-                else:
-                    n0 = 0
-                self._send_head(False)
-            else:
-                n0 = 0
-            if not self._chunking:
-                if self._buf or self._out:  # the head (and any sniffed bytes) before the file
-                    self._send_body(b"")
-                try:
-                    pos = src.tell()
-                except (OSError, AttributeError, ValueError):
-                    pos = None
-                if pos is not None:
-                    n = self._sendfile(src, pos, sendfile)
-                    return n0 + n
-            return n0 + self._copy(src)
-        return self._copy(src)
+        if not self._head_sent:
+            self._send_head(False)
+        self._send_body(b"")
+        if self._chunking or not _body_allowed_for_status(self.status) or self._req.method == "HEAD":
+            return n + self._copy(src)
+        return n + self._sendfile(src, src.tell(), sendfile)
 
     def request_too_large(self) -> None:
         """Close the connection after this response: max_bytes_reader's limit was hit.
@@ -475,7 +494,7 @@ class response:  # noqa: N801 - Go's name
             and (not is_head or len(buf) > 0)
         ):
             self._clen = len(buf)
-            clen_line = b"Content-Length: %d\r\n" % len(buf)
+            clen_line = _content_length_line(len(buf))
 
         has_cl = self._clen != -1
 
@@ -494,20 +513,11 @@ class response:  # noqa: N801 - Go's name
             if b._on_first_read is not None and not b.done:
                 # 100-continue never sent: the client may or may not send the body now.
                 self.close_after = True
-            elif final and not self.close_after and not b.done and not b.closed:
-                try:
-                    ended = b.buffered() < _MAX_POST_HANDLER_READ_BYTES and b.discard(
-                        _MAX_POST_HANDLER_READ_BYTES
-                    )
-                except (OSError, EOFError):
-                    ended = False
-                    c.werr = True
-                if not ended:
-                    self.close_after = True
-                    excl.add("Connection")
-                    connection = "close"
-            elif not b.done:
+            elif final and not self.close_after and not b.done and not self._discard_body(b):
+                # Go: requestTooLarge — more than 256 KiB left unread: answer, then close.
                 self.close_after = True
+                excl.add("Connection")
+                connection = "close"
 
         if _body_allowed_for_status(code):
             if "Content-Type" not in m and not has_te and len(buf) > 0:
@@ -573,13 +583,66 @@ class response:  # noqa: N801 - Go's name
         if is_head:
             buf.clear()
 
+    def _discard_body(self, b: body) -> bool:
+        """Read and drop what the handler left of the request body, within Go's limit.
+
+        Returns:
+            Whether the body ended, so that the connection can serve the next request.
+        """
+        if b.unread() >= _MAX_POST_HANDLER_READ_BYTES:
+            return False
+        try:
+            return b.discard(_MAX_POST_HANDLER_READ_BYTES)
+        except (OSError, EOFError):
+            return False
+
+    def _send_simple(self) -> bool:
+        """Send a whole response in one write when no rule but Content-Length applies.
+
+        The common case of _send_head(final=True), decided without its rule list: an HTTP/1.1
+        keep-alive request without a body, a status that allows a body, and a handler that
+        set none of the headers the rules look at. Returns False when the rules are needed.
+        """
+        req = self._req
+        m = self._h._m
+        code = self.status
+        if (
+            req.body is not NoBody
+            or not self._is11
+            or self._wants_close
+            or self.close_after
+            or req.method == "HEAD"
+            or not _body_allowed_for_status(code)
+            or not _RULED_HEADERS.isdisjoint(m)
+            or self._c.srv._in_shutdown
+        ):
+            return False
+        self._head_sent = True
+        buf = self._buf
+        n = len(buf)
+        self._clen = n
+        out = bytearray(_status_line(code, True))
+        if m:
+            _write_header(out, m, _NO_EXCL)
+        out += _date()
+        out += _content_length_line(n)
+        if n and "Content-Type" not in m:
+            out += b"Content-Type: " + detect_content_type(buf).encode("latin-1") + b"\r\n"
+        out += b"\r\n"
+        if n:
+            out += buf
+            buf.clear()
+        self._c.write(out)
+        return True
+
     def _finish(self) -> None:
         """Complete the response after the handler returned. Go: response.finishRequest."""
         self.handler_done = True
         if not self.wrote_header:
             self.write_header(200)
         if not self._head_sent:
-            self._send_head(True)
+            if not self._send_simple():
+                self._send_head(True)
         else:
             if self._chunking:
                 buf = self._buf
@@ -603,6 +666,8 @@ class response:  # noqa: N801 - Go's name
                 self._send_body(b"")
         b = self._req.body
         if isinstance(b, body):
+            if not b.done and not self.close_after and not self._discard_body(b):
+                self.close_after = True  # the head has left: the close itself says it
             b.close()
 
     def should_reuse_connection(self) -> bool:
@@ -620,7 +685,30 @@ class response:  # noqa: N801 - Go's name
         return not (isinstance(b, body) and not b.done)
 
 
+# Response headers that _send_head's rules read; without them _send_simple applies.
+_RULED_HEADERS = frozenset(("Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Date"))
+_NO_EXCL: frozenset[str] = frozenset()
+
+
+def _regular_file(f: Any) -> bool:
+    """Report whether f is a regular file object (sendfile can send it)."""
+    fileno = getattr(f, "fileno", None)
+    if fileno is None or not callable(getattr(f, "tell", None)):
+        return False
+    try:
+        return stat.S_ISREG(os.fstat(fileno()).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
 def _write_field(out: bytearray, k: str, v: str) -> None:
+    """Append the sanitised line "k: v\\r\\n" (Go: Header.WriteSubset's sanitising)."""
+    lines = _field_lines.get(k)
+    if lines is not None:
+        line = lines.get(v)
+        if line is not None:
+            out += line
+            return
     prefix = _out_keys.get(k)
     if prefix is None:
         if not valid_header_field_name(k):
@@ -628,17 +716,22 @@ def _write_field(out: bytearray, k: str, v: str) -> None:
         prefix = k.encode("ascii") + b": "
         if len(_out_keys) < 4096:
             _out_keys[k] = prefix
-    if "\r" in v or "\n" in v:
-        v = v.replace("\r", " ").replace("\n", " ")
-    out += prefix
+    value = v.replace("\r", " ").replace("\n", " ") if "\r" in v or "\n" in v else v
     try:
-        out += v.strip(" \t").encode("latin-1")
+        line = prefix + value.strip(" \t").encode("latin-1") + b"\r\n"
     except UnicodeEncodeError:
-        out += v.strip(" \t").encode("utf-8", "surrogateescape")
-    out += b"\r\n"
+        line = prefix + value.strip(" \t").encode("utf-8", "surrogateescape") + b"\r\n"
+    out += line
+    if len(v) <= 128:  # the same few values come back in every response: keep their lines
+        if lines is None:
+            if len(_field_lines) >= 256:
+                return
+            lines = _field_lines[k] = {}
+        if len(lines) < 64:
+            lines[v] = line
 
 
-def _write_header(out: bytearray, m: dict[str, list[str]], excl: set[str]) -> None:
+def _write_header(out: bytearray, m: dict[str, list[str]], excl: set[str] | frozenset[str]) -> None:
     """Append the handler's header fields, sanitised (Go: Header.WriteSubset)."""
     for k, vs in m.items():
         if k in excl:
@@ -688,6 +781,38 @@ class _ServerRequest(Request):
         return ctx
 
 
+# The slots conn._new_request sets; a Request that gained a field must be set there too.
+_REQUEST_FIELDS = frozenset(
+    (
+        "method",
+        "url",
+        "proto",
+        "proto_major",
+        "proto_minor",
+        "header",
+        "body",
+        "content_length",
+        "transfer_encoding",
+        "close",
+        "host",
+        "remote_addr",
+        "request_uri",
+        "tls",
+        "trailer",
+        "pattern",
+        "get_body",
+        "response",
+        "form",
+        "post_form",
+        "_ctx",
+        "_path_values",
+    )
+)
+if frozenset(Request.__slots__) != _REQUEST_FIELDS:  # pragma: no cover - a change in _request.py
+    raise ImportError(
+        f"gonet.http._server sets Request fields {sorted(_REQUEST_FIELDS)}, not {Request.__slots__}"
+    )
+
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
 
 
@@ -702,14 +827,21 @@ class conn:  # noqa: N801 - Go's name
         "queue",
         "hijacked",
         "werr",
+        "_rbuf",
+        "_rview",
+        "rerr",
+        "_partial",
+        "_bg",
+        "_bg_abort",
         "state",
         "born",
         "_url",
         "_hdrs",
+        "_hsize",
+        "_bad_value",
         "_in_head",
         "_head_n",
         "_pbody",
-        "_cur",
         "_unparsed",
         "_dead",
         "_eof",
@@ -725,27 +857,24 @@ class conn:  # noqa: N801 - Go's name
         self.rwc = rwc
         ra = rwc.remote_addr()
         self.remote_addr = str(ra) if ra is not None else ""
-        p = HttpRequestParser(self)
-        # Go accepts obs-fold (joined), HTTP/1.x of any minor, and both Content-Length and
-        # Transfer-Encoding (the chunked coding wins; gonet then closes, per RFC 9112 6.3).
-        p.set_dangerous_leniencies(
-            lenient_headers=True,
-            lenient_version=True,
-            lenient_chunked_length=True,
-            lenient_optional_cr_before_lf=True,
-        )
-        self.parser = p
+        self.parser = self._new_parser()
+        self._rbuf, self._rview = srv._receive_buffer()
         self.queue: deque[Request | _StatusError] = deque()
         self.hijacked = False
         self.werr = False
+        self.rerr = False
+        self._partial: list[bytes] = []
+        self._bg: Chan[None] | None = None
+        self._bg_abort = False
         self.state = _NEW
         self.born = now()
         self._url = b""
-        self._hdrs: list[tuple[bytes, bytes]] = []
+        self._hdrs: dict[str, list[str]] = {}
+        self._hsize = 0
+        self._bad_value = False
         self._in_head = False
         self._head_n = 0
         self._pbody: body | None = None
-        self._cur: Request | None = None
         self._unparsed = b""
         self._dead = False
         self._eof = False
@@ -755,11 +884,28 @@ class conn:  # noqa: N801 - Go's name
         self._req_cancel: CancelFunc | None = None
         self._tls: Any = None
 
+    def _new_parser(self) -> HttpRequestParser:
+        p = HttpRequestParser(self)
+        # Go accepts obs-fold (joined), bare LF line ends, HTTP/1.x of any minor, and both
+        # Content-Length and Transfer-Encoding (chunked wins; gonet then closes, RFC 9112 6.3).
+        # llhttp names the bare-LF leniencies the other way round: "optional LF after CR"
+        # admits a request line ended by LF alone, "optional CR before LF" the header lines.
+        p.set_dangerous_leniencies(
+            lenient_headers=True,
+            lenient_version=True,
+            lenient_chunked_length=True,
+            lenient_optional_lf_after_cr=True,
+            lenient_optional_cr_before_lf=True,
+        )
+        return p
+
     # -- parser callbacks (httptools) -----------------------------------------------------------
 
     def on_message_begin(self) -> None:
         self._url = b""
-        self._hdrs = []
+        self._hdrs = {}
+        self._hsize = 0
+        self._bad_value = False
         self._in_head = True
 
     def on_url(self, url: bytes) -> None:
@@ -767,17 +913,33 @@ class conn:  # noqa: N801 - Go's name
 
     def on_header(self, name: bytes, value: bytes) -> None:
         if self._in_head:
-            self._hdrs.append((name, value))
+            k = _names.get(name)
+            if k is None:
+                k = canonical_header_key(name.decode("latin-1"))
+                if len(_names) < _NAMES_MAX:
+                    _names[name] = k
+            if _bad_value(value) is not None:
+                self._bad_value = True
+            self._hsize += len(name) + len(value)
+            vs = self._hdrs.get(k)
+            if vs is None:
+                self._hdrs[k] = [value.decode("latin-1")]
+            else:
+                vs.append(value.decode("latin-1"))
             return
         b = self._pbody
-        if b is not None:  # a trailer field of a chunked body
+        if b is not None:  # a trailer field of a chunked body: the request's trailer too
             if b.trailer is None:
                 b.trailer = Header()
+                if b.req is not None:
+                    b.req.trailer = b.trailer
             b.trailer.add(name.decode("latin-1"), value.decode("latin-1").strip(" \t"))
 
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_n = 0
+        if self._partial:
+            self._partial = []
         try:
             r = self._new_request()
         except _StatusError as e:
@@ -795,10 +957,15 @@ class conn:  # noqa: N801 - Go's name
         if b is not None:
             b.done = True
             self._pbody = None
+            if self._req_cancel is not None and self._bg is None and not self.queue:
+                go(self.start_background_read)  # after this parse: the queue is then known
 
     def _new_request(self) -> Request:  # noqa: C901 - Go's readRequest checks, in order
         """Build the Request from the parsed head. Go: readRequest + transfer.go readTransfer."""
         p = self.parser
+        m = self._hdrs
+        if self._hsize + len(self._url) + 4 * len(m) > self.srv.max_header_bytes + 4096:
+            raise _StatusError(431)
         version = p.get_http_version()
         if version == "1.1":
             major, minor, proto = 1, 1, "HTTP/1.1"
@@ -815,26 +982,18 @@ class conn:  # noqa: N801 - Go's name
                 raise _StatusError(400)
             if not (major == 2 and minor == 0 and method == "PRI" and raw_url == "*"):
                 raise _StatusError(505, "unsupported protocol version")
-        m: dict[str, list[str]] = {}
-        names = _names
-        for raw_name, raw_value in self._hdrs:
-            k = names.get(raw_name)
-            if k is None:
-                k = canonical_header_key(raw_name.decode("latin-1"))
-                if len(names) < _NAMES_MAX:
-                    names[raw_name] = k
-            if raw_value.translate(None, _PRINTABLE):
-                raise _StatusError(400, "invalid header value")
-            v = raw_value.decode("latin-1")
-            vs = m.get(k)
-            if vs is None:
-                m[k] = [v]
-            else:
-                vs.append(v)
-        try:
-            u = parse_request_uri(raw_url)
-        except ValueError:
-            raise _StatusError(400, "") from None
+        if self._bad_value:
+            raise _StatusError(400, "invalid header value")
+        if raw_url[:1] == "/" and "%" not in raw_url and "#" not in raw_url:
+            # An origin-form target with nothing to unescape (llhttp refused control bytes):
+            # parse_request_uri's own fast path, without its call.
+            q = raw_url.find("?")
+            u = URL("", "", raw_url) if q < 0 else URL("", "", raw_url[:q], raw_url[q + 1 :])
+        else:
+            try:
+                u = parse_request_uri(raw_url)
+            except ValueError:
+                raise _StatusError(400, "") from None
         hosts = m.pop("Host", None)
         if hosts is None:
             if minor >= 1 and method != "CONNECT":
@@ -844,16 +1003,40 @@ class conn:  # noqa: N801 - Go's name
             raise _StatusError(400, "too many Host headers")
         else:
             host = hosts[0]
-            if not _valid_host_header(host):
-                raise _StatusError(400, "malformed Host header")
-        r = _ServerRequest(method, u, None, NoBody, proto=proto, proto_major=major, proto_minor=minor)
-        r._conn = self
-        h = r.header
+            if host not in _good_hosts:
+                if not _valid_host_header(host):
+                    raise _StatusError(400, "malformed Host header")
+                if len(_good_hosts) < _NAMES_MAX:
+                    _good_hosts.add(host)
+        # Every slot of the Request, set here rather than through Request.__init__ (a third of
+        # the cost of a small request went to its keyword arguments); _REQUEST_FIELDS checks
+        # at import that this list and Request's slots agree.
+        r = _object_new(_ServerRequest)
+        h = _object_new(Header)
         h._m = m
-        r.request_uri = raw_url
-        r.remote_addr = self.remote_addr
+        r.method = method
+        r.url = u
+        r.proto = proto
+        r.proto_major = major
+        r.proto_minor = minor
+        r.header = h
+        r.body = NoBody
+        r.content_length = 0
+        r.transfer_encoding = []
+        r.close = False
         r.host = u.host or host
+        r.remote_addr = self.remote_addr
+        r.request_uri = raw_url
         r.tls = self._tls
+        r.trailer = None
+        r.pattern = ""
+        r.get_body = None
+        r.response = None
+        r.form = None
+        r.post_form = None
+        r._ctx = None
+        r._path_values = None
+        r._conn = self
         # Connection semantics (Go: shouldClose).
         conn_v = m.get("Connection")
         if minor == 0 and major == 1:
@@ -876,8 +1059,9 @@ class conn:  # noqa: N801 - Go's name
         elif cl is not None:
             first = cl[0].strip(" \t")
             if len(cl) > 1:
-                if any(v.strip(" \t") != first for v in cl):
-                    raise _StatusError(400)
+                for v in cl:
+                    if v.strip(" \t") != first:
+                        raise _StatusError(400)
                 m["Content-Length"] = [first]
             if not first.isdigit():
                 raise _StatusError(400)
@@ -885,7 +1069,7 @@ class conn:  # noqa: N801 - Go's name
         else:
             r.content_length = 0
         if r.content_length != 0:
-            b = body(self)
+            b = body(self, r.content_length, r)
             self._pbody = b
             r.body = b
         return r
@@ -895,6 +1079,12 @@ class conn:  # noqa: N801 - Go's name
     def _feed(self, data: bytes | memoryview) -> None:
         """Feed data to the parser; queue a 400/431/... and stop parsing on a bad request."""
         p = self.parser
+        if not self._in_head and self._pbody is None and data and data[0] in (13, 10):
+            # Go reads the request line at once: an empty line there is a malformed request
+            # (llhttp would skip it).
+            self._dead = True
+            self.queue.append(_StatusError(400))
+            return
         try:
             p.feed_data(data)
         except HttpParserUpgrade as e:
@@ -904,6 +1094,8 @@ class conn:  # noqa: N801 - Go's name
             self._unparsed = bytes(data[off:])
             return
         except Exception as e:  # noqa: BLE001 - every parser error is a 400 to the client
+            if str(e) == "Duplicate Content-Length" and self._merge_content_lengths(data):
+                return
             self._dead = True
             q = self.queue
             if not (q and isinstance(q[-1], _StatusError)):
@@ -915,10 +1107,51 @@ class conn:  # noqa: N801 - Go's name
                 b._src = _BrokenSource(e)
             return
         if self._in_head:
+            # Keep the bytes of a head split across reads (rare): _merge_content_lengths
+            # needs them. The receive buffer they came from is reused by the next read.
+            self._partial.append(bytes(data))
             self._head_n += len(data)
             if self._head_n > self.srv.max_header_bytes + 4096:
                 self._dead = True
                 self.queue.append(_StatusError(431))
+
+    def _merge_content_lengths(self, data: bytes | memoryview) -> bool:
+        """Parse a head with identical Content-Length fields again, with only one of them.
+
+        llhttp refuses any repeated Content-Length; Go merges identical ones (conflicting ones
+        stay a 400). The head is found again by its request line in the bytes kept since it
+        began, the duplicates are dropped, and a fresh parser takes over from there.
+        """
+        raw = b"".join(self._partial) + bytes(data)
+        self._partial = []
+        line = self.parser.get_method() + b" " + self._url + b" "
+        start = raw.rfind(line)
+        if start < 0:
+            return False
+        rest = raw[start:]
+        end = rest.find(b"\n\r\n")
+        end2 = rest.find(b"\n\n")
+        if end < 0 or (0 <= end2 < end):
+            end = end2
+        if end < 0:
+            return False  # the head is not complete in one go: answer 400
+        lines = rest[: end + 1].split(b"\n")
+        kept: list[bytes] = []
+        value: bytes | None = None
+        for ln in lines:
+            name, colon, v = ln.partition(b":")
+            if colon and name.lower() == b"content-length":
+                v = v.strip(b" \t\r")
+                if value is None:
+                    value = v
+                elif v != value:
+                    return False
+                else:
+                    continue
+            kept.append(ln)
+        self.parser = self._new_parser()
+        self._feed(b"\n".join(kept) + rest[end + 1 :])
+        return True
 
     def _fill(self) -> bool:
         """Read once from the connection and parse; return False at EOF or once parsing stopped.
@@ -933,13 +1166,16 @@ class conn:  # noqa: N801 - Go's name
             self._unparsed = b""
             self._feed(pending)
             return True
-        srv = self.srv
-        rbuf = srv._rbuf
-        n = self.rwc.read(rbuf)
+        rbuf = self._rbuf
+        try:
+            n = self.rwc.read(rbuf)
+        except OSError:
+            self.rerr = True
+            raise
         if n == 0:
             self._eof = True
             return False
-        self._feed(memoryview(rbuf)[:n])
+        self._feed(self._rview[:n])
         return True
 
     def fill_body(self, b: body) -> None:
@@ -951,6 +1187,7 @@ class conn:  # noqa: N801 - Go's name
                 raise ErrUnexpectedEOF()
         except ErrUnexpectedEOF:
             self._pbody = None
+            self.rerr = True
             raise
         if b is not self._pbody and not b.done:
             raise ErrUnexpectedEOF()
@@ -989,6 +1226,8 @@ class conn:  # noqa: N801 - Go's name
                     self._set_read_deadline(now() + idle if idle else None)
             try:
                 if not self._fill():
+                    if self._eof and self._in_head:
+                        q.append(_StatusError(400))  # Go: a head cut short is unexpected EOF
                     break
             except OSError:
                 return None  # Go: isCommonNetReadError: no reply
@@ -1032,6 +1271,7 @@ class conn:  # noqa: N801 - Go's name
             self._ctx = base
         ctx, cancel = _context.with_cancel(base)
         self._req_cancel = cancel
+        self.start_background_read()
         return ctx
 
     # -- hijack -----------------------------------------------------------------------------------------
@@ -1039,6 +1279,8 @@ class conn:  # noqa: N801 - Go's name
     def hijack(self) -> tuple[Conn, Reader]:
         from gonet.bufio import Reader
 
+        if self._bg is not None:
+            self._abort_background_read()
         self.hijacked = True
         self.srv._forget(self)
         pre = self._unparsed
@@ -1054,7 +1296,9 @@ class conn:  # noqa: N801 - Go's name
     def serve(self) -> None:
         """Serve requests until the connection ends. Go: conn.serve."""
         srv = self.srv
-        handler = srv._handler()
+        handler = srv._serving
+        if handler is None:  # a conn made outside serve(): resolve it now
+            handler = srv._handler()
         try:
             if not self._tls_handshake():
                 return
@@ -1101,7 +1345,10 @@ class conn:  # noqa: N801 - Go's name
         except ErrAbortHandler:
             return False
         except Exception as e:  # noqa: BLE001 - Go recovers a handler's panic here
-            srv._log_panic(self.remote_addr, e)
+            # A failed read or write of this connection, let through by the handler, means the
+            # client went away: Go's handlers see that as an error value, not a panic.
+            if not (isinstance(e, (OSError, EOFError)) and (self.werr or self.rerr)):
+                srv._log_panic(self.remote_addr, e)
             return False
         finally:
             self._end_request()
@@ -1111,13 +1358,69 @@ class conn:  # noqa: N801 - Go's name
         return w.should_reuse_connection() and not srv._in_shutdown
 
     def _end_request(self) -> None:
+        """Stop watching the connection and cancel the request's context. Go: w.cancelCtx."""
+        if self._bg is not None:
+            self._abort_background_read()
+        cancel = self._req_cancel
+        if cancel is not None:
+            self._req_cancel = None
+            cancel()
+
+    # -- noticing a client that goes away (Go: connReader.backgroundRead) -------------------------
+
+    def start_background_read(self) -> None:
+        """Watch for the client going away while the handler runs; cancel the context if so.
+
+        Started when the request's context is first asked for and its body has been read. The
+        read parses whatever arrives (a pipelined request waits in the queue).
+        """
+        if self._bg is not None or self.hijacked or self.queue or self._dead or self._pbody is not None:
+            return
+        if self._eof:
+            self._cancel_request_ctx()
+            return
+        self._bg_abort = False
+        self._bg = Chan(1)
+        go(self._background_read, self._bg)
+
+    def _background_read(self, done: Chan[None]) -> None:
+        try:
+            if not self._fill() and self._eof:
+                self._cancel_request_ctx()
+        except OSError:
+            if not self._bg_abort:
+                self._cancel_request_ctx()
+        finally:
+            done.send(None)
+
+    def _abort_background_read(self) -> None:
+        """End the background read and wait for it. Go: connReader.abortPendingRead."""
+        done = self._bg
+        if done is None:
+            return
+        self._bg_abort = True
+        try:
+            self.rwc.set_read_deadline(now() - 1.0)  # a moment long past: the read fails now
+        except OSError:
+            pass
+        done.recv()
+        self._bg = None
+        self.rerr = False
+        self._rd = None
+        try:
+            self.rwc.set_read_deadline(None)
+        except OSError:
+            pass
+
+    def _cancel_request_ctx(self) -> None:
         cancel = self._req_cancel
         if cancel is not None:
             self._req_cancel = None
             cancel()
 
     def _tls_handshake(self) -> bool:
-        rwc = self.rwc
+        """Run the TLS handshake of a TLS conn (others pass). Go: the start of conn.serve."""
+        rwc: Any = self.rwc
         hs = getattr(rwc, "handshake", None)
         if hs is None:
             return True
@@ -1129,9 +1432,18 @@ class conn:  # noqa: N801 - Go's name
         try:
             hs()
         except (OSError, ValueError) as e:
+            if getattr(e, "reason", None) == "HTTP_REQUEST":
+                # Go: a client speaking plain HTTP to an HTTPS server gets told so.
+                try:
+                    rwc.net_conn().write(
+                        b"HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n"
+                    )
+                except OSError:
+                    pass
+                return False
             srv._logf(f"http: TLS handshake error from {self.remote_addr}: {e}")
             return False
-        self._tls = getattr(rwc, "_ssl", None) or rwc
+        self._tls = rwc
         rwc.set_deadline(None)
         return True
 
@@ -1217,7 +1529,9 @@ class Server:
         self._listeners: set[Any] = set()
         self._conns: set[conn] = set()
         self._on_shutdown: list[Callable[[], Any]] = []
-        self._rbuf = bytearray(_RECV_SIZE)
+        self._serving: Handler | None = None
+        # One receive buffer per thread that serves (see the header: shared by its conns).
+        self._rbufs: dict[int, tuple[bytearray, memoryview]] = {}
         self._ctx: Context | None = None
         self._cancel_ctx: CancelFunc | None = None
 
@@ -1306,6 +1620,8 @@ class Server:
         if self._in_shutdown:
             ln.close()
             raise ErrServerClosed()
+        # Resolved once here, so that a missing default mux is serve()'s error, not a panic.
+        self._serving = self._handler()
         self._listeners.add(ln)
         tls_ctx = self.tls_context
         try:
@@ -1327,6 +1643,15 @@ class Server:
                     ln.close()
                 except OSError:
                     pass
+
+    def _receive_buffer(self) -> tuple[bytearray, memoryview]:
+        """Return the receive buffer of the calling thread's connections."""
+        tid = threading.get_ident()
+        b = self._rbufs.get(tid)
+        if b is None:
+            buf = bytearray(_RECV_SIZE)
+            b = self._rbufs[tid] = (buf, memoryview(buf))
+        return b
 
     def _forget(self, c: conn) -> None:
         self._conns.discard(c)

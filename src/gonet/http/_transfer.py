@@ -14,13 +14,11 @@
 #   discard (or to close over).
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from gonet.errors import ErrBodyReadAfterClose
 from gonet.http._header import Header
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["body", "chunk_header", "LAST_CHUNK"]
 
@@ -47,20 +45,23 @@ class body:  # noqa: N801 - Go's name
     Attributes:
         done: the parser has seen the end of the body (its last byte is in the buffer).
         closed: close() was called.
-        trailer: the trailer fields of a chunked body, once it has been read to the end.
+        trailer: the trailer fields of a chunked body, once it has been read to the end
+            (also set as the request's `trailer`, Go's Request.Trailer).
     """
 
-    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "_on_first_read", "_n")
+    __slots__ = ("_src", "_buf", "done", "closed", "trailer", "req", "_on_first_read", "_n", "_clen")
 
-    def __init__(self, src: BodySource) -> None:
+    def __init__(self, src: BodySource, content_length: int = -1, req: Any = None) -> None:
         self._src = src
         self._buf = bytearray()
         self.done = False
         self.closed = False
         self.trailer: Header | None = None
+        self.req = req  # the Request whose `trailer` the trailer fields also go to
         # The server's 100-continue hook: called once before the first read that needs bytes.
-        self._on_first_read: object = None
-        self._n = 0  # bytes handed to readers
+        self._on_first_read: Callable[[], None] | None = None
+        self._n = 0  # bytes handed to readers (or discarded)
+        self._clen = content_length  # -1: chunked
 
     # -- fed by the connection's parser --------------------------------------------------------
 
@@ -73,12 +74,14 @@ class body:  # noqa: N801 - Go's name
         """Get more bytes into _buf; return False at the end of the body."""
         if self.done:
             return False
+        self._src.fill_body(self)
+        return True
+
+    def _first_read(self) -> None:
         hook = self._on_first_read
         if hook is not None:
             self._on_first_read = None
-            hook()  # type: ignore[operator]
-        self._src.fill_body(self)
-        return True
+            hook()
 
     def read(self, n: int = -1) -> bytes:
         """Read up to n bytes (all that remain when n < 0); b"" at the end.
@@ -90,6 +93,8 @@ class body:  # noqa: N801 - Go's name
         """
         if self.closed:
             raise ErrBodyReadAfterClose()
+        if self._on_first_read is not None:
+            self._first_read()
         buf = self._buf
         if n < 0:
             while self._need():
@@ -112,6 +117,8 @@ class body:  # noqa: N801 - Go's name
         """Read into b; return the count, 0 at the end. Raises as read() does."""
         if self.closed:
             raise ErrBodyReadAfterClose()
+        if self._on_first_read is not None:
+            self._first_read()
         want = len(b)
         if want == 0:
             return 0
@@ -133,6 +140,13 @@ class body:  # noqa: N801 - Go's name
         """Stop reading; later reads raise ErrBodyReadAfterClose. Go: body.Close."""
         self.closed = True
 
+    def unread(self) -> int:
+        """Return how many body bytes the handler has not consumed; -1 when unknown (chunked).
+
+        Go: body.unreadDataSizeLocked.
+        """
+        return -1 if self._clen < 0 else self._clen - self._n
+
     def buffered(self) -> int:
         """Return how many decoded bytes are held, unread."""
         return len(self._buf)
@@ -146,6 +160,7 @@ class body:  # noqa: N801 - Go's name
         total = 0
         while True:
             total += len(buf)
+            self._n += len(buf)
             buf.clear()
             if total > limit:
                 return False

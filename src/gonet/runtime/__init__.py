@@ -95,7 +95,10 @@ def go(fn: Callable[P, Any], /, *args: P.args, **kwargs: P.kwargs) -> G:
         s = _proc._tls.sched
     except AttributeError:
         s = current()
-    f = _getframe(1)  # the go statement's function (its frame object usually exists already)
+    try:
+        f = _getframe(1)  # the go statement's function (its frame object usually exists already)
+    except ValueError:  # go() called by compiled code at the bottom of a goroutine: no frame
+        return s.spawn(fn, args, kwargs, None, -1)
     return s.spawn(fn, args, kwargs, f.f_code, f.f_lasti)
 
 

@@ -1,0 +1,77 @@
+# Cython declarations for _server.py (compiled when gonet is built with its accelerator).
+#
+# The cpdef declarations make the per-request calls between these functions C calls.
+
+cpdef bytes _status_line(long code, bint is11)
+cpdef bytes _date()
+cpdef bytes _content_length_line(Py_ssize_t n)
+cpdef bint _has_token(object v, object token)
+cpdef bint _body_allowed_for_status(long code)
+cpdef _write_field(bytearray out, object k, object v)
+cpdef _write_header(bytearray out, dict m, object excl)
+
+cdef class conn:
+    cdef public object srv
+    cdef public object rwc
+    cdef public object remote_addr
+    cdef public object parser
+    cdef public object queue
+    cdef public bint hijacked
+    cdef public bint werr
+    cdef public bytearray _rbuf
+    cdef public object _rview
+    cdef public bint rerr
+    cdef public list _partial
+    cdef public object _bg
+    cdef public bint _bg_abort
+    cdef public int state
+    cdef public double born
+    cdef public bytes _url
+    cdef public dict _hdrs
+    cdef public Py_ssize_t _hsize
+    cdef public bint _bad_value
+    cdef public bint _in_head
+    cdef public Py_ssize_t _head_n
+    cdef public object _pbody
+    cdef public bytes _unparsed
+    cdef public bint _dead
+    cdef public bint _eof
+    cdef public object _rd
+    cdef public object _ctx
+    cdef public object _cancel
+    cdef public object _req_cancel
+    cdef public object _tls
+
+    cpdef _new_request(self)
+    cpdef _feed(self, object data)
+    cpdef bint _fill(self)
+    cpdef _set_read_deadline(self, object t)
+    cpdef _next_request(self, Py_ssize_t served)
+    cpdef write(self, object data)
+    cpdef bint _serve_request(self, object handler, object r)
+    cpdef _end_request(self)
+
+cdef class response:
+    cdef public conn _c
+    cdef public object _req
+    cdef public object _h
+    cdef public long status
+    cdef public bint wrote_header
+    cdef public bytearray _buf
+    cdef public Py_ssize_t written
+    cdef public Py_ssize_t _clen
+    cdef public bint _chunking
+    cdef public bint _head_sent
+    cdef public bint handler_done
+    cdef public bint close_after
+    cdef public bint _wants_close
+    cdef public bint _wants10_keep_alive
+    cdef public bint _is11
+    cdef public object _trailers
+    cdef public object _out
+
+    cpdef _send_body(self, object data)
+    cpdef _send_head(self, bint final)
+    cpdef bint _send_simple(self)
+    cpdef _finish(self)
+    cpdef bint should_reuse_connection(self)
