@@ -6,10 +6,10 @@
 # connection that is then half-closed, so each server sees "these bytes, then EOF" and must
 # answer or close without waiting for a timeout. gonet's server must end every exchange with a
 # well-formed response or a close, stay up, and leak no goroutine or fd (the gonet.testing
-# plugin checks the leaks). The same bytes go to Go's net/http (tests/http/go_server, built when
-# Go is present) and the first status codes are compared: a difference fails the test unless
-# KNOWN_DIFFERENCES lists it. All differences of a run are collected and reported together,
-# one example per (gonet, go) pair, so a run shows every kind at once.
+# plugin checks the leaks). Requests too big or too particular to come up at random go to Go's
+# net/http as well (tests/http/go_server, built when Go is present), one by one, and the first
+# status codes must agree unless KNOWN_DIFFERENCES lists the difference. The random comparison
+# with Go is test_server_fuzz.py's.
 """Randomized robustness of gonet.http's server, and its status codes against Go's net/http."""
 
 from __future__ import annotations
@@ -509,33 +509,8 @@ def test_invalid_requests_get_4xx_5xx_or_a_close() -> None:
         assert_alive(addr)
 
 
-@pytest.mark.timeout(300)
-@pytest.mark.xfail(
-    strict=True,
-    reason="open differences from Go: leading empty lines accepted, methods outside llhttp's list "
-    "rejected, bare LF rejected, HTTP/0.9 400 not 505, check order (Host before TE, version "
-    "before header syntax), CR inside a header line accepted, a truncated request closed "
-    "without Go's 400",
-)
-def test_status_codes_match_go_net_http(go_server: str) -> None:  # noqa: F811 - the fixture
-    differences: dict[tuple[int | None, int | None], tuple[bytes, bytes, bytes]] = {}
-    with gonet_server() as addr:
-
-        @settings(SETTINGS, max_examples=COMPARE_EXAMPLES)
-        @given(raw=requests())
-        def check(raw: bytes) -> None:
-            ours, theirs = exchange(addr, raw), exchange(go_server, raw)
-            if ours.status != theirs.status and known(raw, ours.status, theirs.status) is None:
-                pair = (ours.status, theirs.status)
-                if pair not in differences or len(raw) < len(differences[pair][0]):
-                    differences[pair] = (raw, ours.raw[:200], theirs.raw[:200])
-
-        check()
-    report = "\n".join(
-        f"gonet {g} vs Go {o}: request {raw[:400]!r}\n  gonet sent {ours!r}\n  Go sent    {theirs!r}"
-        for (g, o), (raw, ours, theirs) in sorted(differences.items(), key=str)
-    )
-    assert not differences, f"{len(differences)} kinds of status difference from Go:\n{report}"
+# The random comparison with Go's status codes is tests/http/test_server_fuzz.py's
+# test_same_status_codes_as_go, whose known-difference rules name each llhttp strictness.
 
 
 # Requests too big or too particular to come up at random, compared one by one.
@@ -560,11 +535,7 @@ EDGE_CASES = {
 # Differences from Go that the server still has: each fails its test until fixed (strict xfail:
 # a fixed one turns the test red until its entry is removed here).
 OPEN_EDGE_CASES = {
-    "request line past max_header_bytes + 4096": "gonet reads past the limit and answers 404, Go 431",
-    "header block past max_header_bytes + 4096": "gonet reads past the limit and answers 200, Go 431",
     "OPTIONS *": "gonet answers 400, Go 200 (its global OPTIONS handler)",
-    "bare LF": "gonet answers 400, Go accepts bare LF line endings (200)",
-    "identical duplicate Content-Length": "gonet answers 400, Go merges identical values (200)",
 }
 
 

@@ -113,6 +113,16 @@ def test_identical_content_lengths_are_merged(serve: Any, wire: Any) -> None:
     assert b"GET /n HTTP/1.1" in out
 
 
+def test_a_folded_content_length_is_a_400_not_endless_reparsing(serve: Any, wire: Any) -> None:
+    # llhttp reports an obs-fold continuation of Content-Length as a duplicate Content-Length,
+    # where the merge of identical duplicates sees one line: the merge must give up (400, as Go
+    # answers "5 continued"), not parse the same bytes again forever (that recursed until the
+    # stack overflowed: a segfault in the compiled build).
+    _, addr = serve(show)
+    out = wire.exchange(addr, b"POST /m HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n continued\r\n\r\nhello")
+    assert out.startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
 def test_transfer_encoding_with_content_length_reads_chunked_then_closes(serve: Any, wire: Any) -> None:
     _, addr = serve(show)
     out = wire.exchange(

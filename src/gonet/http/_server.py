@@ -1138,6 +1138,7 @@ class conn:  # noqa: N801 - Go's name
         lines = rest[: end + 1].split(b"\n")
         kept: list[bytes] = []
         value: bytes | None = None
+        dropped = 0
         for ln in lines:
             name, colon, v = ln.partition(b":")
             if colon and name.lower() == b"content-length":
@@ -1147,8 +1148,13 @@ class conn:  # noqa: N801 - Go's name
                 elif v != value:
                     return False
                 else:
+                    dropped += 1
                     continue
             kept.append(ln)
+        if not dropped:
+            # llhttp saw a duplicate these lines do not show (a bare CR as a line end): a 400,
+            # never a second parse of the same bytes (that would recurse without end).
+            return False
         self.parser = self._new_parser()
         self._feed(b"\n".join(kept) + rest[end + 1 :])
         return True
