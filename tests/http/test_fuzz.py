@@ -534,9 +534,7 @@ EDGE_CASES = {
 
 # Differences from Go that the server still has: each fails its test until fixed (strict xfail:
 # a fixed one turns the test red until its entry is removed here).
-OPEN_EDGE_CASES = {
-    "OPTIONS *": "gonet answers 400, Go 200 (its global OPTIONS handler)",
-}
+OPEN_EDGE_CASES: dict[str, str] = {}
 
 
 @pytest.mark.timeout(300)  # the first test to use go_server may build it

@@ -23,7 +23,6 @@
 #   return and the end of the parser call it feeds (no goroutine switch can happen in between).
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import re
@@ -47,6 +46,7 @@ from gonet.errors import (
     ErrHijacked,
     ErrServerClosed,
 )
+from gonet.http import _servemux
 from gonet.http._header import Header, canonical_header_key, valid_header_field_name
 from gonet.http._request import NoBody, Request
 from gonet.http._sniff import SNIFF_LEN, detect_content_type
@@ -816,6 +816,21 @@ if frozenset(Request.__slots__) != _REQUEST_FIELDS:  # pragma: no cover - a chan
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
 
 
+def _global_options(w: Any, r: Request) -> None:
+    """Answer "OPTIONS *" for the whole server: 200, no body; read at most 4 KiB of its body.
+
+    Go: globalOptionsHandler (a handler never sees "OPTIONS *").
+    """
+    w.header().set("Content-Length", "0")
+    if r.content_length != 0:
+        # Anything past 4 KiB is a waste of the server's time: the connection then closes.
+        left = 4 << 10
+        while left > 0 and (chunk := r.body.read(min(left, 4096))):
+            left -= len(chunk)
+        if left <= 0 and r.body.read(1):
+            w.request_too_large()
+
+
 class conn:  # noqa: N801 - Go's name
     """One server connection and its goroutine. Go: server.go conn."""
 
@@ -1346,6 +1361,8 @@ class conn:  # noqa: N801 - Go's name
                 w.write_header(417)
                 w._finish()
                 return False
+        if r.method == "OPTIONS" and r.request_uri == "*":
+            handler = _global_options  # Go: serverHandler.ServeHTTP
         try:
             handler(w, r)
         except ErrAbortHandler:
@@ -1560,8 +1577,7 @@ class Server:
     def _handler(self) -> Handler:
         h = self.handler
         if h is None:
-            # Imported on first use: the mux sits beside the server, not below it.
-            mux: Handler = importlib.import_module("gonet.http._servemux").default_serve_mux
+            mux: Handler = _servemux.default_serve_mux
             return mux
         return h
 
