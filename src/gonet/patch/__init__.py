@@ -4,7 +4,8 @@
 # Nothing is patched on import. Each switch replaces module attributes — never C types — with
 # gonet's versions, which behave exactly as the originals in a plain thread:
 #   socket()  socket.socket/SocketType/socketpair/fromfd/create_connection/create_server
-#   ssl()     ssl.SSLContext/SSLSocket/create_default_context (and socket())
+#   ssl()     ssl.SSLContext/create_default_context (and socket()); ssl.SSLSocket stays the
+#             stdlib class (gonet.ssl.SSLSocket subclasses it; contexts choose the class)
 #   dns()     socket.getaddrinfo/gethostbyname[_ex]/gethostbyaddr/getnameinfo/getfqdn
 #   select()  select.select/poll/epoll, selectors.DefaultSelector (= EpollSelector over them)
 #   time()    time.sleep
@@ -82,7 +83,6 @@ def _targets(name: str) -> list[tuple[Any, str, Any]]:
     if name == "ssl":
         return [
             (_ssl, "SSLContext", _gssl.SSLContext),
-            (_ssl, "SSLSocket", _gssl.SSLSocket),
             (_ssl, "create_default_context", _gssl.create_default_context),
         ]
     if name == "dns":
