@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import require
+from interop_helpers import require
 
 import gonet
 from gonet.runtime import go

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import concurrently
 from helpers import make_cert
+from interop_helpers import concurrently
 
 DELAY = 0.2
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import require
 from helpers import spawn
+from interop_helpers import require
 
 import gonet
 

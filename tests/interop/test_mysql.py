@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import concurrently, require
+from interop_helpers import concurrently, require
 
 
 def test_pymysql_50_sleeps_overlap():

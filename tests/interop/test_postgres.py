@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import concurrently, require
+from interop_helpers import concurrently, require
 
 DSN = "host=127.0.0.1 dbname=test user=postgres"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import concurrently, require
+from interop_helpers import concurrently, require
 
 import gonet
 from gonet.runtime import go

@@ -6,8 +6,8 @@ import smtplib
 from collections.abc import Iterator
 
 import pytest
-from conftest import concurrently
 from helpers import spawn
+from interop_helpers import concurrently
 
 from gonet import socket as gs
 
