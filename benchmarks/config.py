@@ -22,7 +22,7 @@ class Scenario:
     """One benchmark scenario: a load-generator mode with its shape."""
 
     name: str
-    kind: str  # "pingpong" | "churn" | "idle" | "spawn"
+    kind: str  # "pingpong" | "churn" | "idle" | "spawn" | "redis"
     conns: int
     size: int
     summary: str
@@ -88,6 +88,14 @@ SCENARIOS: dict[str, Scenario] = {
             0,
             "go(fn) spawn+finish microbenchmark vs gevent and raw greenlet",
             "µs per spawn+finish (batch)",
+        ),
+        _S(
+            "redis_get",
+            "redis",
+            100,
+            64,
+            "redis-py GET, 100 workers: gonet patched vs gevent, threads, redis.asyncio (Redis on :6379)",
+            "GET/s, 100 workers",
         ),
     ]
 }
