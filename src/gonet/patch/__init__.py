@@ -3,7 +3,8 @@
 #
 # Nothing is patched on import. Each switch replaces module attributes — never C types — with
 # gonet's versions, which behave exactly as the originals in a plain thread:
-#   socket()  socket.socket/SocketType/socketpair/fromfd/create_connection/create_server
+#   socket()  socket.socket/socketpair/fromfd/create_connection/create_server (SocketType stays
+#             the C type, as in the stdlib)
 #   ssl()     ssl.SSLContext/create_default_context (and socket()); ssl.SSLSocket stays the
 #             stdlib class (gonet.ssl.SSLSocket subclasses it; contexts choose the class)
 #   dns()     socket.getaddrinfo/gethostbyname[_ex]/gethostbyaddr/getnameinfo/getfqdn
@@ -74,7 +75,6 @@ def _targets(name: str) -> list[tuple[Any, str, Any]]:
     if name == "socket":
         return [
             (_socket, "socket", _gsocket.socket),
-            (_socket, "SocketType", _gsocket.socket),
             (_socket, "socketpair", _gsocket.socketpair),
             (_socket, "fromfd", _gsocket.fromfd),
             (_socket, "create_connection", _gsocket.create_connection),

@@ -20,13 +20,10 @@ from gonet.socket._socket import fromfd as fromfd  # type: ignore[assignment]
 from gonet.socket._socket import socket as socket
 from gonet.socket._socket import socketpair as socketpair
 
-SocketType = socket  # type: ignore[assignment,misc]  # the stdlib name, rebound to gonet's class
-
 __all__ = sorted(
     {
         *_std_all,
         "socket",
-        "SocketType",
         "socketpair",
         "fromfd",
         "create_connection",

@@ -23,7 +23,9 @@ from __future__ import annotations
 import _socket
 import errno
 import os
+import select as _select
 import socket as _std
+import types
 from typing import Any
 
 from gonet._poll import FD
@@ -35,6 +37,7 @@ from gonet.socket._wait import bad_fd, goroutine_sched, monotonic, poll_wait, ti
 __all__ = ["socket", "socketpair", "fromfd", "check_timeout"]
 
 _ss = _socket.socket
+_select_poll = _select.poll  # bound at import: gonet.patch.select() may replace it
 _CONNECT_PENDING = (errno.EINPROGRESS, errno.EALREADY, errno.EINTR)
 _IP_FAMILIES = (_std.AF_INET, _std.AF_INET6)
 
@@ -324,11 +327,32 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
         return self._io(False, self._gtimeout, _ss.sendmsg, self, *args)
 
     def _sendfile_use_sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
-        # The stdlib's os.sendfile path waits in a selector, which would block the scheduler;
-        # in a goroutine the send() fallback (whose waits park) is used instead.
-        if goroutine_sched() is not None:
-            raise _std._GiveupOnSendfile("gonet: sendfile via send() in a goroutine")  # type: ignore[attr-defined]
-        return super()._sendfile_use_sendfile(file, offset, count)  # type: ignore[misc,no-any-return]
+        # The stdlib's os.sendfile loop, run with a stand-in for its selector whose waits for
+        # writability park the goroutine (or poll(2) in a plain thread): its checks, errors and
+        # fallbacks stay the interpreter's own.
+        g = dict(_SENDFILE_GLOBALS)
+        g["selectors"] = _Selectors(self)
+        fn = _STD_SENDFILE
+        run = types.FunctionType(fn.__code__, g, fn.__name__, fn.__defaults__, fn.__closure__)
+        return run(self, file, offset, count)  # type: ignore[no-any-return]
+
+    def _wait_writable(self, timeout: float | None) -> bool:
+        """Wait until the socket may be written (True) or timeout seconds pass (False)."""
+        fileno = _ss.fileno(self)
+        if fileno < 0:
+            raise bad_fd()
+        if _writable_now(fileno):
+            return True
+        try:
+            self._io(False, timeout, self._raise_unless_writable, fileno)
+        except TimeoutError:
+            return False
+        return True
+
+    @staticmethod
+    def _raise_unless_writable(fileno: int) -> None:
+        if not _writable_now(fileno):
+            raise BlockingIOError(errno.EAGAIN, "not writable yet")
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -430,7 +454,48 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
         if fd is not None and not fd.closing:
             fd.sock.close = _keep_open  # type: ignore[method-assign]
             self._close_fd(fd)
+        self._closed = True
         return _ss.detach(self)
+
+
+class _Selectors:
+    """The part of the selectors module the stdlib's sendfile loop uses, for one socket."""
+
+    __slots__ = ("sock",)
+    EVENT_WRITE = 2  # selectors.EVENT_WRITE
+
+    def __init__(self, sock: socket) -> None:
+        self.sock = sock
+
+    def PollSelector(self) -> _WriteSelector:  # noqa: N802 - the name the stdlib code calls
+        return _WriteSelector(self.sock)
+
+
+class _WriteSelector:
+    """A selector over one socket's writability (selectors.PollSelector's calls only)."""
+
+    __slots__ = ("sock",)
+
+    def __init__(self, sock: socket) -> None:
+        self.sock = sock
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> None:
+        """The stdlib loop registers the socket itself for EVENT_WRITE: nothing to record."""
+
+    def select(self, timeout: float | None = None) -> list[Any]:
+        """Return a non-empty list once the socket may be written, [] after timeout."""
+        return [True] if self.sock._wait_writable(timeout) else []
+
+
+def _writable_now(fileno: int) -> bool:
+    p = _select_poll()
+    p.register(fileno, _select.POLLOUT)
+    return bool(p.poll(0))
+
+
+# Bound at import, before gonet.patch can replace socket.socket with this module's class.
+_SENDFILE_GLOBALS: dict[str, Any] = dict(vars(_std))
+_STD_SENDFILE: Any = _std.socket._sendfile_use_sendfile  # type: ignore[attr-defined]
 
 
 class _Closer:
