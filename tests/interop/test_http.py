@@ -10,7 +10,9 @@ import http.server
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import make_cert
@@ -46,6 +48,7 @@ def cert(tmp_path_factory) -> tuple[Path, Path]:
 
 class Server(http.server.ThreadingHTTPServer):
     request_queue_size = 256  # socketserver's default of 5 drops bursts of connects
+    daemon_threads = False  # server_close() joins the handler threads: no socket outlives a test
 
 
 def serve(tls: tuple[Path, Path] | None) -> Iterator[tuple[str, set]]:
@@ -76,14 +79,24 @@ def https_url(cert) -> Iterator[tuple[str, set]]:
     yield from serve(cert)
 
 
-def _requests_session(n: int):
+@contextmanager
+def _requests_session(n: int) -> Iterator[Any]:
     import requests
     from requests.adapters import HTTPAdapter
 
     s = requests.Session()
     s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=n))
     s.mount("https://", HTTPAdapter(pool_connections=1, pool_maxsize=n))
-    return s
+    try:
+        yield s
+    finally:
+        # urllib3 2's PoolManager.clear() (what Session.close() calls) leaves closing the
+        # pooled connections to the garbage collector: close them now.
+        for adapter in s.adapters.values():
+            pools = adapter.poolmanager.pools
+            for key in list(pools.keys()):
+                pools[key].close()
+        s.close()
 
 
 def test_requests_100_concurrent_gets_reuse_connections(http_url):
