@@ -197,9 +197,10 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
             pd = prepare(fd, read)
         except ErrClosed:
             raise bad_fd() from None
+        # The deadline is armed at the first wait, not before the first try: a call that does
+        # not wait (most, on a busy connection) costs no timer. It still bounds the whole call.
+        armed = False
         try:
-            if timeout is not None:
-                pd.set_deadline(s.clock() + timeout, read, not read)
             while True:
                 try:
                     return fn(*args)
@@ -209,6 +210,9 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
                     want = self._want(e, read)
                     if want is None:
                         raise
+                if timeout is not None and not armed:
+                    pd.set_deadline(s.clock() + timeout, read, not read)
+                    armed = True
                 if want is read:
                     if read:
                         pd.rready = False
@@ -223,7 +227,7 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
         except ErrClosed:
             raise bad_fd() from None
         finally:
-            if timeout is not None and not pd.closing:
+            if armed and not pd.closing:
                 pd.set_deadline(None, read, not read)
             fd.unlock_slow(read)
 
