@@ -55,8 +55,10 @@ def _loop(w: Window, get: Callable[[str], Any]) -> None:
     while not w.stop:
         t0 = clock()
         try:
-            get(KEY)
+            ok = get(KEY) == VALUE
         except Exception:  # noqa: BLE001 - counted; one failing GET must not end the run
+            ok = False
+        if not ok:
             w.errors += 1
             continue
         w.record(t0, clock())
@@ -174,8 +176,10 @@ def run_redis_asyncio(workers: int, warmup: float, duration: float) -> dict[str,
             while not w.stop:
                 t0 = clock()
                 try:
-                    await r.get(KEY)
+                    ok = await r.get(KEY) == VALUE
                 except Exception:  # noqa: BLE001 - counted
+                    ok = False
+                if not ok:
                     w.errors += 1
                     continue
                 w.record(t0, clock())
