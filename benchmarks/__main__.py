@@ -18,6 +18,7 @@ from . import charts, machine, procs, report, setup_env
 from .config import ALL_SERVERS, BENCH_DIR, FAMILY_SERVERS, HTTP_KINDS, SCENARIOS, Scenario, server_argv
 from .httprun import run_http
 from .netrun import run_net
+from .redis_get import run_redis
 from .spawn import IMPLS, run_spawn
 
 STEAL_WARN_PCT = 5.0
@@ -195,6 +196,11 @@ def sweep(
             if scen.kind == "spawn":
                 impls = [i for i in IMPLS if not i.startswith("gonet") or i in servers]
                 batch = run_spawn(impls, args.spawn_n, 3 if args.quick else 5, envs, log_dir)
+            elif scen.kind == "redis":
+                impls = [s for s in ("gonet", "gonet_pure", "gevent", "threads") if s in servers] + [
+                    "redis_asyncio"
+                ]
+                batch = run_redis(impls, args.duration, args.warmup, envs, log_dir)
             else:
                 if scen.kind in ("idle", "http_idle") and args.quick:
                     scen = dataclasses.replace(scen, conns=QUICK_IDLE_CONNS)
@@ -279,9 +285,11 @@ def main(argv: list[str]) -> int:
         "scenarios": args.scenario_list,
         "machine": mach,
     }
-    table = report.write(out, meta, runs, servers, notes)
+    # redis_get's asyncio peer is no echo server: it joins the table's columns only there.
+    order = servers + (["redis_asyncio"] if "redis_get" in args.scenario_list else [])
+    table = report.write(out, meta, runs, order, notes)
     try:
-        charts.draw(out, table, servers)
+        charts.draw(out, table, order)
     except ImportError as exc:
         print(f"note: charts skipped ({exc})", flush=True)
     md = (out / "results.md").read_text()

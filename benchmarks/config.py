@@ -22,7 +22,7 @@ class Scenario:
     """One benchmark scenario: a load-generator mode with its shape."""
 
     name: str
-    kind: str  # "pingpong" | "churn" | "idle" | "spawn" | "wrk" | "http_idle"
+    kind: str  # "pingpong" | "churn" | "idle" | "spawn" | "wrk" | "http_idle" | "redis"
     conns: int
     size: int
     summary: str
@@ -136,6 +136,15 @@ SCENARIOS: dict[str, Scenario] = {
             "10,000 keep-alive connections held after one GET each: memory per connection",
             "server KiB per idle keep-alive conn",
             "http",
+        ),
+        _S(
+            "redis_get",
+            "redis",
+            100,
+            64,
+            "redis-py GET, 100 workers: gonet patched vs gevent, threads, redis.asyncio (Redis on :6379)",
+            "GET/s, 100 workers",
+            "redis",
         ),
     ]
 }

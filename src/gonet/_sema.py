@@ -50,12 +50,12 @@ from __future__ import annotations
 
 import sys
 import threading
-import time as _time
 import weakref
 from _thread import LockType, allocate_lock
 from _thread import get_ident as _get_ident
 from collections import deque
 from collections.abc import Callable
+from time import sleep as _thread_sleep  # bound at import: gonet.patch.time() may replace time.sleep
 from typing import Any, TypeVar, cast
 
 from gonet.runtime import _proc
@@ -148,7 +148,7 @@ def wait_quiescent(ident: int) -> None:
         if f is None or not _mid_op(f):
             return
         del f
-        _time.sleep(delay)
+        _thread_sleep(delay)
         delay = min(delay * 2, 1e-3)
 
 
@@ -208,7 +208,7 @@ class Shareable:
             if owner == me:
                 return None
             if owner == TRANSIT:
-                _time.sleep(1e-5)
+                _thread_sleep(1e-5)
                 continue
             with _mode_lock:
                 if self._owner != owner:

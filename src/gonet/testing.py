@@ -32,6 +32,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from time import sleep as _thread_sleep  # bound at import: gonet.patch.time() may replace time.sleep
 from typing import Any
 
 import pytest
@@ -107,7 +108,7 @@ class VirtualClock:
         s = self._sched
         if s is not None and (s.external or s.inbox):
             # A thread-pool call is running: wait for it in real time, not virtual time.
-            time.sleep(0.0005)
+            _thread_sleep(0.0005)
             return
         if self.autojump_threshold > 0 and s is not None:
             mark = s.n_parks + s.n_events
@@ -116,7 +117,7 @@ class VirtualClock:
                 self._idle_mark = mark
                 self._idle_since = t
             if t - self._idle_since < self.autojump_threshold:
-                time.sleep(min(0.001, self.autojump_threshold))
+                _thread_sleep(min(0.001, self.autojump_threshold))
                 return
             self._idle_since = None
         if when > self._now:

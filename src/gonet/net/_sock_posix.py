@@ -19,14 +19,18 @@ from gonet._poll import FD
 from gonet.net._ctx import Abort
 from gonet.net._ipsock import sockaddr_to_ip_port
 
-__all__ = ["new_socket", "set_default_sockopts", "dial_socket", "is_self_connect"]
+__all__ = ["new_socket", "set_default_sockopts", "dial_socket", "is_self_connect", "StdSocket"]
+
+# The stdlib class, bound at import: gonet.patch.socket() may replace socket.socket later, and
+# an FD must wrap the C socket's own methods, never gonet.socket's parking ones.
+StdSocket = socket.socket
 
 _PAST = -1.0  # any time before now: the deadline expires at once
 
 
 def new_socket(family: int, sotype: int) -> socket.socket:
     """Return a new non-blocking, close-on-exec socket."""
-    return socket.socket(family, sotype | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
+    return StdSocket(family, sotype | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
 
 
 def set_default_sockopts(sock: socket.socket, family: int, sotype: int, ipv6only: bool) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from gonet._poll import FD
 from gonet.net._ipsock import TCPAddr, sockaddr_to_ip_port
 from gonet.net._net import SocketConn, SocketListener
+from gonet.net._sock_posix import StdSocket
 
 __all__ = ["TCPConn", "TCPListener", "tcp_addr_of", "DEFAULT_KEEP_ALIVE", "set_keep_alive_opts"]
 
@@ -95,7 +96,7 @@ class TCPListener(SocketListener):
         def __next__(self) -> TCPConn: ...
 
     def _new_conn(self, fd: int, raw: Any) -> TCPConn:
-        sock = socket.socket(self._family, socket.SOCK_STREAM, 0, fileno=fd)
+        sock = StdSocket(self._family, socket.SOCK_STREAM, 0, fileno=fd)
         try:
             sock.setsockopt(_IPPROTO_TCP, _TCP_NODELAY, 1)
             if self._keep_alive >= 0:

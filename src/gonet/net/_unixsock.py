@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from gonet._poll import FD
 from gonet.net._net import SocketListener, SocketPacketConn
+from gonet.net._sock_posix import StdSocket
 
 __all__ = ["UnixAddr", "UnixConn", "UnixListener", "unix_sockaddr", "unix_addr_of", "UNIX_TYPES"]
 
@@ -126,7 +127,7 @@ class UnixListener(SocketListener):
         def __next__(self) -> UnixConn: ...
 
     def _new_conn(self, fd: int, raw: Any) -> UnixConn:
-        sock = socket.socket(socket.AF_UNIX, self._sotype, 0, fileno=fd)
+        sock = StdSocket(socket.AF_UNIX, self._sotype, 0, fileno=fd)
         try:
             nfd = FD(sock)
         except BaseException:

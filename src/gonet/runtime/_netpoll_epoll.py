@@ -35,6 +35,8 @@ EPOLLERR = select.EPOLLERR
 EPOLLHUP = select.EPOLLHUP
 EPOLLRDHUP = select.EPOLLRDHUP
 EPOLLET = select.EPOLLET
+# Bound at import: gonet.patch.select() may replace select.epoll with its parking version.
+_epoll = select.epoll
 
 STREAM_EVENTS = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET
 
@@ -60,7 +62,7 @@ class EpollBackend:
     __slots__ = ("ep", "wakefd", "registrations", "specials")
 
     def __init__(self) -> None:
-        self.ep = select.epoll()  # epoll_create1(EPOLL_CLOEXEC)
+        self.ep = _epoll()  # epoll_create1(EPOLL_CLOEXEC)
         self.wakefd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
         self.ep.register(self.wakefd, EPOLLIN)
         self.registrations = 0

@@ -1,0 +1,36 @@
+# The interop suite: real libraries against real services, in goroutines, with gonet.patch on.
+#
+# Patching is scoped to each test module (a module-scoped autouse fixture), so no patch leaks
+# into other test folders; the libraries are first imported under the patch, as an application
+# that patches first imports them. The probes and the concurrency harness are in
+# interop_helpers.py.
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+
+import pytest
+
+from gonet import patch
+
+LIBRARIES = (
+    "redis",
+    "psycopg",
+    "pg8000.native",
+    "pymysql",
+    "requests",
+    "urllib.request",
+    "smtplib",
+    "paho.mqtt.client",
+    "pika",
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _patched() -> Iterator[None]:
+    with patch.patched("socket", "ssl", "dns", "select", "time"):
+        # Imported under the patch, as an application that patches first does; and before
+        # any test's leak baseline, since some open files of their own on import.
+        for name in LIBRARIES:
+            importlib.import_module(name)
+        yield
