@@ -152,7 +152,16 @@ def test_late_patch_warns_naming_the_holders():
 
 
 def test_subprocess_patch():
-    pytest.importorskip("gonet.patch._subprocess", reason="gonet.exec not merged yet")
+    import subprocess
+
+    from gonet.patch import _subprocess as psub
+
+    original = subprocess.Popen._wait
     with patch.patched("subprocess") as done:
         assert done
         assert patch.is_patched("subprocess")
+        assert subprocess.Popen._wait is not original
+    # unpatch restores gonet.exec's replacements too (they live in its own module).
+    assert subprocess.Popen._wait is original
+    assert not psub.is_patched()
+    assert not patch.is_patched("subprocess")

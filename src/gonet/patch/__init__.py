@@ -195,7 +195,7 @@ def subprocess() -> list[str]:
     """Make subprocess.run/Popen.communicate/wait cooperative (gonet.exec); return what was replaced."""
     if "subprocess" in _saved:
         return []
-    from gonet.patch._subprocess import patch_subprocess  # type: ignore[import-not-found,unused-ignore]
+    from gonet.patch._subprocess import patch_subprocess
 
     done: list[str] = patch_subprocess()
     _saved["subprocess"] = []
@@ -204,12 +204,7 @@ def subprocess() -> list[str]:
 
 def all() -> list[str]:  # noqa: A001 - gevent's and the issue's spelling: gonet.patch.all()
     """Apply every patch; return the attributes replaced."""
-    done = ssl() + dns() + select() + time()
-    try:
-        done += subprocess()
-    except ImportError:
-        pass  # gonet.exec not installed in this build
-    return done
+    return ssl() + dns() + select() + time() + subprocess()
 
 
 def is_patched(name: str) -> bool:
@@ -222,6 +217,11 @@ def is_patched(name: str) -> bool:
 def unpatch(name: str | None = None) -> None:
     """Restore the originals of one patch (or of all); for tests."""
     for n in [name] if name is not None else list(_saved):
+        if n == "subprocess" and n in _saved:
+            # gonet.patch._subprocess keeps its own originals (it replaces methods of Popen).
+            from gonet.patch._subprocess import unpatch_subprocess
+
+            unpatch_subprocess()
         for mod, attr, orig in reversed(_saved.pop(n, [])):
             setattr(mod, attr, orig)
 
