@@ -33,30 +33,8 @@ SETTLE_S = 0.5
 
 
 def _children(pid: int) -> list[int]:
-    """Return the direct children of pid (the workers of a supervisor)."""
-    out: list[int] = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == pid:
-            out.append(int(entry.name))
-    return out
-
-
-def _tree_cpu(pid: int) -> float:
-    """Return the CPU seconds of pid and its live children."""
-    total = 0.0
-    for p in [pid, *_children(pid)]:
-        try:
-            total += procs.cpu_seconds(p)
-        except OSError:
-            pass
-    return total
+    """Return the processes below pid (the workers of a supervisor)."""
+    return [p for p in procs.tree_pids(pid) if p != pid]
 
 
 def _pss_kib(pid: int) -> int:
@@ -106,9 +84,9 @@ def _drive(
     reader = procs.LineReader(lg)
     try:
         json.loads(reader.readline(warmup + 90.0))  # {"event":"start"}
-        cpu0 = _tree_cpu(pid)
+        cpu0 = procs.tree_cpu_seconds(pid)
         report = json.loads(reader.readline(duration + 30.0))
-        cpu1 = _tree_cpu(pid)
+        cpu1 = procs.tree_cpu_seconds(pid)
         lg.wait(timeout=30)
     finally:
         reader.close()

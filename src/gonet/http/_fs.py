@@ -28,6 +28,7 @@ import time as _time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gonet.http._handlers import error
+from gonet.http._pattern import clean_rooted
 from gonet.http._sniff import detect_content_type
 from gonet.http._status import (
     STATUS_BAD_REQUEST,
@@ -275,20 +276,6 @@ class _InvalidPath(FileNotFoundError):
     """The name cannot be a file under the root (NUL byte). Go: errInvalidUnsafePath."""
 
 
-def _clean_rooted(name: str) -> str:
-    # Go: path.Clean("/" + name): a rooted path without ".", ".." or "//".
-    out: list[str] = []
-    for el in name.split("/"):
-        if el == "" or el == ".":
-            continue
-        if el == "..":
-            if out:
-                out.pop()
-            continue
-        out.append(el)
-    return "/" + "/".join(out)
-
-
 class Dir:
     """The files under a directory of the OS, as a FileSystem. Go: http.Dir.
 
@@ -315,7 +302,7 @@ class Dir:
         """
         if "\x00" in name:
             raise _InvalidPath(f"http: invalid or unsafe file path {name!r}")
-        rel = _clean_rooted(name)[1:] or "."
+        rel = clean_rooted(name)[1:] or "."
         full = os.path.join(self.root, rel)
         try:
             # O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused below).
@@ -835,7 +822,7 @@ class _FileHandler:
         if not upath.startswith("/"):
             upath = "/" + upath
             r.url.path = upath
-        _serve_file(w, r, self.root, _clean_rooted(upath) if upath != "/" else "/", True)
+        _serve_file(w, r, self.root, clean_rooted(upath) if upath != "/" else "/", True)
 
     def __repr__(self) -> str:
         return f"file_server({self.root!r})"

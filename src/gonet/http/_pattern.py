@@ -75,8 +75,8 @@ def path_unescape_or_keep(s: str) -> str:
         return s
 
 
-def _clean(p: str) -> str:
-    # Go's path.Clean for a rooted path: drop empty and "." elements, resolve "..".
+def clean_rooted(p: str) -> str:
+    """Return Go's path.Clean("/" + p): a rooted path without empty, "." or ".." elements."""
     out: list[str] = []
     for el in p.split("/"):
         if el == "" or el == ".":
@@ -101,7 +101,7 @@ def clean_path(p: str) -> str:
     # Fast path: a path without "//" and without a "." element is already clean.
     if "//" not in p and "/." not in p:
         return p
-    np = _clean(p)
+    np = clean_rooted(p)
     if p[-1] == "/" and np != "/":
         np += "/"
     return np
