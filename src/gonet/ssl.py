@@ -21,6 +21,9 @@ from typing import Any
 
 from gonet.socket._socket import socket
 
+ORIGINAL_SSLCONTEXT: type[_std.SSLContext] = _std.SSLContext
+"""The stdlib's SSLContext, bound at import: gonet.patch.ssl() replaces ssl.SSLContext."""
+
 __all__ = ["SSLContext", "SSLSocket", "create_default_context"]
 
 
@@ -86,12 +89,18 @@ class SSLContext(_std.SSLContext):
     sslsocket_class = SSLSocket
 
 
-def _pin_properties(cls: type, orig: type) -> None:
-    # The stdlib's property setters spell `super(SSLContext, SSLContext)` with the module global,
-    # which gonet.patch.ssl() makes this class: they would call themselves. Each property whose
-    # code names SSLContext gets copies of its functions that see the stdlib class under it.
+def pinned_properties(orig: type) -> list[tuple[str, property]]:
+    """Return copies of orig's properties whose code names SSLContext, seeing orig under it.
+
+    The stdlib's property setters spell `super(SSLContext, SSLContext)` with the module global,
+    which gonet.patch.ssl() makes gonet's subclass: on gonet's class they would call
+    themselves, and so would they on a stdlib SSLContext made by a library that bound the class
+    before the patch (urllib3 does: RecursionError in `minimum_version`). These copies see the
+    stdlib class whatever the module global holds.
+    """
     g = dict(vars(_std))
     g["SSLContext"] = orig
+    out: list[tuple[str, property]] = []
     for name, prop in vars(orig).items():
         if not isinstance(prop, property):
             continue
@@ -99,7 +108,8 @@ def _pin_properties(cls: type, orig: type) -> None:
         if not any(f is not None and "SSLContext" in f.__code__.co_names for f in funcs):
             continue
         fget, fset, fdel = (_with_globals(f, g) if f is not None else None for f in funcs)
-        setattr(cls, name, property(fget, fset, fdel, prop.__doc__))
+        out.append((name, property(fget, fset, fdel, prop.__doc__)))
+    return out
 
 
 def _with_globals(fn: Callable[..., Any], g: dict[str, Any]) -> Callable[..., Any]:
@@ -109,7 +119,8 @@ def _with_globals(fn: Callable[..., Any], g: dict[str, Any]) -> Callable[..., An
     return f
 
 
-_pin_properties(SSLContext, _std.SSLContext)
+for _name, _prop in pinned_properties(ORIGINAL_SSLCONTEXT):
+    setattr(SSLContext, _name, _prop)
 
 
 def _rebind(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -165,3 +165,25 @@ def test_subprocess_patch():
     assert subprocess.Popen._wait is original
     assert not psub.is_patched()
     assert not patch.is_patched("subprocess")
+
+
+def test_a_stdlib_context_made_after_the_ssl_patch_still_sets_its_versions():
+    # A library that bound ssl.SSLContext before the patch (urllib3 does) still makes stdlib
+    # contexts; their property setters name the module global, which the patch makes gonet's
+    # class: without the pinned copies, setting minimum_version recursed until RecursionError.
+    import ssl as std
+    import warnings
+
+    bound_before = std.SSLContext
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", patch.LatePatchWarning)
+        with patch.patched("ssl"):
+            assert std.SSLContext is not bound_before
+            ctx = bound_before(std.PROTOCOL_TLS_CLIENT)
+            ctx.minimum_version = std.TLSVersion.TLSv1_2
+            ctx.maximum_version = std.TLSVersion.TLSv1_3
+            assert (ctx.minimum_version, ctx.maximum_version) == (
+                std.TLSVersion.TLSv1_2,
+                std.TLSVersion.TLSv1_3,
+            )
+    assert std.SSLContext is bound_before

@@ -81,9 +81,13 @@ def _targets(name: str) -> list[tuple[Any, str, Any]]:
             (_socket, "create_server", _gsocket.create_server),
         ]
     if name == "ssl":
+        # The stdlib class's own properties too: a library that bound ssl.SSLContext before the
+        # patch still makes stdlib contexts, whose setters must not reach gonet's class.
+        std = _gssl.ORIGINAL_SSLCONTEXT
         return [
             (_ssl, "SSLContext", _gssl.SSLContext),
             (_ssl, "create_default_context", _gssl.create_default_context),
+            *[(std, n, p) for n, p in _gssl.pinned_properties(std)],
         ]
     if name == "dns":
         return [
