@@ -2,6 +2,8 @@
 #
 # The cpdef declarations make the per-request calls between these functions C calls.
 
+from gonet.runtime._netpoll cimport PollDesc
+
 cpdef bytes _status_line(long code, bint is11)
 cpdef bytes _date()
 cpdef bytes _content_length_line(Py_ssize_t n)
@@ -15,7 +17,7 @@ cdef class conn:
     cdef public object rwc
     cdef public object remote_addr
     cdef public object parser
-    cdef public object queue
+    cdef public list queue
     cdef public bint hijacked
     cdef public bint werr
     cdef public bytearray _rbuf
@@ -41,12 +43,15 @@ cdef class conn:
     cdef public object _cancel
     cdef public object _req_cancel
     cdef public object _tls
+    cdef public PollDesc _pd
 
     cpdef _new_request(self)
     cpdef _feed(self, object data)
     cpdef bint _fill(self)
     cpdef _set_read_deadline(self, object t)
     cpdef _next_request(self, Py_ssize_t served)
+    cpdef bint _go_idle(self)
+    cpdef _enter_idle(self)
     cpdef write(self, object data)
     cpdef bint _serve_request(self, object handler, object r)
     cpdef _end_request(self)

@@ -29,7 +29,6 @@ import re
 import stat
 import threading
 import time as _time
-from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +54,7 @@ from gonet.http._transfer import LAST_CHUNK, body, chunk_header
 from gonet.io import ErrUnexpectedEOF
 from gonet.net.url import URL, parse_request_uri
 from gonet.runtime import go, now, sleep
+from gonet.runtime._netpoll import PollDesc
 
 if TYPE_CHECKING:
     import ssl
@@ -815,6 +815,9 @@ if frozenset(Request.__slots__) != _REQUEST_FIELDS:  # pragma: no cover - a chan
 
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
 
+# conn._hdrs between heads: never written to (on_message_begin gives each head a fresh map).
+_NO_FIELDS: dict[str, list[str]] = {}
+
 
 def _global_options(w: Any, r: Request) -> None:
     """Answer "OPTIONS *" for the whole server: 200, no body; read at most 4 KiB of its body.
@@ -865,6 +868,7 @@ class conn:  # noqa: N801 - Go's name
         "_cancel",
         "_req_cancel",
         "_tls",
+        "_pd",
     )
 
     def __init__(self, srv: Server, rwc: Conn) -> None:
@@ -874,11 +878,11 @@ class conn:  # noqa: N801 - Go's name
         self.remote_addr = str(ra) if ra is not None else ""
         self.parser = self._new_parser()
         self._rbuf, self._rview = srv._receive_buffer()
-        self.queue: deque[Request | _StatusError] = deque()
+        self.queue: list[Request | _StatusError] = []
         self.hijacked = False
         self.werr = False
         self.rerr = False
-        self._partial: list[bytes] = []
+        self._partial: list[bytes] | None = None
         self._bg: Chan[None] | None = None
         self._bg_abort = False
         self.state = _NEW
@@ -898,6 +902,10 @@ class conn:  # noqa: N801 - Go's name
         self._cancel: CancelFunc | None = None
         self._req_cancel: CancelFunc | None = None
         self._tls: Any = None
+        # The socket's poll descriptor, which serve() waits on between requests; None for a
+        # conn that is no socket of gonet.net (TLS, a pipe): that one waits inside its read.
+        pd = getattr(getattr(rwc, "_fd", None), "pd", None)
+        self._pd: PollDesc | None = pd if isinstance(pd, PollDesc) else None
 
     def _new_parser(self) -> HttpRequestParser:
         p = HttpRequestParser(self)
@@ -953,13 +961,16 @@ class conn:  # noqa: N801 - Go's name
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._head_n = 0
-        if self._partial:
-            self._partial = []
+        if self._partial is not None:
+            self._partial = None
         try:
             r = self._new_request()
         except _StatusError as e:
             self.queue.append(e)
             raise
+        # The request owns its fields and target now: an idle conn keeps neither alive.
+        self._hdrs = _NO_FIELDS
+        self._url = b""
         self.queue.append(r)
 
     def on_body(self, data: bytes) -> None:
@@ -1124,6 +1135,8 @@ class conn:  # noqa: N801 - Go's name
         if self._in_head:
             # Keep the bytes of a head split across reads (rare): _merge_content_lengths
             # needs them. The receive buffer they came from is reused by the next read.
+            if self._partial is None:
+                self._partial = []
             self._partial.append(bytes(data))
             self._head_n += len(data)
             if self._head_n > self.srv.max_header_bytes + 4096:
@@ -1137,8 +1150,8 @@ class conn:  # noqa: N801 - Go's name
         stay a 400). The head is found again by its request line in the bytes kept since it
         began, the duplicates are dropped, and a fresh parser takes over from there.
         """
-        raw = b"".join(self._partial) + bytes(data)
-        self._partial = []
+        raw = b"".join(self._partial or ()) + bytes(data)
+        self._partial = None
         line = self.parser.get_method() + b" " + self._url + b" "
         start = raw.rfind(line)
         if start < 0:
@@ -1227,7 +1240,7 @@ class conn:  # noqa: N801 - Go's name
         """
         q = self.queue
         if q:
-            return q.popleft()
+            return q.pop(0)
         srv = self.srv
         idle = srv.idle_timeout if srv.idle_timeout is not None else srv.read_timeout
         rht = srv.read_header_timeout
@@ -1241,10 +1254,8 @@ class conn:  # noqa: N801 - Go's name
                 if timed and not head_started:
                     head_started = True
                     self._set_read_deadline(now() + rht if rht else None)
-            else:
-                self.state = _IDLE
-                if timed:
-                    self._set_read_deadline(now() + idle if idle else None)
+            elif self.state != _IDLE:  # else serve()'s _go_idle did this already
+                self._enter_idle()
             try:
                 if not self._fill():
                     if self._eof and self._in_head:
@@ -1257,7 +1268,7 @@ class conn:  # noqa: N801 - Go's name
             if timed:
                 rt = srv.read_timeout
                 self._set_read_deadline(now() + rt if rt else None)
-            return q.popleft()
+            return q.pop(0)
         return None
 
     # -- writing ------------------------------------------------------------------------------------
@@ -1326,6 +1337,14 @@ class conn:  # noqa: N801 - Go's name
             served = 0
             wt = srv.write_timeout
             while True:
+                if served and self._go_idle():
+                    # Wait for the next request here rather than in the read at the bottom of
+                    # _next_request: a parked goroutine's C stack is copied to the heap, and
+                    # this is the shallowest place to park (what an idle conn costs: docs/http.md).
+                    try:
+                        self._pd.wait_read()  # type: ignore[union-attr]  # _go_idle checked it
+                    except OSError:
+                        return  # closed or idle too long: no reply (Go: isCommonNetReadError)
                 item = self._next_request(served)
                 if item is None:
                     return
@@ -1336,12 +1355,41 @@ class conn:  # noqa: N801 - Go's name
                     return
                 if not self._serve_request(handler, item):
                     return
+                item = None  # an idle conn keeps no request alive
                 served += 1
         except OSError:
             return  # the client went away; nothing to answer
         finally:
             if not self.hijacked:
                 self.close()
+
+    def _go_idle(self) -> bool:
+        """Enter the idle state; report whether serve() should wait for the socket to be readable.
+
+        Only when nothing already read waits to be parsed or answered; then the conn is idle,
+        its idle timeout armed (Go: conn.serve's SetReadDeadline before it peeks at the next
+        request).
+        """
+        if (
+            self._pd is None
+            or self.queue
+            or self._in_head
+            or self._pbody is not None
+            or self._unparsed
+            or self._dead
+            or self._eof
+        ):
+            return False
+        self._enter_idle()
+        return True
+
+    def _enter_idle(self) -> None:
+        """Mark the conn idle and arm the idle timeout (Go: SetReadDeadline(idleDeadline))."""
+        self.state = _IDLE
+        srv = self.srv
+        idle = srv.idle_timeout if srv.idle_timeout is not None else srv.read_timeout
+        if idle or srv.read_header_timeout or srv.read_timeout:
+            self._set_read_deadline(now() + idle if idle else None)
 
     def _serve_request(self, handler: Handler, r: Request) -> bool:
         """Run the handler for r and complete its response; report whether to go on."""
