@@ -1,11 +1,14 @@
 # What an idle keep-alive connection keeps while it waits for its next request. The http_idle
 # benchmark measures the memory; these tests pin down its causes, in both builds: the goroutine
-# parks at the top of conn.serve (its saved C stack is the largest part of an idle conn) and
-# holds nothing of the request it answered.
+# parks at the top of conn.serve (its saved C stack is the largest part of an idle conn), holds
+# nothing of the request it answered, and lends its parser to the conns that read meanwhile.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from typing import Any
+
+import pytest
 
 from gonet import go, net, sleep
 from gonet._accel import compiled
@@ -29,10 +32,20 @@ def _get(conn: Any) -> bytes:
     return out
 
 
-def _idle_conn(srv: Server) -> Any:
-    """Return the server's one connection once its goroutine is parked between requests."""
+def _server_conn(srv: Server, client: Any) -> Any:
+    """Return the server's end of client's connection."""
     for _ in range(2000):
-        conns = list(srv._conns)
+        for c in list(srv._conns):
+            if c.remote_addr == str(client.local_addr()):
+                return c
+        sleep(0.001)
+    raise AssertionError("the server never accepted the connection")
+
+
+def _idle_conn(srv: Server, client: Any = None) -> Any:
+    """Return the server's (client's, or only) connection once it is parked between requests."""
+    for _ in range(2000):
+        conns = list(srv._conns) if client is None else [_server_conn(srv, client)]
         if conns:
             [c] = conns
             if c.state == _server._IDLE and c.rwc._fd.pd.rg is not None:
@@ -103,3 +116,51 @@ def test_an_idle_conn_parks_at_the_top_of_its_goroutine(serve: Any) -> None:
             ln.close()
     finally:
         client.close()
+
+
+@pytest.fixture
+def pair(serve: Any) -> Iterator[tuple[Server, Any, Any, Any]]:
+    """Two clients of one server: a has had one response and its server conn is idle."""
+    srv, addr = serve(hello)
+    a = net.dial("tcp", addr)
+    b = net.dial("tcp", addr)
+    try:
+        _get(a)
+        yield srv, a, b, _idle_conn(srv, a)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_an_idle_conn_lends_its_parser_to_the_next_conn_that_reads(pair: Any) -> None:
+    srv, _, b, ca = pair
+    assert ca.parser is None
+    [pool] = srv._pools.values()
+    [slot] = pool
+    assert _get(b).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert _idle_conn(srv, b).parser is None
+    assert list(pool) == [slot]  # b parsed with a's parser and gave it back
+
+
+def test_a_conn_in_the_middle_of_a_head_keeps_its_parser(pair: Any) -> None:
+    _, a, b, ca = pair
+    # a's next head arrives in two parts; b's whole request comes in between.
+    a.write(b"GET /split HTTP/1.1\r\nHost: a\r\nX-Pro")
+    for _ in range(2000):
+        if ca._in_head:
+            break
+        sleep(0.001)
+    assert ca._in_head
+    held = ca.parser
+    assert held is not None
+    assert b"X-Seen: yes\r\n" in _get(b)
+    assert ca.parser is held
+    a.write(b"be: split\r\n\r\n")
+    buf = bytearray(4096)
+    out = b""
+    while not out.endswith(b"hello"):
+        n = a.read(buf)
+        assert n
+        out += bytes(buf[:n])
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"X-Seen: split\r\n" in out

@@ -12,6 +12,8 @@ cpdef bint _body_allowed_for_status(long code)
 cpdef _write_field(bytearray out, object k, object v)
 cpdef _write_header(bytearray out, dict m, object excl)
 
+cdef class _ParserSlot
+
 cdef class conn:
     cdef public object srv
     cdef public object rwc
@@ -44,7 +46,17 @@ cdef class conn:
     cdef public object _req_cancel
     cdef public object _tls
     cdef public PollDesc _pd
+    cdef public _ParserSlot _slot
+    cdef public object _parsers
 
+    cpdef on_message_begin(self)
+    cpdef on_url(self, object url)
+    cpdef on_header(self, object name, object value)
+    cpdef on_headers_complete(self)
+    cpdef on_body(self, object data)
+    cpdef on_message_complete(self)
+    cpdef _take_parser(self)
+    cpdef _give_parser_back(self)
     cpdef _new_request(self)
     cpdef _feed(self, object data)
     cpdef bint _fill(self)
@@ -80,3 +92,7 @@ cdef class response:
     cpdef bint _send_simple(self)
     cpdef _finish(self)
     cpdef bint should_reuse_connection(self)
+
+cdef class _ParserSlot:
+    cdef public conn c
+    cdef public object parser

@@ -29,6 +29,7 @@ import re
 import stat
 import threading
 import time as _time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -815,6 +816,10 @@ if frozenset(Request.__slots__) != _REQUEST_FIELDS:  # pragma: no cover - a chan
 
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
 
+# Parsers kept per thread for conns that wake from idle: enough for as many conns to become
+# active at once; beyond that, an idle conn's parser is freed (~1 KiB each, 1 MiB at most).
+_PARSER_POOL_MAX = 1024
+
 # conn._hdrs between heads: never written to (on_message_begin gives each head a fresh map).
 _NO_FIELDS: dict[str, list[str]] = {}
 
@@ -869,6 +874,8 @@ class conn:  # noqa: N801 - Go's name
         "_req_cancel",
         "_tls",
         "_pd",
+        "_slot",
+        "_parsers",
     )
 
     def __init__(self, srv: Server, rwc: Conn) -> None:
@@ -876,9 +883,17 @@ class conn:  # noqa: N801 - Go's name
         self.rwc = rwc
         ra = rwc.remote_addr()
         self.remote_addr = str(ra) if ra is not None else ""
-        self.parser = self._new_parser()
+        # The parser comes from the thread's pool on the first read (see _take_parser).
+        self.parser: HttpRequestParser | None = None
+        self._slot: _ParserSlot | None = None
+        self._parsers = srv._parser_pool()
         self._rbuf, self._rview = srv._receive_buffer()
-        self.queue: list[Request | _StatusError] = []
+        # A list, not a deque (whose first block alone is ~600 bytes an idle conn would keep).
+        # Made with room for one item: a list that grows from, or shrinks to, no room at all
+        # reallocates, and one request at a time passes through it (CPython keeps a one-slot
+        # list's room at size 0).
+        self.queue: list[Request | _StatusError] = [None]  # type: ignore[list-item]
+        self.queue.pop()
         self.hijacked = False
         self.werr = False
         self.rerr = False
@@ -907,20 +922,31 @@ class conn:  # noqa: N801 - Go's name
         pd = getattr(getattr(rwc, "_fd", None), "pd", None)
         self._pd: PollDesc | None = pd if isinstance(pd, PollDesc) else None
 
-    def _new_parser(self) -> HttpRequestParser:
-        p = HttpRequestParser(self)
-        # Go accepts obs-fold (joined), bare LF line ends, HTTP/1.x of any minor, and both
-        # Content-Length and Transfer-Encoding (chunked wins; gonet then closes, RFC 9112 6.3).
-        # llhttp names the bare-LF leniencies the other way round: "optional LF after CR"
-        # admits a request line ended by LF alone, "optional CR before LF" the header lines.
-        p.set_dangerous_leniencies(
-            lenient_headers=True,
-            lenient_version=True,
-            lenient_chunked_length=True,
-            lenient_optional_lf_after_cr=True,
-            lenient_optional_cr_before_lf=True,
-        )
+    def _take_parser(self) -> HttpRequestParser:
+        """Give the conn a parser: one an idle conn gave back to the pool, else a new one."""
+        pool = self._parsers
+        slot = pool.pop() if pool else _ParserSlot()
+        slot.c = self
+        self._slot = slot
+        p: HttpRequestParser = slot.parser
+        self.parser = p
         return p
+
+    def _give_parser_back(self) -> None:
+        """Return the conn's parser to the pool while the conn is idle, between messages.
+
+        A parser between two keep-alive messages is as good as a new one; an idle conn that
+        held its own would cost ~1 KiB (the llhttp state and its callbacks).
+        """
+        slot = self._slot
+        if slot is None:
+            return
+        self._slot = None
+        self.parser = None
+        slot.c = None
+        pool = self._parsers
+        if len(pool) < _PARSER_POOL_MAX and slot.parser.should_keep_alive():
+            pool.append(slot)
 
     # -- parser callbacks (httptools) -----------------------------------------------------------
 
@@ -988,7 +1014,7 @@ class conn:  # noqa: N801 - Go's name
 
     def _new_request(self) -> Request:  # noqa: C901 - Go's readRequest checks, in order
         """Build the Request from the parsed head. Go: readRequest + transfer.go readTransfer."""
-        p = self.parser
+        p: Any = self.parser
         m = self._hdrs
         if self._hsize + len(self._url) + 4 * len(m) > self.srv.max_header_bytes + 4096:
             raise _StatusError(431)
@@ -1105,6 +1131,8 @@ class conn:  # noqa: N801 - Go's name
     def _feed(self, data: bytes | memoryview) -> None:
         """Feed data to the parser; queue a 400/431/... and stop parsing on a bad request."""
         p = self.parser
+        if p is None:
+            p = self._take_parser()
         if not self._in_head and self._pbody is None and data and data[0] in (13, 10):
             # Go reads the request line at once: an empty line there is a malformed request
             # (llhttp would skip it).
@@ -1152,7 +1180,7 @@ class conn:  # noqa: N801 - Go's name
         """
         raw = b"".join(self._partial or ()) + bytes(data)
         self._partial = None
-        line = self.parser.get_method() + b" " + self._url + b" "
+        line = self.parser.get_method() + b" " + self._url + b" "  # type: ignore[union-attr]
         start = raw.rfind(line)
         if start < 0:
             return False
@@ -1183,7 +1211,9 @@ class conn:  # noqa: N801 - Go's name
             # llhttp saw a duplicate these lines do not show (a bare CR as a line end): a 400,
             # never a second parse of the same bytes (that would recurse without end).
             return False
-        self.parser = self._new_parser()
+        # The old parser stopped in the middle of the head: it goes, not back to the pool.
+        self._slot = None
+        self.parser = None
         self._feed(b"\n".join(kept) + rest[end + 1 :])
         return True
 
@@ -1381,6 +1411,7 @@ class conn:  # noqa: N801 - Go's name
         ):
             return False
         self._enter_idle()
+        self._give_parser_back()
         return True
 
     def _enter_idle(self) -> None:
@@ -1544,6 +1575,51 @@ class conn:  # noqa: N801 - Go's name
             pass
 
 
+class _ParserSlot:
+    """A parser and the conn it parses for now: its callbacks go to that conn.
+
+    httptools binds a parser to its protocol object for good; this relay is that object, so
+    that a parser can pass from conn to conn through the pool.
+    """
+
+    __slots__ = ("c", "parser")
+
+    def __init__(self) -> None:
+        self.c: conn | None = None
+        p = HttpRequestParser(self)
+        # Go accepts obs-fold (joined), bare LF line ends, HTTP/1.x of any minor, and both
+        # Content-Length and Transfer-Encoding (chunked wins; gonet then closes, RFC 9112 6.3).
+        # llhttp names the bare-LF leniencies the other way round: "optional LF after CR"
+        # admits a request line ended by LF alone, "optional CR before LF" the header lines.
+        p.set_dangerous_leniencies(
+            lenient_headers=True,
+            lenient_version=True,
+            lenient_chunked_length=True,
+            lenient_optional_lf_after_cr=True,
+            lenient_optional_cr_before_lf=True,
+        )
+        self.parser = p
+
+    # A callback runs only inside the owner's feed_data call, so c is set.
+    def on_message_begin(self) -> None:
+        self.c.on_message_begin()  # type: ignore[union-attr]
+
+    def on_url(self, url: bytes) -> None:
+        self.c.on_url(url)  # type: ignore[union-attr]
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.c.on_header(name, value)  # type: ignore[union-attr]
+
+    def on_headers_complete(self) -> None:
+        self.c.on_headers_complete()  # type: ignore[union-attr]
+
+    def on_body(self, data: bytes) -> None:
+        self.c.on_body(data)  # type: ignore[union-attr]
+
+    def on_message_complete(self) -> None:
+        self.c.on_message_complete()  # type: ignore[union-attr]
+
+
 class _BrokenSource:
     """The body source after a parse error in the middle of a body."""
 
@@ -1603,6 +1679,9 @@ class Server:
         self._serving: Handler | None = None
         # One receive buffer per thread that serves (see the header: shared by its conns).
         self._rbufs: dict[int, tuple[bytearray, memoryview]] = {}
+        # Parsers that idle conns gave back, per serving thread (see conn._give_parser_back).
+        # A deque: it keeps its block when emptied, where a list would free and reallocate.
+        self._pools: dict[int, deque[_ParserSlot]] = {}
         self._ctx: Context | None = None
         self._cancel_ctx: CancelFunc | None = None
 
@@ -1722,6 +1801,14 @@ class Server:
             buf = bytearray(_RECV_SIZE)
             b = self._rbufs[tid] = (buf, memoryview(buf))
         return b
+
+    def _parser_pool(self) -> deque[_ParserSlot]:
+        """Return the parser pool of the calling thread's connections."""
+        tid = threading.get_ident()
+        pool = self._pools.get(tid)
+        if pool is None:
+            pool = self._pools[tid] = deque()
+        return pool
 
     def _forget(self, c: conn) -> None:
         self._conns.discard(c)
