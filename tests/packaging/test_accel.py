@@ -35,7 +35,8 @@ def _run(env_extra: dict[str, str], pythonpath: Path = SRC) -> subprocess.Comple
 
 
 def _pxd_attrs(pxd_text: str, cls: str) -> set[str] | None:
-    m = re.search(rf"^cdef class {cls}\b.*?(?=^cdef class |\Z)", pxd_text, re.S | re.M)
+    # The declaration with a body (its line ends in a colon), not a forward declaration.
+    m = re.search(rf"^cdef class {cls}\b[^\n]*:.*?(?=^cdef class |\Z)", pxd_text, re.S | re.M)
     if m is None:
         return None
     return set(re.findall(r"^\s+cdef (?:public )?[\w.]+ (\w+)\s*$", m.group(0), re.M))

@@ -12,6 +12,7 @@ cpdef bint _body_allowed_for_status(long code)
 cpdef _write_field(bytearray out, object k, object v)
 cpdef _write_header(bytearray out, dict m, object excl)
 
+# Declared ahead: conn keeps its _ParserSlot typed, and _ParserSlot calls conn methods as C calls.
 cdef class _ParserSlot
 
 cdef class conn:
