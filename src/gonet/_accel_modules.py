@@ -15,4 +15,5 @@ ACCELERATED = (
     "gonet.net._net",
     "gonet.http._transfer",
     "gonet.http._server",
+    "gonet.http._wsgi",
 )
