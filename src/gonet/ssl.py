@@ -19,7 +19,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from gonet.socket._socket import socket
+from gonet.socket._socket import socket, yield_after_send
 
 ORIGINAL_SSLCONTEXT: type[_std.SSLContext] = _std.SSLContext
 """The stdlib's SSLContext, bound at import: gonet.patch.ssl() replaces ssl.SSLContext."""
@@ -53,13 +53,17 @@ class SSLSocket(_std.SSLSocket, socket):  # type: ignore[misc]  # accept: both r
 
     def write(self, data: Any) -> int:
         """Write data as one TLS record (or more); return the count."""
-        return self._ssl_io(False, "write", self._gtimeout, super().write, data)  # type: ignore[no-any-return]
+        n: int = self._ssl_io(False, "write", self._gtimeout, super().write, data)
+        yield_after_send()
+        return n
 
     def send(self, data: Any, flags: int = 0) -> int:
         """Send data over TLS once it is connected, else in the clear."""
         if self._sslobj is None:
             return socket.send(self, data, flags)
-        return self._ssl_io(False, "write", self._gtimeout, super().send, data, flags)
+        n: int = self._ssl_io(False, "write", self._gtimeout, super().send, data, flags)
+        yield_after_send()
+        return n
 
     def do_handshake(self, block: bool = False) -> None:
         """Run the TLS handshake."""

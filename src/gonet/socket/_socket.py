@@ -34,7 +34,7 @@ from gonet.errors import DeadlineExceededError, ErrClosed
 from gonet.runtime._proc import Scheduler
 from gonet.socket._wait import bad_fd, goroutine_sched, monotonic, poll_wait, timed_out
 
-__all__ = ["socket", "socketpair", "fromfd", "check_timeout"]
+__all__ = ["socket", "socketpair", "fromfd", "check_timeout", "yield_after_send"]
 
 _ss = _socket.socket
 _select_poll = _select.poll  # bound at import: gonet.patch.select() may replace it
@@ -165,14 +165,27 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
         fd = self._gfd
         if s is None or (fd is not None and fd.sched is not s):
             return self._io_thread(read, timeout, fn, args)
+        # Try before taking the fd's lock: most calls on a busy socket do not wait, and the
+        # stdlib's socket has no per-direction lock to honour.
+        try:
+            return fn(*args)
+        except InterruptedError:
+            want: bool | None = None
+        except OSError as e:
+            want = self._want(e, read)
+            if want is None:
+                raise
         if fd is None:
-            try:
-                return fn(*args)
-            except OSError as e:
-                if self._want(e, read) is None:
-                    raise
-            fd = self._new_fd()
-        return self._io_park(fd, s, read, timeout, fn, args)
+            # A new registration: the first edge may predate it, so try again under the lock.
+            return self._io_park(self._new_fd(), s, read, timeout, fn, args, None)
+        if want is read:
+            # Proof of emptiness, taken in the same tick as the EAGAIN: only a new edge sets
+            # the flag again, so the park below cannot miss one (Go: the fd's pollDesc rule).
+            if read:
+                fd.pd.rready = False
+            else:
+                fd.pd.wready = False
+        return self._io_park(fd, s, read, timeout, fn, args, want)
 
     def _io_thread(self, read: bool, timeout: float | None, fn: Any, args: tuple[Any, ...]) -> Any:
         deadline = None if timeout is None else monotonic() + timeout
@@ -191,8 +204,16 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
             poll_wait(fileno, want, deadline)
 
     def _io_park(  # noqa: C901 - one lock/deadline/wait loop, kept whole
-        self, fd: FD, s: Scheduler, read: bool, timeout: float | None, fn: Any, args: tuple[Any, ...]
+        self,
+        fd: FD,
+        s: Scheduler,
+        read: bool,
+        timeout: float | None,
+        fn: Any,
+        args: tuple[Any, ...],
+        want: bool | None,
     ) -> Any:
+        # want: the direction a try made just before asked to wait for (None: try first).
         try:
             pd = prepare(fd, read)
         except ErrClosed:
@@ -202,26 +223,34 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
         armed = False
         try:
             while True:
+                if want is not None:
+                    if timeout is not None and not armed:
+                        pd.set_deadline(s.clock() + timeout, read, not read)
+                        armed = True
+                    if want is read:
+                        # The flag was cleared on the EAGAIN that proved the socket empty; an
+                        # edge since (while the lock was contended) leaves it set: try again.
+                        if read:
+                            if not pd.rready:
+                                pd.wait_read()
+                        elif not pd.wready:
+                            pd.wait_write()
+                    else:
+                        self._wait_other(fd, want)
                 try:
                     return fn(*args)
                 except InterruptedError:
+                    want = None
                     continue
                 except OSError as e:
                     want = self._want(e, read)
                     if want is None:
                         raise
-                if timeout is not None and not armed:
-                    pd.set_deadline(s.clock() + timeout, read, not read)
-                    armed = True
                 if want is read:
                     if read:
                         pd.rready = False
-                        pd.wait_read()
                     else:
                         pd.wready = False
-                        pd.wait_write()
-                else:
-                    self._wait_other(fd, want)
         except DeadlineExceededError:
             raise timed_out() from None
         except ErrClosed:
@@ -295,7 +324,9 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
 
     def send(self, data: Any, flags: int = 0) -> int:
         """Send once; return how many bytes the kernel took."""
-        return self._io(False, self._gtimeout, _ss.send, self, data, flags)  # type: ignore[no-any-return]
+        n: int = self._io(False, self._gtimeout, _ss.send, self, data, flags)
+        yield_after_send()
+        return n
 
     def sendall(self, data: Any, flags: int = 0) -> None:
         """Send all of data; the timeout bounds the whole call, as in the stdlib."""
@@ -305,8 +336,17 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
                 fd.write(data)
             except ErrClosed:
                 raise bad_fd() from None
-            return
-        self._sendall_slow(data, flags)
+        elif type(data) is bytes and self._gtimeout:
+            # A short request usually goes whole at the first try: no deadline, no view.
+            try:
+                sent = _ss.send(self, data, flags)
+            except (BlockingIOError, InterruptedError):
+                sent = 0
+            if sent < len(data):
+                self._sendall_slow(data[sent:] if sent else data, flags)
+        else:
+            self._sendall_slow(data, flags)
+        yield_after_send()
 
     def _sendall_slow(self, data: Any, flags: int) -> None:
         with memoryview(data) as view, view.cast("B") as b:
@@ -324,11 +364,15 @@ class socket(_std.socket):  # noqa: N801 - the stdlib's name: a drop-in replacem
 
     def sendto(self, *args: Any) -> Any:
         """Send a datagram to an address."""
-        return self._io(False, self._gtimeout, _ss.sendto, self, *args)
+        n = self._io(False, self._gtimeout, _ss.sendto, self, *args)
+        yield_after_send()
+        return n
 
     def sendmsg(self, *args: Any) -> Any:
         """Send buffers (and ancillary data) as one message."""
-        return self._io(False, self._gtimeout, _ss.sendmsg, self, *args)
+        n = self._io(False, self._gtimeout, _ss.sendmsg, self, *args)
+        yield_after_send()
+        return n
 
     def _sendfile_use_sendfile(self, file: Any, offset: int = 0, count: int | None = None) -> int:
         # The stdlib's os.sendfile loop, run with a stand-in for its selector whose waits for
@@ -489,6 +533,21 @@ class _WriteSelector:
     def select(self, timeout: float | None = None) -> list[Any]:
         """Return a non-empty list once the socket may be written, [] after timeout."""
         return [True] if self.sock._wait_writable(timeout) else []
+
+
+def yield_after_send() -> None:
+    """Let the other runnable goroutines run after a send, when the caller is a goroutine.
+
+    A blocking-socket client (redis-py, a database driver) sends a request and reads the
+    reply at once: that read would find nothing and park, one netpoller round trip per
+    request. Yielding here first lets every runnable goroutine send its own request; the
+    replies come back together and the reads that follow find them without parking. With
+    nothing else runnable this costs one check. Go has no such yield: its goroutines run on
+    every core at once, where one thread here takes turns.
+    """
+    s = goroutine_sched()
+    if s is not None and s.runq:
+        s.gosched()
 
 
 def _writable_now(fileno: int) -> bool:

@@ -10,9 +10,13 @@
 //	POST /echo          the request body, read whole (400 "bad body" when reading it fails)
 //	/any                "any", any method
 //	GET /files/         "files " + the path (a subtree pattern)
+//
+// With -catchall it serves one handler for every method and path instead (the reference for
+// test_server_fuzz.py): read the body to the end, answer "ok".
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -22,6 +26,8 @@ import (
 )
 
 func main() {
+	catchall := flag.Bool("catchall", false, "one handler for everything: drain the body, write ok")
+	flag.Parse()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -55,7 +61,14 @@ func main() {
 	}
 	fmt.Println(ln.Addr().String())
 	os.Stdout.Sync()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second}
+	var h http.Handler = mux
+	if *catchall {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.Copy(io.Discard, r.Body)
+			w.Write([]byte("ok"))
+		})
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 10 * time.Second}
 	fmt.Fprintln(os.Stderr, srv.Serve(ln))
 	os.Exit(1)
 }
