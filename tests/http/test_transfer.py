@@ -34,3 +34,49 @@ def test_served_request_bodies_are_freed_without_the_garbage_collector(serve: An
     finally:
         gc.enable()
     assert after - before <= 1  # at most the last one, if its goroutine has not ended yet
+
+
+class Pieces:
+    """A BodySource that feeds the body one piece per fill, then ends it."""
+
+    def __init__(self, *pieces: bytes) -> None:
+        self.pieces = list(pieces)
+        self.fills = 0
+
+    def fill_body(self, b: body) -> None:
+        self.fills += 1
+        if self.pieces:
+            b._feed(self.pieces.pop(0))
+        if not self.pieces:
+            b.done = True
+
+
+def test_a_body_in_one_piece_is_read_without_a_copy() -> None:
+    piece = b"x" * 4096
+    b = body(Pieces(piece), 4096)
+    assert b.read(65536) is piece
+    assert b.read(65536) == b""
+    assert b.unread() == 0
+
+
+def test_partial_reads_readinto_and_read_all_across_pieces() -> None:
+    src = Pieces(b"hello ", b"wor", b"ld", b"!")
+    b = body(src, 12)
+    assert b.read(2) == b"he"
+    buf = bytearray(3)
+    assert b.readinto(buf) == 3
+    assert buf == b"llo"
+    assert b.read(1) == b" "
+    assert b.read(10) == b"wor"  # what is held, not more: one fill per read that needs bytes
+    assert b.read() == b"ld!"
+    assert b.read() == b""
+    assert (b.unread(), b.buffered(), src.fills) == (0, 0, 4)
+
+
+def test_discard_drops_what_is_held_and_what_follows() -> None:
+    b = body(Pieces(b"abc", b"defg"), 7)
+    assert b.read(1) == b"a"
+    assert b.discard(100) is True
+    assert (b.unread(), b.buffered()) == (0, 0)
+    short = body(Pieces(b"abc", b"defg", b"hij"), 10)
+    assert short.discard(5) is False  # more than the limit: the caller closes instead

@@ -5,7 +5,7 @@
 
 cdef class body:
     cdef public object _src
-    cdef public bytearray _buf
+    cdef public object _buf
     cdef public bint done
     cdef public bint closed
     cdef public object trailer
@@ -15,6 +15,8 @@ cdef class body:
     cdef public Py_ssize_t _clen
 
     cpdef _feed(self, object data)
+    cdef bytearray _mutable(self)
+    cdef bytes _take(self)
     cdef bint _need(self) except -1
     cdef _first_read(self)
     cpdef bytes read(self, Py_ssize_t n=*)

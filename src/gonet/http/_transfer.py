@@ -8,6 +8,9 @@
 #
 # Invariants:
 # - `_buf` holds decoded bytes not yet read; `done` is set once the parser saw the message end.
+#   It is the parser's own bytes object while a single piece is held (a small body arrives in
+#   one piece and goes to the reader without a copy), a bytearray once pieces are appended or
+#   partly read.
 # - read() returns b"" only at the end of the body; a connection that ends early raises
 #   ErrUnexpectedEOF ("unexpected EOF"), as Go's body does.
 # - After close(), reads raise ErrBodyReadAfterClose; what was not read is the connection's to
@@ -59,7 +62,7 @@ class body:  # noqa: N801 - Go's name
 
     def __init__(self, src: BodySource, content_length: int = -1, req: Any = None) -> None:
         self._src = src
-        self._buf = bytearray()
+        self._buf: bytes | bytearray = b""
         self.done = False
         self.closed = False
         self.trailer: Header | None = None
@@ -72,7 +75,30 @@ class body:  # noqa: N801 - Go's name
     # -- fed by the connection's parser --------------------------------------------------------
 
     def _feed(self, data: bytes) -> None:
-        self._buf += data
+        buf = self._buf
+        if not buf:
+            self._buf = data if type(data) is bytes else bytearray(data)
+        elif type(buf) is bytes:
+            held = bytearray(buf)
+            held += data
+            self._buf = held
+        else:
+            buf += data
+
+    def _mutable(self) -> bytearray:
+        """Return _buf as a bytearray (converted once, so partial reads cost no more copies)."""
+        buf = self._buf
+        if type(buf) is bytearray:
+            return buf
+        held = bytearray(buf)
+        self._buf = held
+        return held
+
+    def _take(self) -> bytes:
+        """Return everything held as bytes and hold nothing."""
+        buf = self._buf
+        self._buf = b""
+        return buf if type(buf) is bytes else bytes(buf)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -101,23 +127,21 @@ class body:  # noqa: N801 - Go's name
             raise ErrBodyReadAfterClose()
         if self._on_first_read is not None:
             self._first_read()
-        buf = self._buf
         if n < 0:
             while self._need():
                 pass
-            data = bytes(buf)
-            buf.clear()
+            data = self._take()
             self._n += len(data)
             return data
         if n == 0:
             return b""
-        while not buf:
+        while not self._buf:
             if not self._need():
                 return b""
-        if n >= len(buf):  # the usual read(64 KiB): everything held, one copy
-            data = bytes(buf)
-            buf.clear()
+        if n >= len(self._buf):  # the usual read(64 KiB): everything held
+            data = self._take()
         else:
+            buf = self._mutable()
             data = bytes(buf[:n])
             del buf[:n]
         self._n += len(data)
@@ -132,10 +156,10 @@ class body:  # noqa: N801 - Go's name
         want = len(b)
         if want == 0:
             return 0
-        buf = self._buf
-        while not buf:
+        while not self._buf:
             if not self._need():
                 return 0
+        buf = self._mutable()
         k = min(want, len(buf))
         b[:k] = buf[:k]
         del buf[:k]
@@ -170,12 +194,12 @@ class body:  # noqa: N801 - Go's name
 
         Raises as read() does.
         """
-        buf = self._buf
         total = 0
         while True:
-            total += len(buf)
-            self._n += len(buf)
-            buf.clear()
+            held = len(self._buf)
+            total += held
+            self._n += held
+            self._buf = b""
             if total > limit:
                 return False
             if not self._need():
