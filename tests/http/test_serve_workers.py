@@ -83,7 +83,8 @@ def test_workers_all_serve_recycle_at_max_requests_and_drain_on_sigterm(tmp_path
             gonet.run_in_thread(p.communicate, timeout=30)
     assert p.returncode == 0, err
     assert "reached max_requests 3: replacing it" in err
-    assert "SIGTERM: graceful shutdown of 2 workers" in err
+    # 3 when the signal lands while a recycled worker's replacement runs beside it.
+    assert re.search(r"SIGTERM: graceful shutdown of [23] workers", err), err
     assert err.rstrip().endswith("shutdown complete"), err
     assert out.count("gonet serve: listening on http://") >= 4
 

@@ -251,7 +251,7 @@ def test_input_streams_instead_of_reading_everything() -> None:
 # -- responses --------------------------------------------------------------------------------
 
 
-def test_list_result_is_written_without_flush() -> None:
+def test_list_result_is_written_at_once_without_flush() -> None:
     def app(environ: Any, start_response: Any) -> list[bytes]:
         start_response(
             "201 Created", [("Content-Type", "text/plain"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")]
@@ -259,7 +259,7 @@ def test_list_result_is_written_without_flush() -> None:
         return [b"hello, ", b"", b"world"]
 
     w = run(app)
-    assert w.events == [("status", 201), ("write", b"hello, "), ("write", b"world")]
+    assert w.events == [("status", 201), ("write", b"hello, world")]
     assert w.h.values("Set-Cookie") == ["a=1", "b=2"]
     assert w.h.get("Content-Type") == "text/plain"
 
@@ -595,3 +595,43 @@ def test_bytes_result_is_named_as_the_bug() -> None:
         RuntimeError, match="wsgi: the app did not call start_response before its body or its end"
     ):
         raise got[1]
+
+
+def test_large_list_result_is_written_block_by_block() -> None:
+    big = [b"a" * 40000, b"", b"b" * 40000]
+
+    def app(environ: Any, start_response: Any) -> tuple[bytes, ...]:
+        start_response("200 OK", [])
+        return tuple(big)
+
+    w = run(app)
+    assert w.events == [("status", 200), ("write", big[0]), ("write", big[2])]
+
+
+def test_list_with_a_non_bytes_block_writes_the_blocks_before_it_then_fails() -> None:
+    def app(environ: Any, start_response: Any) -> list[Any]:
+        start_response("200 OK", [])
+        return [b"ok", "text"]
+
+    with pytest.raises(TypeError, match="wsgi: the app yielded str, not bytes"):
+        run(app)
+
+
+def test_hop_by_hop_header_is_refused_every_time() -> None:
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Keep-Alive", "timeout=5")])
+        return [b"x"]
+
+    assert [run(app).code for _ in range(3)] == [500, 500, 500]
+
+
+def test_app_headers_reach_the_writer_canonicalised_and_in_order() -> None:
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        start_response(
+            "200 OK", [("x-trace", "1"), ("content-length", "3"), ("X-TRACE", "2"), ("content-type", "a/b")]
+        )
+        return [b"abc"]
+
+    w = run(app)
+    assert w.h._m == {"X-Trace": ["1", "2"], "Content-Length": ["3"], "Content-Type": ["a/b"]}
+    assert w.events == [("status", 200), ("write", b"abc")]

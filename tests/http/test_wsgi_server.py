@@ -132,6 +132,63 @@ def test_short_list_response_gets_content_length() -> None:
     assert r.get("Date") is not None
 
 
+# -- Content-Length of a list response ---------------------------------------------------------
+
+
+def _wire(addr: str, data: bytes) -> bytes:
+    c = net.dial("tcp", addr)
+    c.set_deadline(gonet.now() + 20)
+    with c:
+        c.write(data)
+        out = bytearray()
+        while chunk := c.recv(65536):
+            out += chunk
+    return bytes(out)
+
+
+def _heads(out: bytes) -> list[list[bytes]]:
+    """The header lines of each response in out (bodies are the 3-byte "abc")."""
+    heads = []
+    for part in out.split(b"HTTP/1.1 ")[1:]:
+        head = part.split(b"\r\n\r\n", 1)[0]
+        heads.append([line for line in head.split(b"\r\n")[1:] if not line.startswith(b"Date: ")])
+    return heads
+
+
+def length_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", environ["QUERY_STRING"])])
+    return [b"a", b"bc"]
+
+
+def test_list_response_with_its_exact_content_length_keeps_the_connection() -> None:
+    with serving(http.wsgi(length_app)) as addr:
+        out = _wire(
+            addr,
+            b"GET /?3 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"HEAD /?3 HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"GET /?3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+    assert out.count(b"abc") == 2
+    assert _heads(out) == [
+        [b"Content-Type: text/plain", b"Content-Length: 3"],
+        [b"Content-Type: text/plain", b"Content-Length: 3"],
+        [b"Content-Type: text/plain", b"Content-Length: 3", b"Connection: close"],
+    ]
+
+
+def test_list_response_content_length_in_another_form_or_size_is_the_apps() -> None:
+    with serving(http.wsgi(length_app)) as addr:
+        leading_zero = _wire(addr, b"GET /?003 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        too_long = _wire(addr, b"GET /?5 HTTP/1.1\r\nHost: x\r\n\r\nGET /?3 HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert _heads(leading_zero) == [
+        [b"Content-Type: text/plain", b"Content-Length: 003", b"Connection: close"]
+    ]
+    assert leading_zero.endswith(b"\r\n\r\nabc")
+    # The body is short of what the app declared: the server closes after it (no second answer).
+    assert _heads(too_long) == [[b"Content-Type: text/plain", b"Content-Length: 5"]]
+    assert too_long.endswith(b"\r\n\r\nabc")
+
+
 def test_environ_and_streaming_input_over_the_wire() -> None:
     body = b"line one\n" + os.urandom(300_000).replace(b"\n", b"x") + b"0123456789"
     with serving(http.wsgi(echo_app)) as addr:

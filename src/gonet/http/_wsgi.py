@@ -14,6 +14,15 @@
 # - The app never sets hop-by-hop headers (PEP 3333): start_response refuses them.
 # - An app error before the headers went out is answered 500 (connection closed) and logged; an
 #   error after is re-raised, so the server logs it and closes the half-written response.
+#
+# Per-request cost (compiled with Cython in the default build, _wsgi.pxd; pure Python otherwise):
+# the environ is a copy of a prepared template plus the per-request keys; header-name -> environ
+# key, status line -> code and response header name -> canonical key are cached; the
+# _Response object is itself start_response (no bound method per request); and an app that
+# returns a list or tuple of bytes has its whole body written at once. When that body fits in
+# the server's first buffer and the app's Content-Length says exactly its size, the server's
+# own response writer is left to compute the same Content-Length (its fast path), instead of
+# checking the app's.
 from __future__ import annotations
 
 import logging
@@ -26,6 +35,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 
 from gonet.errors import ErrBodyNotAllowed
+from gonet.http._header import Header, canonical_header_key
+from gonet.http._request import NoBody
+from gonet.http._server import CHUNKING_THRESHOLD, response
 
 if TYPE_CHECKING:
     from gonet.http._iface import ResponseWriter
@@ -55,6 +67,13 @@ _HOP_BY_HOP = frozenset(
 # 1xx is the server's business (100 Continue goes out when the app first reads the body).
 _STATUS = re.compile(r"[2-9][0-9]{2} [^\r\n]*\Z")
 _INPUT_CHUNK = 64 * 1024
+# A list of blocks up to this size is joined and written once; a larger one block by block
+# (joining would copy it all).
+_JOIN_MAX = 64 * 1024
+# The caches below are bounded: their keys come from apps (statuses, header names) and
+# clients (header names, hosts); past the bound a miss is computed each time.
+_CACHE_MAX = 1024
+_LENGTH_LIMIT = 1 << 62
 
 
 class _Input:
@@ -69,7 +88,7 @@ class _Input:
     def __init__(self, body: Any) -> None:
         self._body = body
         self._buf = bytearray()
-        self._eof = False
+        self._eof = body is NoBody
 
     def _fill(self, want: int) -> bool:
         """Read one chunk of at least want bytes (or the body's rest) into the buffer."""
@@ -91,9 +110,17 @@ class _Input:
             out = bytes(buf)
             buf.clear()
             return out
+        if not buf and size and not self._eof:
+            # Nothing held: a body read that brings exactly size bytes goes to the app as is.
+            data = self._body.read(max(size, _INPUT_CHUNK))
+            if not data:
+                self._eof = True
+                return b""
+            if len(data) == size and type(data) is bytes:
+                return data
+            buf += data
         if len(buf) < size:
-            # One body read: the app gets what has arrived, like a socket read (PEP 3333
-            # lets read(n) return fewer bytes only at the end, so keep reading until then).
+            # PEP 3333 lets read(n) return fewer bytes only at the end: keep reading until then.
             while len(buf) < size and self._fill(size - len(buf)):
                 pass
         out = bytes(buf[:size])
@@ -146,6 +173,10 @@ class _Input:
         return line
 
 
+# The wsgi.input of every request without a body: it holds nothing and never reads.
+_EMPTY_INPUT = _Input(NoBody)
+
+
 class FileWrapper:
     """wsgi.file_wrapper: an iterable over a file that the handler sends with sendfile.
 
@@ -187,32 +218,55 @@ def _split_host(hostport: str, default_port: str) -> tuple[str, str]:
     return hostport, default_port
 
 
-def _check_headers(headers: list[tuple[str, str]]) -> int:
-    """Validate start_response's headers (PEP 3333); return their Content-Length or -1."""
-    if type(headers) is not list:
-        raise TypeError(f"wsgi: headers must be a list, not {type(headers).__name__}")
-    length = -1
-    for item in headers:
-        if type(item) is not tuple or len(item) != 2:
-            raise TypeError(f"wsgi: each header must be a (name, value) tuple, not {item!r}")
-        name, value = item
-        if type(name) is not str or type(value) is not str:
-            raise TypeError(f"wsgi: header name and value must be str: {item!r}")
-        low = name.lower()
-        if low in _HOP_BY_HOP:
-            raise ValueError(f"wsgi: hop-by-hop header {name!r} not allowed (PEP 3333)")
-        if low == "content-length":
-            try:
-                length = int(value)
-            except ValueError:
-                raise ValueError(f"wsgi: invalid Content-Length {value!r}") from None
-    return length
+# Response header name -> its canonical key, for the names start_response has accepted (valid,
+# not hop-by-hop); a name missing here is checked in full.
+_header_keys: dict[str, str] = {}
+# Status line -> its code, for the status lines start_response has accepted.
+_status_codes: dict[str, int] = {}
+# Content-Length value -> its number, for values in plain digits (the form the server writes).
+_plain_lengths: dict[str, int] = {}
+
+
+def _header_key(name: str) -> str:
+    """Check a response header name of the app; return its canonical key, caching it."""
+    if name.lower() in _HOP_BY_HOP:
+        raise ValueError(f"wsgi: hop-by-hop header {name!r} not allowed (PEP 3333)")
+    key = canonical_header_key(name)
+    if len(_header_keys) < _CACHE_MAX:
+        _header_keys[name] = key
+    return key
+
+
+def _status_code(status: str) -> int:
+    """Check the app's status line ("200 OK"); return its code, caching it."""
+    if _STATUS.match(status) is None:
+        raise ValueError(f"wsgi: malformed status {status!r} (want e.g. '200 OK'; no 1xx)")
+    code = int(status[:3])
+    if len(_status_codes) < _CACHE_MAX:
+        _status_codes[status] = code
+    return code
+
+
+def _parse_length(value: str) -> int:
+    """Parse the app's Content-Length; remember it when in plain digits (see _plain_lengths)."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise ValueError(f"wsgi: invalid Content-Length {value!r}") from None
+    if not -_LENGTH_LIMIT < n < _LENGTH_LIMIT:
+        # Larger than any body can be: it only ever compares unequal to real sizes, and a
+        # clamped value fits a C integer in the compiled build.
+        n = _LENGTH_LIMIT if n > 0 else -_LENGTH_LIMIT
+    if value.isascii() and value.isdigit() and (value[0] != "0" or len(value) == 1):
+        if len(_plain_lengths) < _CACHE_MAX:
+            _plain_lengths[value] = n
+        return n
+    return n
 
 
 _cgi_keys: dict[str, str] = {}
-_CGI_KEYS_MAX = 1024
-_hosts: dict[tuple[str, str], tuple[str, str]] = {}
-_HOSTS_MAX = 1024
+# (hostport, default port) -> (host, port), one map per default port.
+_hosts: dict[str, dict[str, tuple[str, str]]] = {"": {}, "80": {}, "443": {}}
 
 
 def _cgi_key(k: str) -> str:
@@ -227,19 +281,25 @@ def _cgi_key(k: str) -> str:
         key = ""
     else:
         key = "HTTP_" + k.upper().replace("-", "_")
-    if len(_cgi_keys) < _CGI_KEYS_MAX:
+    if len(_cgi_keys) < _CACHE_MAX:
         _cgi_keys[k] = key
     return key
 
 
 def _split_host_cached(hostport: str, default_port: str) -> tuple[str, str]:
     """_split_host, remembered (a server sees the same few hosts and clients again and again)."""
-    got = _hosts.get((hostport, default_port))
+    cache = _hosts[default_port]
+    got = cache.get(hostport)
     if got is None:
         got = _split_host(hostport, default_port)
-        if len(_hosts) < _HOSTS_MAX:
-            _hosts[(hostport, default_port)] = got
+        if len(cache) < _CACHE_MAX:
+            cache[hostport] = got
     return got
+
+
+def _body_allowed(code: int) -> bool:
+    """Report whether a response with status code may have a body (not 1xx, 204, 304)."""
+    return not (code < 200 or code == 204 or code == 304)
 
 
 class _ClientGone(Exception):
@@ -247,9 +307,12 @@ class _ClientGone(Exception):
 
 
 class _Response:
-    """The state of one request's response: what start_response said, whether it went out."""
+    """The state of one request's response: what start_response said, whether it went out.
 
-    __slots__ = ("w", "status", "headers", "code", "sent", "length", "body_ok")
+    The object is the app's start_response: calling it is PEP 3333's start_response.
+    """
+
+    __slots__ = ("w", "status", "headers", "code", "sent", "length", "plain_length", "body_ok")
 
     def __init__(self, w: ResponseWriter) -> None:
         self.w = w
@@ -258,9 +321,11 @@ class _Response:
         self.code = 0
         self.sent = False
         self.length = -1  # the app's Content-Length, -1 when it gave none
+        # The app gave exactly one Content-Length, in plain digits (the form the server writes).
+        self.plain_length = False
         self.body_ok = True  # False once the writer refused a body (HEAD, 204, 304)
 
-    def start_response(
+    def __call__(
         self, status: str, headers: list[tuple[str, str]], exc_info: ExcInfo | None = None
     ) -> Callable[[bytes], None]:
         """PEP 3333's start_response: record the status and headers; return write()."""
@@ -274,23 +339,70 @@ class _Response:
             raise RuntimeError("wsgi: start_response called a second time without exc_info")
         if type(status) is not str:
             raise TypeError(f"wsgi: status must be str, not {type(status).__name__}")
-        if _STATUS.match(status) is None:
-            raise ValueError(f"wsgi: malformed status {status!r} (want e.g. '200 OK'; no 1xx)")
-        length = _check_headers(headers)
+        code = _status_codes.get(status)
+        if code is None:
+            code = _status_code(status)
+        self._check_headers(headers)
         self.status = status
-        self.code = int(status[:3])
+        self.code = code
         self.headers = headers
-        self.length = length
         return self.write
 
-    def send_headers(self) -> None:
-        """Put the app's headers on the writer and send the status line (once)."""
+    def _check_headers(self, headers: list[tuple[str, str]]) -> None:
+        """Validate start_response's headers (PEP 3333); note their Content-Length."""
+        if type(headers) is not list:
+            raise TypeError(f"wsgi: headers must be a list, not {type(headers).__name__}")
+        length = -1
+        lengths = 0
+        plain = False
+        for item in headers:
+            if type(item) is not tuple or len(item) != 2:
+                raise TypeError(f"wsgi: each header must be a (name, value) tuple, not {item!r}")
+            name, value = item
+            if type(name) is not str or type(value) is not str:
+                raise TypeError(f"wsgi: header name and value must be str: {item!r}")
+            key = _header_keys.get(name)
+            if key is None:
+                key = _header_key(name)
+            if key == "Content-Length":
+                lengths += 1
+                got = _plain_lengths.get(value)
+                if got is not None:
+                    length = got
+                    plain = True
+                else:
+                    length = _parse_length(value)
+                    plain = False
+        self.length = length
+        self.plain_length = plain and lengths == 1
+
+    def send_headers(self, skip_length: bool = False) -> None:
+        """Put the app's headers on the writer and send the status line (once).
+
+        skip_length: leave the app's Content-Length out (the server writes the same one).
+        """
         if self.status is None:
             raise RuntimeError("wsgi: the app did not call start_response before its body or its end")
         self.sent = True
         h = self.w.header()
+        if type(h) is not Header:  # a writer's own header type: through its add()
+            for name, value in self.headers:
+                if not (skip_length and _header_keys.get(name) == "Content-Length"):
+                    h.add(name, value)
+            self.w.write_header(self.code)
+            return
+        m = h._m  # Header.add, without its call and canonicalising (cached here)
         for name, value in self.headers:
-            h.add(name, value)
+            key = _header_keys.get(name)
+            if key is None:
+                key = _header_key(name)
+            if skip_length and key == "Content-Length":
+                continue
+            vs = m.get(key)
+            if vs is None:
+                m[key] = [value]
+            else:
+                vs.append(value)
         self.w.write_header(self.code)
 
     def write(self, data: bytes) -> None:
@@ -327,6 +439,11 @@ class WSGIHandler:
         self.multiprocess = multiprocess
         self.errors = errors
         self.error_log = error_log if error_log is not None else logging.getLogger("gonet.http")
+        # Each request's environ starts as a copy of this template: the fixed keys, and every
+        # key that each request sets (placeholders here). Copying a dict that has all of them
+        # clones its table, and setting them then replaces values: no insertion, no resize.
+        # HTTP_HOST is in it too (nearly every request has a Host), which also makes the table
+        # large enough for the request's own headers.
         self._base: dict[str, Any] = {
             "wsgi.version": (1, 0),
             "wsgi.multithread": False,
@@ -337,6 +454,20 @@ class WSGIHandler:
             # Werkzeug and gunicorn use to read bodies without a Content-Length).
             "wsgi.input_terminated": True,
             "SCRIPT_NAME": self.script_name,
+            "REQUEST_METHOD": "",
+            "PATH_INFO": "",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "",
+            "SERVER_PORT": "",
+            "SERVER_PROTOCOL": "",
+            "REMOTE_ADDR": "",
+            "REMOTE_PORT": "",
+            "REQUEST_URI": "",
+            "wsgi.url_scheme": "http",
+            "wsgi.input": None,
+            "wsgi.errors": None,
+            "gonet.request": None,
+            "HTTP_HOST": "",
         }
 
     def environ(self, r: Request) -> dict[str, Any]:
@@ -349,38 +480,42 @@ class WSGIHandler:
         sn = self.script_name
         if sn and (path == sn or path.startswith(sn + "/")):
             path = path[len(sn) :]
-        name, port = _split_host_cached(r.host, "443" if tls else "80")
+        host = r.host
+        name, port = _split_host_cached(host, "443" if tls else "80")
         rhost, rport = _split_host_cached(r.remote_addr, "")
-        env = {
-            **self._base,
-            "REQUEST_METHOD": r.method,
-            "PATH_INFO": path,
-            "QUERY_STRING": r.url.raw_query,
-            "SERVER_NAME": name or "localhost",
-            "SERVER_PORT": port,
-            "SERVER_PROTOCOL": r.proto,
-            "REMOTE_ADDR": rhost,
-            "REMOTE_PORT": rport,
-            "REQUEST_URI": r.request_uri,
-            "wsgi.url_scheme": "https" if tls else "http",
-            "wsgi.input": _Input(r.body),
-            "wsgi.errors": self.errors if self.errors is not None else sys.stderr,
-            "gonet.request": r,
-        }
-        if r.host:
-            env["HTTP_HOST"] = r.host
-        for k, vs in r.header._m.items():
+        b = r.body
+        env = self._base.copy()
+        env["REQUEST_METHOD"] = r.method
+        env["PATH_INFO"] = path
+        env["QUERY_STRING"] = r.url.raw_query
+        env["SERVER_NAME"] = name or "localhost"
+        env["SERVER_PORT"] = port
+        env["SERVER_PROTOCOL"] = r.proto
+        env["REMOTE_ADDR"] = rhost
+        env["REMOTE_PORT"] = rport
+        env["REQUEST_URI"] = r.request_uri
+        env["wsgi.url_scheme"] = "https" if tls else "http"
+        env["wsgi.input"] = _EMPTY_INPUT if b is NoBody else _Input(b)
+        env["wsgi.errors"] = self.errors if self.errors is not None else sys.stderr
+        env["gonet.request"] = r
+        if host:
+            env["HTTP_HOST"] = host
+        else:
+            del env["HTTP_HOST"]
+        m = r.header._m
+        for k, vs in m.items():
             key = _cgi_keys.get(k)
             if key is None:
                 key = _cgi_key(k)
-            if key:
+            # CONTENT_LENGTH comes from the body's real length, below.
+            if key and key != "CONTENT_LENGTH":
                 if len(vs) == 1 or key == "CONTENT_TYPE":
                     env[key] = vs[0]
                 else:  # RFC 9110 5.3: repeated fields join with commas; cookie pairs with "; "
                     env[key] = ("; " if key == "HTTP_COOKIE" else ", ").join(vs)
-        env.pop("CONTENT_LENGTH", None)  # the body's real length, from the request, instead
-        if r.content_length > 0 or (r.content_length == 0 and "Content-Length" in r.header._m):
-            env["CONTENT_LENGTH"] = str(r.content_length)
+        n = r.content_length
+        if n > 0 or (n == 0 and "Content-Length" in m):
+            env["CONTENT_LENGTH"] = str(n)
         return env
 
     def __call__(self, w: ResponseWriter, r: Request) -> None:
@@ -388,14 +523,17 @@ class WSGIHandler:
         env = self.environ(r)
         resp = _Response(w)
         try:
-            result = self.app(env, resp.start_response)
+            result = self.app(env, resp)
         except Exception:
             if resp.sent:  # the app wrote with write() and then failed
                 raise
             self._fail(resp, r)
             return
+        # A list or tuple: its size is known and it has no close() to call.
+        blocks = result if type(result) is list or type(result) is tuple else None
         try:
-            self._send(resp, result, r.method == "HEAD")
+            if blocks is None or not self._send_blocks(resp, blocks, r):
+                self._send(resp, result, r.method == "HEAD")
         except _ClientGone:
             return  # nothing more can be sent; the server closes the connection
         except Exception:
@@ -403,9 +541,52 @@ class WSGIHandler:
                 raise
             self._fail(resp, r)
         finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
+            if blocks is None:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+    # Go's Handler.ServeHTTP spelling, as on ServeMux: it also tells `gonet serve` (and anyone
+    # inspecting) that this object is a Go-style handler (the compiled __call__ shows no
+    # parameter names to inspect.signature).
+    serve_http = __call__
+
+    def _send_blocks(self, resp: _Response, blocks: list[bytes] | tuple[bytes, ...], r: Request) -> bool:
+        """Write a list or tuple of bytes at once; False (nothing done) when _send must do it."""
+        if resp.sent or resp.status is None:
+            return False  # after write(), or start_response missing: _send's rules apply
+        total = 0
+        for data in blocks:
+            if type(data) is not bytes:
+                return False  # _send writes the blocks before it and then names the bad one
+            total += len(data)
+        w = resp.w
+        # The server's writer adds a Content-Length to a response that ends within its first
+        # buffer: the app's, when it says the same in the same form, need not be checked.
+        resp.send_headers(
+            total == resp.length
+            and resp.plain_length
+            and total <= CHUNKING_THRESHOLD
+            and type(w) is response
+            and _body_allowed(resp.code)
+            and r.method != "HEAD"
+        )
+        if not total:
+            return True
+        try:
+            if len(blocks) == 1:
+                w.write(blocks[0])
+            elif total <= _JOIN_MAX:
+                w.write(b"".join(blocks))
+            else:
+                for data in blocks:
+                    if data:
+                        w.write(data)
+        except ErrBodyNotAllowed:
+            resp.body_ok = False
+        except OSError as e:
+            raise _ClientGone() from e
+        return True
 
     def _send(self, resp: _Response, result: Iterable[bytes], head: bool) -> None:
         """Write the app's iterable: sendfile for a FileWrapper, else block by block."""
