@@ -1285,7 +1285,7 @@ class conn:  # noqa: N801 - Go's name
                     head_started = True
                     self._set_read_deadline(now() + rht if rht else None)
             elif self.state != _IDLE:  # else serve()'s _go_idle did this already
-                self._enter_idle()
+                self._enter_idle(idle, timed)
             try:
                 if not self._fill():
                     if self._eof and self._in_head:
@@ -1366,8 +1366,11 @@ class conn:  # noqa: N801 - Go's name
                 return
             served = 0
             wt = srv.write_timeout
+            # Read once per conn, as wt is: the idle wait comes after every request.
+            idle = srv.idle_timeout if srv.idle_timeout is not None else srv.read_timeout
+            timed = bool(idle or srv.read_header_timeout or srv.read_timeout)
             while True:
-                if served and self._go_idle():
+                if served and self._go_idle(idle, timed):
                     # Wait for the next request here rather than in the read at the bottom of
                     # _next_request: a parked goroutine's C stack is copied to the heap, and
                     # this is the shallowest place to park (what an idle conn costs: docs/http.md).
@@ -1393,7 +1396,7 @@ class conn:  # noqa: N801 - Go's name
             if not self.hijacked:
                 self.close()
 
-    def _go_idle(self) -> bool:
+    def _go_idle(self, idle: float | None, timed: bool) -> bool:
         """Enter the idle state; report whether serve() should wait for the socket to be readable.
 
         Only when nothing already read waits to be parsed or answered; then the conn is idle,
@@ -1410,16 +1413,17 @@ class conn:  # noqa: N801 - Go's name
             or self._eof
         ):
             return False
-        self._enter_idle()
+        self._enter_idle(idle, timed)
         self._give_parser_back()
         return True
 
-    def _enter_idle(self) -> None:
-        """Mark the conn idle and arm the idle timeout (Go: SetReadDeadline(idleDeadline))."""
+    def _enter_idle(self, idle: float | None, timed: bool) -> None:
+        """Mark the conn idle; arm the idle timeout when the server has any read timeout.
+
+        Go: conn.serve's SetReadDeadline(idleDeadline).
+        """
         self.state = _IDLE
-        srv = self.srv
-        idle = srv.idle_timeout if srv.idle_timeout is not None else srv.read_timeout
-        if idle or srv.read_header_timeout or srv.read_timeout:
+        if timed:
             self._set_read_deadline(now() + idle if idle else None)
 
     def _serve_request(self, handler: Handler, r: Request) -> bool:
