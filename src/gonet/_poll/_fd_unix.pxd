@@ -18,6 +18,7 @@ cdef class FD(FdMutex):
     cpdef int fileno(self)
     cpdef close(self)
     cpdef destroy(self)
+    cpdef wait_read_ready(self)
     cpdef object read(self, object buf)
     cpdef object recv(self, object size)
     cpdef object write(self, object data)

@@ -126,6 +126,20 @@ class FD(FdMutex):
 
     # -- reads ---------------------------------------------------------------------------------
 
+    def wait_read_ready(self) -> None:
+        """Park until the fd may be readable, without reading or taking the read lock.
+
+        For a caller that is the fd's only reader and parks between messages with as little
+        stack as possible (an idle HTTP keep-alive conn): what it waits through is the read
+        deadline and close, as read() would.
+
+        Raises:
+            ErrClosed, DeadlineExceededError.
+
+        Go: the pollDesc.waitRead an idle net/http conn reaches through bufio.Reader.Peek.
+        """
+        self.pd.wait_read()  # it checks close and the deadline before the readiness flag
+
     def read(self, buf: Any) -> int:
         """Read into buf once; return the byte count, 0 at EOF (or for an empty buf).
 

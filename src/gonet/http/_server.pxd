@@ -2,7 +2,7 @@
 #
 # The cpdef declarations make the per-request calls between these functions C calls.
 
-from gonet.runtime._netpoll cimport PollDesc
+from gonet._poll._fd_unix cimport FD
 
 cpdef bytes _status_line(long code, bint is11)
 cpdef bytes _date()
@@ -46,7 +46,7 @@ cdef class conn:
     cdef public object _cancel
     cdef public object _req_cancel
     cdef public object _tls
-    cdef public PollDesc _pd
+    cdef public FD _idle_fd
     cdef public _ParserSlot _slot
     cdef public object _parsers
 

@@ -53,13 +53,14 @@ from gonet.http._sniff import SNIFF_LEN, detect_content_type
 from gonet.http._status import status_text
 from gonet.http._transfer import LAST_CHUNK, body, chunk_header
 from gonet.io import ErrUnexpectedEOF
+from gonet.net._net import poll_fd
 from gonet.net.url import URL, parse_request_uri
 from gonet.runtime import go, now, sleep
-from gonet.runtime._netpoll import PollDesc
 
 if TYPE_CHECKING:
     import ssl
 
+    from gonet._poll import FD
     from gonet.bufio import Reader
     from gonet.context import CancelFunc, Context
     from gonet.http._iface import Handler
@@ -873,7 +874,7 @@ class conn:  # noqa: N801 - Go's name
         "_cancel",
         "_req_cancel",
         "_tls",
-        "_pd",
+        "_idle_fd",
         "_slot",
         "_parsers",
     )
@@ -917,10 +918,9 @@ class conn:  # noqa: N801 - Go's name
         self._cancel: CancelFunc | None = None
         self._req_cancel: CancelFunc | None = None
         self._tls: Any = None
-        # The socket's poll descriptor, which serve() waits on between requests; None for a
+        # The socket's FD, whose readiness serve() waits for between requests; None for a
         # conn that is no socket of gonet.net (TLS, a pipe): that one waits inside its read.
-        pd = getattr(getattr(rwc, "_fd", None), "pd", None)
-        self._pd: PollDesc | None = pd if isinstance(pd, PollDesc) else None
+        self._idle_fd: FD | None = poll_fd(rwc)
 
     def _take_parser(self) -> HttpRequestParser:
         """Give the conn a parser: one an idle conn gave back to the pool, else a new one."""
@@ -1375,7 +1375,7 @@ class conn:  # noqa: N801 - Go's name
                     # _next_request: a parked goroutine's C stack is copied to the heap, and
                     # this is the shallowest place to park (what an idle conn costs: docs/http.md).
                     try:
-                        self._pd.wait_read()  # type: ignore[union-attr]  # _go_idle checked it
+                        self._idle_fd.wait_read_ready()  # type: ignore[union-attr]  # _go_idle checked it
                     except OSError:
                         return  # closed or idle too long: no reply (Go: isCommonNetReadError)
                 item = self._next_request(served)
@@ -1404,7 +1404,7 @@ class conn:  # noqa: N801 - Go's name
         request).
         """
         if (
-            self._pd is None
+            self._idle_fd is None
             or self.queue
             or self._in_head
             or self._pbody is not None

@@ -57,6 +57,7 @@ __all__ = [
     "byte_views",
     "ConnInfo",
     "ListenerInfo",
+    "poll_fd",
 ]
 
 
@@ -141,6 +142,15 @@ def check_deadline(t: Any) -> float | None:
             f"deadline must be a float (absolute time from gonet.now()) or None, not {type(t).__name__}"
         )
     return float(t)
+
+
+def poll_fd(c: Any) -> _FD | None:
+    """Return the FD under c when c is this package's socket conn, else None (TLS, a pipe).
+
+    For a layer above that waits on the fd itself (gonet.http's idle conns park in
+    FD.wait_read_ready with the least stack); everything else reads through the conn.
+    """
+    return c._fd if isinstance(c, SocketConn) else None
 
 
 class SocketConn:
