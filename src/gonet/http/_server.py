@@ -60,7 +60,7 @@ from gonet.runtime import go, now, sleep
 if TYPE_CHECKING:
     import ssl
 
-    from gonet._poll import FD
+    from gonet._poll import FD as _FD
     from gonet.bufio import Reader
     from gonet.context import CancelFunc, Context
     from gonet.http._iface import Handler
@@ -920,7 +920,7 @@ class conn:  # noqa: N801 - Go's name
         self._tls: Any = None
         # The socket's FD, whose readiness serve() waits for between requests; None for a
         # conn that is no socket of gonet.net (TLS, a pipe): that one waits inside its read.
-        self._idle_fd: FD | None = poll_fd(rwc)
+        self._idle_fd: _FD | None = poll_fd(rwc)
 
     def _take_parser(self) -> HttpRequestParser:
         """Give the conn a parser: one an idle conn gave back to the pool, else a new one."""
