@@ -133,9 +133,13 @@ def test_close_from_another_goroutine_wakes_the_reader_with_ebadf():
         assert ei.value.errno == errno.EBADF
 
 
-def test_sendall_large_with_a_slow_reader_and_recv_into():
+@pytest.mark.parametrize("timeout", [None, 10.0])
+def test_sendall_large_with_a_slow_reader_and_recv_into(timeout: float | None):
+    # 2 MiB: the first send is short, so a timed sendall goes on from where it stopped.
     a, b = gs.socketpair()
-    payload = bytes(range(256)) * 8192  # 2 MiB
+    a.settimeout(timeout)
+    b.settimeout(timeout)
+    payload = bytes(range(256)) * 8192
 
     def read_all() -> bytes:
         buf = bytearray(65536)

@@ -46,28 +46,6 @@ def test_a_send_with_nothing_else_runnable_does_not_switch():
         assert b.recv(1) == b"x"
 
 
-def test_a_timed_sendall_whose_first_send_is_short_sends_every_byte_once():
-    a, b = gs.socketpair()
-    payload = bytes(range(256)) * 16384  # 4 MiB: far more than one send takes
-
-    def read_all() -> bytes:
-        buf = bytearray(65536)
-        out = bytearray()
-        while len(out) < len(payload):
-            n = b.recv_into(buf)
-            if not n:
-                break
-            out += buf[:n]
-        return bytes(out)
-
-    with a, b:
-        a.settimeout(10.0)
-        b.settimeout(10.0)
-        r = spawn(read_all)
-        a.sendall(payload)
-        assert r.result() == payload
-
-
 def test_two_timed_readers_of_one_socket_both_get_their_bytes():
     # The second reader fails its first try, then waits for the first reader's lock: the edge
     # that arrives meanwhile must not be lost.
