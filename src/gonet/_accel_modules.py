@@ -13,6 +13,8 @@ ACCELERATED = (
     "gonet._poll._fd_mutex",
     "gonet._poll._fd_unix",
     "gonet.net._net",
+    "gonet.net.url",
+    "gonet.http._request",
     "gonet.http._transfer",
     "gonet.http._server",
     "gonet.http._wsgi",

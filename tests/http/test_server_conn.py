@@ -12,7 +12,7 @@ import pytest
 from helpers import make_cert
 
 from gonet import Chan, go, net, now, run_in_thread, sleep, tls
-from gonet.errors import ErrAbortHandler, ErrHijacked, ErrServerClosed
+from gonet.errors import ErrAbortHandler, ErrHijacked, ErrServerClosed, OpError
 from gonet.http import Request, ResponseWriter, Server
 from gonet.io import EOF
 
@@ -91,10 +91,13 @@ def test_client_gone_during_write_is_not_a_panic(serve: Any, caplog: Any) -> Non
 
     def handler(w: ResponseWriter, r: Request) -> None:
         try:
-            for _ in range(10000):
-                w.write(b"y" * 65536)
-        finally:
-            done.send("wrote")
+            for _ in range(100000):
+                w.write(b"y" * 10000)  # below the size that goes out by writev: conn.write
+        except OSError as e:
+            # The conn's own error (Go: the *net.OpError from conn.Write), not the socket's.
+            done.send(f"OpError {e.op}" if isinstance(e, OpError) else repr(e))
+            raise
+        done.send("wrote all")
 
     _, addr = serve(handler)
     c = net.dial("tcp", addr)
@@ -102,7 +105,7 @@ def test_client_gone_during_write_is_not_a_panic(serve: Any, caplog: Any) -> Non
     c.recv(100)
     c.close()
     with caplog.at_level(logging.ERROR, logger="gonet.http"):
-        assert done.recv() == "wrote"
+        assert done.recv() == "OpError write"
         sleep(0.01)
     assert "panic" not in caplog.text
 
@@ -268,7 +271,7 @@ def test_read_timeout_bounds_a_slow_body(serve: Any, virtual_clock: Any) -> None
         try:
             r.body.read()
         except TimeoutError as e:
-            got.send(type(e).__name__)
+            got.send(f"{type(e).__name__} {e.op}" if isinstance(e, OpError) else repr(e))
             raise
 
     _, addr = serve(handler, read_timeout=10.0)
@@ -278,7 +281,9 @@ def test_read_timeout_bounds_a_slow_body(serve: Any, virtual_clock: Any) -> None
         t0 = now()
         assert c.recv(100) == b""
         assert 10.0 <= now() - t0 < 11.0
-    assert "DeadlineExceededError" in got.recv()
+    got_text = got.recv()
+    assert "DeadlineExceededError" in got_text
+    assert got_text.endswith(" read")
 
 
 def test_write_timeout_closes_a_conn_that_does_not_read(serve: Any, virtual_clock: Any) -> None:
@@ -287,9 +292,9 @@ def test_write_timeout_closes_a_conn_that_does_not_read(serve: Any, virtual_cloc
     def handler(w: ResponseWriter, r: Request) -> None:
         try:
             while True:
-                w.write(b"z" * 65536)
-        except TimeoutError:
-            result.send("timed out")
+                w.write(b"z" * 10000)
+        except TimeoutError as e:
+            result.send(f"timed out: {e.op}" if isinstance(e, OpError) else repr(e))
             raise
 
     _, addr = serve(handler, write_timeout=3.0)
@@ -297,7 +302,7 @@ def test_write_timeout_closes_a_conn_that_does_not_read(serve: Any, virtual_cloc
     with c:
         c.set_read_buffer(4096)
         c.write(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-        assert result.recv() == "timed out"
+        assert result.recv() == "timed out: write"
 
 
 # -- TLS --------------------------------------------------------------------------------------------

@@ -2,10 +2,15 @@
 #
 # The cpdef declarations make the per-request calls between these functions C calls.
 
+cimport cython
+
 from gonet._poll._fd_unix cimport FD
+from gonet.http._request cimport Request
+from gonet.net.url cimport URL
 
 cpdef bytes _status_line(long code, bint is11)
 cpdef bytes _date()
+cpdef bytes _simple_head(long code, dict m)
 cpdef bytes _content_length_line(Py_ssize_t n)
 cpdef bint _has_token(object v, object token)
 cpdef bint _body_allowed_for_status(long code)
@@ -47,6 +52,7 @@ cdef class conn:
     cdef public object _req_cancel
     cdef public object _tls
     cdef public FD _idle_fd
+    cdef public FD _fd
     cdef public _ParserSlot _slot
     cdef public object _parsers
 
@@ -58,6 +64,7 @@ cdef class conn:
     cpdef on_message_complete(self)
     cpdef _take_parser(self)
     cpdef _give_parser_back(self)
+    @cython.locals(r=_ServerRequest, u=URL)
     cpdef _new_request(self)
     cpdef _feed(self, object data)
     cpdef bint _fill(self)
@@ -66,12 +73,12 @@ cdef class conn:
     cpdef bint _go_idle(self, object idle, bint timed)
     cpdef _enter_idle(self, object idle, bint timed)
     cpdef write(self, object data)
-    cpdef bint _serve_request(self, object handler, object r)
+    cpdef bint _serve_request(self, object handler, Request r)
     cpdef _end_request(self)
 
 cdef class response:
     cdef public conn _c
-    cdef public object _req
+    cdef public Request _req
     cdef public object _h
     cdef public long status
     cdef public bint wrote_header
@@ -93,6 +100,9 @@ cdef class response:
     cpdef bint _send_simple(self)
     cpdef _finish(self)
     cpdef bint should_reuse_connection(self)
+
+cdef class _ServerRequest(Request):
+    cdef public object _conn
 
 cdef class _ParserSlot:
     cdef public conn c

@@ -53,7 +53,7 @@ from gonet.http._sniff import SNIFF_LEN, detect_content_type
 from gonet.http._status import status_text
 from gonet.http._transfer import LAST_CHUNK, body, chunk_header
 from gonet.io import ErrUnexpectedEOF
-from gonet.net._net import poll_fd
+from gonet.net._net import SocketConn, poll_fd
 from gonet.net.url import URL, parse_request_uri
 from gonet.runtime import go, now, sleep
 
@@ -114,6 +114,7 @@ def _status_line(code: int, is11: bool) -> bytes:
     return line
 
 
+_wall_time = _time.time
 _date_sec = -1
 _date_line = b""
 
@@ -121,8 +122,7 @@ _date_line = b""
 def _date() -> bytes:
     """Return the "Date: ...\\r\\n" line for now, formatted once per second. Go: appendTime."""
     global _date_sec, _date_line
-    t = _time.time()
-    sec = int(t)
+    sec = int(_wall_time())
     if sec != _date_sec:
         _date_line = _time.strftime("Date: %a, %d %b %Y %H:%M:%S GMT\r\n", _time.gmtime(sec)).encode("ascii")
         _date_sec = sec
@@ -152,6 +152,7 @@ _field_lines: dict[str, dict[str, bytes]] = {}
 # A header value may hold no CTL but HTAB (Go: httpguts.ValidHeaderFieldValue).
 _bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
 _good_hosts: set[str] = set()  # Host values already found valid
+_methods: dict[bytes, str] = {}  # method names as str, by the bytes llhttp returns (a fixed set)
 
 
 def _has_token(v: str, token: str) -> bool:
@@ -623,16 +624,13 @@ class response:  # noqa: N801 - Go's name
         buf = self._buf
         n = len(buf)
         self._clen = n
-        out = bytearray(_status_line(code, True))
-        if m:
-            _write_header(out, m, _NO_EXCL)
-        out += _date()
-        out += _content_length_line(n)
+        head = _simple_head(code, m)
+        ctype = b""
         if n and "Content-Type" not in m:
-            out += b"Content-Type: " + detect_content_type(buf).encode("latin-1") + b"\r\n"
-        out += b"\r\n"
+            ctype = b"Content-Type: " + detect_content_type(buf).encode("latin-1") + b"\r\n"
+        # One join, one allocation: the head's pieces are cached bytes.
+        out = b"".join((head, _date(), _content_length_line(n), ctype, b"\r\n", buf))
         if n:
-            out += buf
             buf.clear()
         self._c.write(out)
         return True
@@ -686,6 +684,38 @@ class response:  # noqa: N801 - Go's name
         b = self._req.body
         return not (isinstance(b, body) and not b.done)
 
+
+def _simple_head(code: int, m: dict[str, list[str]]) -> bytes:
+    """Return the status line and the handler's fields of a simple response, as bytes.
+
+    Cached for the common shapes: no field, or one field with one short value (a
+    Content-Type), which most handlers set.
+    """
+    key: Any = None
+    nf = len(m)
+    if nf == 0:
+        key = code
+    elif nf == 1:
+        for k, vs in m.items():
+            if len(vs) == 1:
+                v = vs[0]
+                if type(v) is str and len(v) <= 128:
+                    key = (code, k, v)
+    if key is not None:
+        head = _simple_heads.get(key)
+        if head is not None:
+            return head
+    out = bytearray(_status_line(code, True))
+    if nf:
+        _write_header(out, m, _NO_EXCL)
+    head = bytes(out)
+    if key is not None and len(_simple_heads) < 256:
+        _simple_heads[key] = head
+    return head
+
+
+# Status line and fields of simple responses, by status or by (status, key, value).
+_simple_heads: dict[Any, bytes] = {}
 
 # Response headers that _send_head's rules read; without them _send_simple applies.
 _RULED_HEADERS = frozenset(("Content-Length", "Transfer-Encoding", "Connection", "Trailer", "Date"))
@@ -815,7 +845,19 @@ if frozenset(Request.__slots__) != _REQUEST_FIELDS:  # pragma: no cover - a chan
         f"gonet.http._server sets Request fields {sorted(_REQUEST_FIELDS)}, not {Request.__slots__}"
     )
 
+# Likewise the URL fields _new_request sets.
+_URL_FIELDS = frozenset(("scheme", "opaque", "user", "host", "path", "raw_path", "raw_query", "fragment"))
+if frozenset(URL.__slots__) != _URL_FIELDS:  # pragma: no cover - a change in gonet/net/url.py
+    raise ImportError(f"gonet.http._server sets URL fields {sorted(_URL_FIELDS)}, not {URL.__slots__}")
+
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
+_conn_read = SocketConn.read
+_conn_write = SocketConn.write
+
+
+def _op_error(rwc: Any, op: str, e: OSError) -> OSError:
+    """Return the OpError that rwc's own read or write would have raised for e."""
+    return rwc._error(op, e, getattr(e, "written", 0))  # type: ignore[no-any-return]
 
 # Parsers kept per thread for conns that wake from idle: enough for as many conns to become
 # active at once; beyond that, an idle conn's parser is freed (~1 KiB each, 1 MiB at most).
@@ -875,6 +917,7 @@ class conn:  # noqa: N801 - Go's name
         "_req_cancel",
         "_tls",
         "_idle_fd",
+        "_fd",
         "_slot",
         "_parsers",
     )
@@ -921,6 +964,12 @@ class conn:  # noqa: N801 - Go's name
         # The socket's FD, whose readiness serve() waits for between requests; None for a
         # conn that is no socket of gonet.net (TLS, a pipe): that one waits inside its read.
         self._idle_fd: _FD | None = poll_fd(rwc)
+        # The same FD when the conn's read and write are SocketConn's own: the server then reads
+        # and writes it directly (a method call less per read and per write), translating a
+        # failure into the OpError the conn would raise.
+        fd = self._idle_fd
+        cls = type(rwc)
+        self._fd: _FD | None = fd if cls.read is _conn_read and cls.write is _conn_write else None
 
     def _take_parser(self) -> HttpRequestParser:
         """Give the conn a parser: one an idle conn gave back to the pool, else a new one."""
@@ -1027,7 +1076,11 @@ class conn:  # noqa: N801 - Go's name
             major_s, _, minor_s = version.partition(".")
             major, minor = int(major_s), int(minor_s)
             proto = f"HTTP/{version}"
-        method = p.get_method().decode("ascii")
+        mb = p.get_method()
+        method = _methods.get(mb)
+        if method is None:
+            method = mb.decode("ascii")  # llhttp knows only ASCII method names
+            _methods[mb] = method
         raw_url = self._url.decode("latin-1")
         if major != 1:
             if major == 0:
@@ -1039,8 +1092,21 @@ class conn:  # noqa: N801 - Go's name
         if raw_url[:1] == "/" and "%" not in raw_url and "#" not in raw_url:
             # An origin-form target with nothing to unescape (llhttp refused control bytes):
             # parse_request_uri's own fast path, without its call.
+            # The URL is made field by field, as the Request is below (no __init__ call).
+            u = URL.__new__(URL)
+            u.scheme = ""
+            u.opaque = ""
+            u.user = None
+            u.host = ""
+            u.fragment = ""
+            u.raw_path = ""
             q = raw_url.find("?")
-            u = URL("", "", raw_url) if q < 0 else URL("", "", raw_url[:q], raw_url[q + 1 :])
+            if q < 0:
+                u.path = raw_url
+                u.raw_query = ""
+            else:
+                u.path = raw_url[:q]
+                u.raw_query = raw_url[q + 1 :]
         else:
             try:
                 u = parse_request_uri(raw_url)
@@ -1063,7 +1129,7 @@ class conn:  # noqa: N801 - Go's name
         # Every slot of the Request, set here rather than through Request.__init__ (a third of
         # the cost of a small request went to its keyword arguments); _REQUEST_FIELDS checks
         # at import that this list and Request's slots agree.
-        r = _object_new(_ServerRequest)
+        r = _ServerRequest.__new__(_ServerRequest)
         h = _object_new(Header)
         h._m = m
         r.method = method
@@ -1231,8 +1297,15 @@ class conn:  # noqa: N801 - Go's name
             self._feed(pending)
             return True
         rbuf = self._rbuf
+        fd = self._fd
         try:
-            n = self.rwc.read(rbuf)
+            if fd is not None:
+                try:
+                    n = fd.read(rbuf)
+                except OSError as e:
+                    raise _op_error(self.rwc, "read", e) from e
+            else:
+                n = self.rwc.read(rbuf)
         except OSError:
             self.rerr = True
             raise
@@ -1305,8 +1378,15 @@ class conn:  # noqa: N801 - Go's name
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         """Write data to the connection; note a failure (werr) and re-raise it."""
+        fd = self._fd
         try:
-            self.rwc.write(data)
+            if fd is not None:
+                try:
+                    fd.write(data)
+                except OSError as e:
+                    raise _op_error(self.rwc, "write", e) from e
+            else:
+                self.rwc.write(data)
         except OSError:
             self.werr = True
             raise
