@@ -2,6 +2,7 @@
 # 417, the Content-Length/Transfer-Encoding rules, obs-fold, bare LF, OPTIONS *, 100-continue.
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -166,6 +167,31 @@ def test_http10_without_host_is_served(serve: Any, wire: Any) -> None:
     out = wire.exchange(addr, b"GET /old HTTP/1.0\r\n\r\n")
     assert out.startswith(b"HTTP/1.0 200 OK\r\n")
     assert b"GET /old HTTP/1.0 host= cl=0 close=True" in out
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "protos"),
+    [
+        # Pipelined in one segment: only the first head's request line was looked at.
+        (b"GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.0\r\n\r\n", [b"HTTP/1.1", b"HTTP/1.0"]),
+        (
+            b"GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            [b"HTTP/1.0", b"HTTP/1.1"],
+        ),
+        # A request line ended by a bare LF, then a field whose value ends like a version.
+        (b"GET /a HTTP/1.0\nX: HTTP/1.1\r\n\r\n", [b"HTTP/1.0"]),
+        # A request line longer than the server scans for its version.
+        (b"GET /" + b"x" * 300 + b" HTTP/1.0\r\n\r\n", [b"HTTP/1.0"]),
+        (b"GET /" + b"x" * 300 + b" HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n", [b"HTTP/1.1"]),
+    ],
+)
+def test_each_request_keeps_its_own_protocol_version(
+    serve: Any, wire: Any, request_bytes: bytes, protos: list[bytes]
+) -> None:
+    _, addr = serve(show)
+    out = wire.exchange(addr, request_bytes)
+    assert re.findall(rb"(HTTP/1\.[01]) 200 OK\r\n", out) == protos  # the responses
+    assert re.findall(rb"GET /\S* (HTTP/1\.[01]) host=", out) == protos  # what the handler saw
 
 
 def test_expect_100_continue_is_sent_on_first_body_read(serve: Any, wire: Any) -> None:

@@ -9,6 +9,8 @@ from gonet.http._request cimport Request
 from gonet.net.url cimport URL
 
 cpdef bytes _status_line(long code, bint is11)
+cdef bytes _HTTP11
+
 cpdef bytes _date()
 cpdef bytes _simple_head(long code, dict m)
 cpdef bytes _content_length_line(Py_ssize_t n)
@@ -53,6 +55,8 @@ cdef class conn:
     cdef public object _tls
     cdef public FD _idle_fd
     cdef public FD _fd
+    cdef public bint _v11
+    cdef public bint _v11_next
     cdef public _ParserSlot _slot
     cdef public object _parsers
 
@@ -67,6 +71,7 @@ cdef class conn:
     @cython.locals(r=_ServerRequest, u=URL)
     cpdef _new_request(self)
     cpdef _feed(self, object data)
+    @cython.locals(i=Py_ssize_t, k=Py_ssize_t, n=Py_ssize_t, end=Py_ssize_t, c=int, rbuf=bytearray, v11=bint)
     cpdef bint _fill(self)
     cpdef _set_read_deadline(self, object t)
     cpdef _next_request(self, Py_ssize_t served)

@@ -851,6 +851,8 @@ if frozenset(URL.__slots__) != _URL_FIELDS:  # pragma: no cover - a change in go
     raise ImportError(f"gonet.http._server sets URL fields {sorted(_URL_FIELDS)}, not {URL.__slots__}")
 
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
+_V11_SCAN = 128  # how far _fill looks for the end of a request line
+_HTTP11 = b" HTTP/1.1"
 _conn_read = SocketConn.read
 _conn_write = SocketConn.write
 
@@ -858,6 +860,7 @@ _conn_write = SocketConn.write
 def _op_error(rwc: Any, op: str, e: OSError) -> OSError:
     """Return the OpError that rwc's own read or write would have raised for e."""
     return rwc._error(op, e, getattr(e, "written", 0))  # type: ignore[no-any-return]
+
 
 # Parsers kept per thread for conns that wake from idle: enough for as many conns to become
 # active at once; beyond that, an idle conn's parser is freed (~1 KiB each, 1 MiB at most).
@@ -918,6 +921,8 @@ class conn:  # noqa: N801 - Go's name
         "_tls",
         "_idle_fd",
         "_fd",
+        "_v11",
+        "_v11_next",
         "_slot",
         "_parsers",
     )
@@ -970,6 +975,10 @@ class conn:  # noqa: N801 - Go's name
         fd = self._idle_fd
         cls = type(rwc)
         self._fd: _FD | None = fd if cls.read is _conn_read and cls.write is _conn_write else None
+        # Whether the head being parsed is HTTP/1.1, known from its request line (see _fill);
+        # False: ask the parser.
+        self._v11 = False
+        self._v11_next = False
 
     def _take_parser(self) -> HttpRequestParser:
         """Give the conn a parser: one an idle conn gave back to the pool, else a new one."""
@@ -1005,6 +1014,8 @@ class conn:  # noqa: N801 - Go's name
         self._hsize = 0
         self._bad_value = False
         self._in_head = True
+        self._v11 = self._v11_next  # only the first head of a chunk was looked at
+        self._v11_next = False
 
     def on_url(self, url: bytes) -> None:
         self._url += url
@@ -1067,7 +1078,8 @@ class conn:  # noqa: N801 - Go's name
         m = self._hdrs
         if self._hsize + len(self._url) + 4 * len(m) > self.srv.max_header_bytes + 4096:
             raise _StatusError(431)
-        version = p.get_http_version()
+        # httptools formats the version as a string on every call (~4 % of a small request).
+        version = "1.1" if self._v11 else p.get_http_version()
         if version == "1.1":
             major, minor, proto = 1, 1, "HTTP/1.1"
         elif version == "1.0":
@@ -1294,6 +1306,7 @@ class conn:  # noqa: N801 - Go's name
         pending = self._unparsed
         if pending:
             self._unparsed = b""
+            self._v11_next = False
             self._feed(pending)
             return True
         rbuf = self._rbuf
@@ -1312,6 +1325,27 @@ class conn:  # noqa: N801 - Go's name
         if n == 0:
             self._eof = True
             return False
+        # A head that starts this chunk and whose request line ends in " HTTP/1.1" CRLF (no CR
+        # before it: llhttp also takes a bare CR as a line end) is HTTP/1.1: a URL holds no
+        # space, so that suffix can only be the version.
+        # The scan is a C loop when compiled (a find() call costs more than it saves), and
+        # stops after _V11_SCAN bytes: a longer line takes the parser's answer.
+        v11 = False
+        if not self._in_head and self._pbody is None:
+            end = n if n < _V11_SCAN else _V11_SCAN
+            i = 0
+            c = 0
+            while i < end:
+                c = rbuf[i]
+                if c == 13 or c == 10:
+                    break
+                i += 1
+            if c == 13 and 9 <= i < n - 1 and rbuf[i + 1] == 10:
+                k = 0
+                while k < 9 and rbuf[i - 9 + k] == _HTTP11[k]:
+                    k += 1
+                v11 = k == 9
+        self._v11_next = v11
         self._feed(self._rview[:n])
         return True
 

@@ -4,6 +4,8 @@
 # handler's steps are C calls, and the caches are typed dicts (their get() is a C call).
 cimport cython
 
+from gonet.http._request cimport Request
+
 cdef dict _header_keys
 cdef dict _status_codes
 cdef dict _plain_lengths
@@ -41,9 +43,9 @@ cdef class WSGIHandler:
     cdef public dict _base
 
     @cython.locals(env=dict, m=dict, key=str, vs=list, n=Py_ssize_t)
-    cpdef dict environ(self, object r)
+    cpdef dict environ(self, Request r)
     @cython.locals(total=Py_ssize_t)
-    cdef bint _send_blocks(self, _Response resp, object blocks, object r) except -1
+    cdef bint _send_blocks(self, _Response resp, object blocks, Request r) except -1
     cdef _send(self, _Response resp, object result, bint head)
     cdef bint _sendfile(self, _Response resp, object fw, bint head) except -1
     cdef _fail(self, _Response resp, object r)
