@@ -78,6 +78,7 @@ cdef class conn:
     cpdef bint _go_idle(self, object idle, bint timed)
     cpdef _enter_idle(self, object idle, bint timed)
     cpdef write(self, object data)
+    @cython.locals(w=response)
     cpdef bint _serve_request(self, object handler, Request r)
     cpdef _end_request(self)
 
@@ -100,6 +101,7 @@ cdef class response:
     cdef public object _trailers
     cdef public object _out
 
+    cdef _setup(self, conn c, Request req)
     cpdef _send_body(self, object data)
     cpdef _send_head(self, bint final)
     cpdef bint _send_simple(self)

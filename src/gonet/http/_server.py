@@ -232,6 +232,11 @@ class response:  # noqa: N801 - Go's name
     )
 
     def __init__(self, c: conn, req: Request) -> None:
+        self._setup(c, req)
+
+    def _setup(self, c: conn, req: Request) -> None:
+        # __init__'s body: the server makes its writers with __new__ and this C call, which
+        # skips a Python call's argument handling.
         self._c = c
         self._req = req
         h = _object_new(Header)
@@ -1543,7 +1548,8 @@ class conn:  # noqa: N801 - Go's name
     def _serve_request(self, handler: Handler, r: Request) -> bool:
         """Run the handler for r and complete its response; report whether to go on."""
         srv = self.srv
-        w = response(self, r)
+        w = response.__new__(response)
+        w._setup(self, r)
         if r.proto_minor == 0 and r.proto_major == 1 and not r.close:
             w._wants10_keep_alive = True
         expect = r.header._m.get("Expect")
