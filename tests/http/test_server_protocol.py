@@ -194,6 +194,15 @@ def test_each_request_keeps_its_own_protocol_version(
     assert re.findall(rb"GET /\S* (HTTP/1\.[01]) host=", out) == protos  # what the handler saw
 
 
+def test_field_values_seen_before_are_the_same_and_a_bad_one_stays_bad(serve: Any, wire: Any) -> None:
+    _, addr = serve(show)
+    good = b"GET / HTTP/1.1\r\nHost: a\r\nX-V: caf\xe9 1\r\nConnection: close\r\n\r\n"
+    bad = b"GET / HTTP/1.1\r\nHost: a\r\nX-V: caf\xe9\x7f1\r\nConnection: close\r\n\r\n"
+    for _ in range(2):  # the second time, the values are known
+        assert "X-V=caf\xe9 1".encode() in wire.exchange(addr, good)
+        assert wire.exchange(addr, bad).startswith(b"HTTP/1.1 400 Bad Request: invalid header value\r\n")
+
+
 def test_expect_100_continue_is_sent_on_first_body_read(serve: Any, wire: Any) -> None:
     order: list[str] = []
 

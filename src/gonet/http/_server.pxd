@@ -10,6 +10,7 @@ from gonet.net.url cimport URL
 
 cpdef bytes _status_line(long code, bint is11)
 cdef bytes _HTTP11
+cdef dict _good_values
 
 cpdef bytes _date()
 cpdef bytes _simple_head(long code, dict m)

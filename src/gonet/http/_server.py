@@ -152,6 +152,10 @@ _field_lines: dict[str, dict[str, bytes]] = {}
 # A header value may hold no CTL but HTAB (Go: httpguts.ValidHeaderFieldValue).
 _bad_value = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
 _good_hosts: set[str] = set()  # Host values already found valid
+# Short field values already found valid, decoded: clients send the same few (Host, Accept,
+# User-Agent...) in every request; one dict lookup replaces the check and the decoding.
+_good_values: dict[bytes, str] = {}
+_GOOD_VALUE_LEN = 256
 _methods: dict[bytes, str] = {}  # method names as str, by the bytes llhttp returns (a fixed set)
 
 
@@ -1032,14 +1036,19 @@ class conn:  # noqa: N801 - Go's name
                 k = canonical_header_key(name.decode("latin-1"))
                 if len(_names) < _NAMES_MAX:
                     _names[name] = k
-            if _bad_value(value) is not None:
-                self._bad_value = True
+            v = _good_values.get(value)
+            if v is None:
+                v = value.decode("latin-1")
+                if _bad_value(value) is not None:
+                    self._bad_value = True
+                elif len(value) <= _GOOD_VALUE_LEN and len(_good_values) < _NAMES_MAX:
+                    _good_values[value] = v
             self._hsize += len(name) + len(value)
             vs = self._hdrs.get(k)
             if vs is None:
-                self._hdrs[k] = [value.decode("latin-1")]
+                self._hdrs[k] = [v]
             else:
-                vs.append(value.decode("latin-1"))
+                vs.append(v)
             return
         b = self._pbody
         if b is not None:  # a trailer field of a chunked body: the request's trailer too
