@@ -10,6 +10,7 @@ from gonet.net.url cimport URL
 
 cpdef bytes _status_line(long code, bint is11)
 cdef bytes _HTTP11
+cdef bint _PURE
 cdef dict _good_values
 
 cpdef bytes _date()

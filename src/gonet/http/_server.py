@@ -861,6 +861,7 @@ if frozenset(URL.__slots__) != _URL_FIELDS:  # pragma: no cover - a change in go
 
 _IDLE, _ACTIVE, _NEW = 0, 1, 2
 _V11_SCAN = 128  # how far _fill looks for the end of a request line
+_PURE = __file__.endswith(".py")  # this module runs as Python code, not compiled
 _HTTP11 = b" HTTP/1.1"
 _conn_read = SocketConn.read
 _conn_write = SocketConn.write
@@ -1342,10 +1343,15 @@ class conn:  # noqa: N801 - Go's name
         # A head that starts this chunk and whose request line ends in " HTTP/1.1" CRLF (no CR
         # before it: llhttp also takes a bare CR as a line end) is HTTP/1.1: a URL holds no
         # space, so that suffix can only be the version.
-        # The scan is a C loop when compiled (a find() call costs more than it saves), and
-        # stops after _V11_SCAN bytes: a longer line takes the parser's answer.
+        # Compiled, the scan is a C loop (a find() call costs more than it saves); in pure
+        # Python, find() is the cheaper. Either stops after _V11_SCAN bytes: a longer line
+        # takes the parser's answer.
         v11 = False
-        if not self._in_head and self._pbody is None:
+        if _PURE and not self._in_head and self._pbody is None:
+            i = rbuf.find(b"\n", 0, n if n < _V11_SCAN else _V11_SCAN)
+            if i >= 10 and rbuf[i - 1] == 13 and rbuf.find(b"\r", 0, i - 1) < 0:
+                v11 = rbuf.startswith(b" HTTP/1.1", i - 10)
+        elif not self._in_head and self._pbody is None:
             end = n if n < _V11_SCAN else _V11_SCAN
             i = 0
             c = 0
