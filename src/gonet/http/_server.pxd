@@ -13,6 +13,8 @@ cdef bytes _HTTP11
 cdef bint _PURE
 cdef dict _good_values
 
+@cython.locals(i=Py_ssize_t, k=Py_ssize_t, end=Py_ssize_t, c=int)
+cdef bint _head_is_v11(bytearray rbuf, Py_ssize_t n) except -1
 cpdef bytes _date()
 cpdef bytes _simple_head(long code, dict m)
 cpdef bytes _content_length_line(Py_ssize_t n)
@@ -73,7 +75,7 @@ cdef class conn:
     @cython.locals(r=_ServerRequest, u=URL)
     cpdef _new_request(self)
     cpdef _feed(self, object data)
-    @cython.locals(i=Py_ssize_t, k=Py_ssize_t, n=Py_ssize_t, end=Py_ssize_t, c=int, rbuf=bytearray, v11=bint)
+    @cython.locals(n=Py_ssize_t, rbuf=bytearray)
     cpdef bint _fill(self)
     cpdef _set_read_deadline(self, object t)
     cpdef _next_request(self, Py_ssize_t served)

@@ -867,6 +867,38 @@ _conn_read = SocketConn.read
 _conn_write = SocketConn.write
 
 
+def _head_is_v11(rbuf: bytearray, n: int) -> bool:
+    """Report whether the request line at the start of rbuf[:n] ends in " HTTP/1.1" CRLF.
+
+    Such a head is HTTP/1.1: a URL holds no space, so that suffix can only be the version,
+    and no CR may come before it (llhttp also takes a bare CR as a line end). Compiled, the
+    scan is a C loop (a find() call costs more than it saves); in pure Python, find() is the
+    cheaper. Either stops after _V11_SCAN bytes: a longer line takes the parser's answer.
+    """
+    end = n if n < _V11_SCAN else _V11_SCAN
+    if _PURE:
+        i = rbuf.find(b"\n", 0, end)
+        return (
+            i >= 10
+            and rbuf[i - 1] == 13
+            and rbuf.find(b"\r", 0, i - 1) < 0
+            and rbuf.startswith(b" HTTP/1.1", i - 10)
+        )
+    i = 0
+    c = 0
+    while i < end:
+        c = rbuf[i]
+        if c == 13 or c == 10:
+            break
+        i += 1
+    if c != 13 or i < 9 or i >= n - 1 or rbuf[i + 1] != 10:
+        return False
+    k = 0
+    while k < 9 and rbuf[i - 9 + k] == _HTTP11[k]:
+        k += 1
+    return k == 9
+
+
 def _op_error(rwc: Any, op: str, e: OSError) -> OSError:
     """Return the OpError that rwc's own read or write would have raised for e."""
     return rwc._error(op, e, getattr(e, "written", 0))  # type: ignore[no-any-return]
@@ -1340,32 +1372,8 @@ class conn:  # noqa: N801 - Go's name
         if n == 0:
             self._eof = True
             return False
-        # A head that starts this chunk and whose request line ends in " HTTP/1.1" CRLF (no CR
-        # before it: llhttp also takes a bare CR as a line end) is HTTP/1.1: a URL holds no
-        # space, so that suffix can only be the version.
-        # Compiled, the scan is a C loop (a find() call costs more than it saves); in pure
-        # Python, find() is the cheaper. Either stops after _V11_SCAN bytes: a longer line
-        # takes the parser's answer.
-        v11 = False
-        if _PURE and not self._in_head and self._pbody is None:
-            i = rbuf.find(b"\n", 0, n if n < _V11_SCAN else _V11_SCAN)
-            if i >= 10 and rbuf[i - 1] == 13 and rbuf.find(b"\r", 0, i - 1) < 0:
-                v11 = rbuf.startswith(b" HTTP/1.1", i - 10)
-        elif not self._in_head and self._pbody is None:
-            end = n if n < _V11_SCAN else _V11_SCAN
-            i = 0
-            c = 0
-            while i < end:
-                c = rbuf[i]
-                if c == 13 or c == 10:
-                    break
-                i += 1
-            if c == 13 and 9 <= i < n - 1 and rbuf[i + 1] == 10:
-                k = 0
-                while k < 9 and rbuf[i - 9 + k] == _HTTP11[k]:
-                    k += 1
-                v11 = k == 9
-        self._v11_next = v11
+        # Only the head that starts this chunk can be known from here.
+        self._v11_next = not self._in_head and self._pbody is None and _head_is_v11(rbuf, n)
         self._feed(self._rview[:n])
         return True
 
