@@ -13,6 +13,7 @@ ACCELERATED = (
     "gonet._poll._fd_mutex",
     "gonet._poll._fd_unix",
     "gonet.net._net",
+    "gonet.http._header",
     "gonet.http._transfer",
     "gonet.http._server",
     "gonet.http._wsgi",
