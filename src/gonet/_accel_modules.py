@@ -15,6 +15,7 @@ ACCELERATED = (
     "gonet.net._net",
     "gonet.http._header",
     "gonet.http._routing_tree",
+    "gonet.http._servemux",
     "gonet.http._transfer",
     "gonet.http._server",
     "gonet.http._wsgi",

@@ -2,11 +2,17 @@
 # and path values, the default mux, and the "*" request target.
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
-from gonet import http
+from gonet import _accel, http
 from gonet.http import ServeMux, httptest
 from gonet.http._servemux import _strip_host_port
 
@@ -30,6 +36,45 @@ def test_conflict_names_both_registration_sites() -> None:
     msg = str(ei.value)
     assert f"test_mux.py:{line})" in msg
     assert msg.endswith(":\nGET /a/{y} matches the same requests as GET /a/{x}")
+
+
+_REGISTER_TWICE = textwrap.dedent(
+    """\
+    import json
+    from gonet import _accel, http
+    mux = http.ServeMux()
+    mux.handle_func("GET /a/{x}", print)
+    try:
+        mux.handle("GET /a/{y}", print)
+    except ValueError as e:
+        on_mux = str(e)
+    http.handle_func("GET /gonet-test-loc/{x}", print)
+    try:
+        http.handle("GET /gonet-test-loc/{y}", print)
+    except ValueError as e:
+        on_default = str(e)
+    compiled = _accel.compiled()["gonet.http._servemux"]
+    print(json.dumps({"compiled": compiled, "on_mux": on_mux, "on_default": on_default}))
+    """
+)
+
+
+@pytest.mark.parametrize("pure", ["1", "0"])
+def test_conflict_locations_in_both_builds(pure: str, tmp_path: Path) -> None:
+    # Compiled functions push no Python frames and __file__ is then the extension: the
+    # registration sites must still be the user's lines, in both implementations.
+    script = tmp_path / "register_twice.py"
+    script.write_text(_REGISTER_TWICE)
+    env = {**os.environ, "GONET_PURE_PYTHON": pure}
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    # "0": compiled when the extensions are built and fresh (else this checks the .py twice).
+    assert got["compiled"] == (pure == "0" and not _accel._decide(False)[0])
+    assert f"(registered at {script}:6) conflicts with" in got["on_mux"]
+    assert f"(registered at {script}:4):" in got["on_mux"]
+    assert f"(registered at {script}:11) conflicts with" in got["on_default"]
+    assert f"(registered at {script}:9):" in got["on_default"]
 
 
 def test_rejected_pattern_leaves_mux_unchanged() -> None:

@@ -33,7 +33,8 @@ __all__ = ["ServeMux", "new_serve_mux", "default_serve_mux", "handle", "handle_f
 
 # The characters an escaped path keeps as they are (Go's shouldEscape for encodePath).
 _PATH_KEEP = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._")
-_HERE = os.path.normcase(os.path.abspath(__file__))
+# This module's source, whichever implementation runs: compiled, __file__ is the extension.
+_HERE = os.path.normcase(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_servemux.py"))
 
 
 def _escaped_path(u: URL) -> str:
@@ -71,8 +72,10 @@ def _url_from_escaped(escaped: str, raw_query: str) -> URL:
 
 
 def _caller_location() -> str:
-    # "file:line" of the first frame outside this module: the user's registration call.
-    f = sys._getframe(1)
+    # "file:line" of the first frame outside this module: the user's registration call. The
+    # walk starts at the innermost Python frame: compiled, this module's functions push no
+    # frames, so that is already the caller's; pure, it skips this module's own frames.
+    f = sys._getframe(0)
     while f is not None and os.path.normcase(os.path.abspath(f.f_code.co_filename)) == _HERE:
         f = f.f_back  # type: ignore[assignment]
     if f is None:
@@ -82,9 +85,12 @@ def _caller_location() -> str:
 
 def _exact_match(n: RoutingNode | None, path: str) -> bool:
     # Go: exactMatch: no multi wildcard matched a non-empty rest of the path.
-    if n is None or n.pattern is None:
+    if n is None:
         return False
-    segs = n.pattern.segments
+    pat = n.pattern
+    if pat is None:
+        return False
+    segs = pat.segments
     if not segs[-1].multi:
         return True
     if path and path[-1] != "/":
@@ -195,13 +201,13 @@ class ServeMux:
         self, host: str, method: str, path: str, u: URL | None
     ) -> tuple[RoutingNode | None, list[str], URL | None]:
         # Go: matchOrRedirect: the match, or the URL with a trailing slash that matches exactly.
-        m = self._tree.match(host, method, split_path(path), path)
-        n, matches = m if m is not None else (None, [])
+        matches: list[str] = []
+        n = self._tree.match(host, method, split_path(path), path, matches)
         if u is not None and path and path[-1] != "/" and not _exact_match(n, path):
             path += "/"
-            m2 = self._tree.match(host, method, split_path(path), path)
-            if m2 is not None and _exact_match(m2[0], path):
-                return m2[0], [], _url_from_escaped(path, u.raw_query)
+            n2 = self._tree.match(host, method, split_path(path), path, [])
+            if n2 is not None and _exact_match(n2, path):
+                return n2, [], _url_from_escaped(path, u.raw_query)
         return n, matches, None
 
     def _find_handler(self, r: Request) -> tuple[Handler, str, Pattern | None, list[str]]:
@@ -251,14 +257,15 @@ class ServeMux:
             return
         u = r.url
         p = u.path
+        method = r.method
         if (
-            r.method != "CONNECT"
-            and not u.raw_path
+            method != "CONNECT"
             and p
-            and _PATH_KEEP.issuperset(p)
+            and p[0] == "/"
+            and not u.raw_path
             and "//" not in p
             and "/." not in p
-            and p[0] == "/"
+            and _PATH_KEEP.issuperset(p)
         ):
             # The common case, answered without the general lookup: the path is already
             # clean and escaped as it stands (so no redirect to a canonical form) and has no
@@ -269,9 +276,9 @@ class ServeMux:
             segs = p[1:].split("/")
             if segs[-1] == "":
                 segs[-1] = "/"
-            m = self._tree.match(host, r.method, segs, p)
-            if m is not None:
-                n, matches = m
+            matches: list[str] = []
+            n = self._tree.match(host, method, segs, p, matches)
+            if n is not None:
                 pat = n.pattern
                 if pat is not None and (p[-1] == "/" or _exact_match(n, p)):
                     r.pattern = pat.str
