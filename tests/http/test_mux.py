@@ -14,7 +14,7 @@ import pytest
 
 from gonet import _accel, http
 from gonet.http import ServeMux, httptest
-from gonet.http._servemux import _strip_host_port
+from gonet.http._servemux import _strip_host_port, _strip_host_port_cached
 
 
 def serve(mux: ServeMux, method: str, target: str, host: str = "example.com") -> httptest.ResponseRecorder:
@@ -213,3 +213,5 @@ def test_default_serve_mux_module_functions() -> None:
 )
 def test_strip_host_port(host, want) -> None:
     assert _strip_host_port(host) == want
+    assert _strip_host_port_cached(host) == want
+    assert _strip_host_port_cached(host) == want  # from the cache

@@ -7,10 +7,13 @@ cimport cython
 
 from gonet.http._routing_tree cimport RoutingNode
 
-cdef frozenset _PATH_KEEP
+cdef str _PATH_KEEP
+cdef dict _hosts
+cdef Py_ssize_t _HOSTS_MAX
 
 cpdef object _escaped_path(object u)
 cpdef object _strip_host_port(object h)
+cpdef object _strip_host_port_cached(object h)
 @cython.locals(pat=object, segs=list)
 cpdef bint _exact_match(RoutingNode n, object path) except -1
 

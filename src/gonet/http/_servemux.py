@@ -31,8 +31,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ServeMux", "new_serve_mux", "default_serve_mux", "handle", "handle_func"]
 
-# The characters an escaped path keeps as they are (Go's shouldEscape for encodePath).
-_PATH_KEEP = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._")
+# The characters an escaped path keeps as they are (Go's shouldEscape for encodePath): a path
+# made only of them is its own escaped form (`not p.lstrip(_PATH_KEEP)`, no temporary set).
+_PATH_KEEP = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._"
+# Host header -> host without its port, for the hosts served so far (a server sees few).
+_hosts: dict[str, str] = {}
+_HOSTS_MAX = 256
 # This module's source, whichever implementation runs: compiled, __file__ is the extension.
 _HERE = os.path.normcase(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_servemux.py"))
 
@@ -40,7 +44,7 @@ _HERE = os.path.normcase(os.path.join(os.path.dirname(os.path.abspath(__file__))
 def _escaped_path(u: URL) -> str:
     # URL.escaped_path(), with the common case (nothing to escape) answered without quoting.
     p = u.path
-    if not u.raw_path and _PATH_KEEP.issuperset(p):
+    if not u.raw_path and not p.lstrip(_PATH_KEEP):
         return p
     return u.escaped_path()
 
@@ -60,6 +64,16 @@ def _strip_host_port(h: str) -> str:
     if ":" in host:
         return h  # an IPv6 address without brackets: "too many colons"
     return host
+
+
+def _strip_host_port_cached(h: str) -> str:
+    # _strip_host_port, remembered for the first _HOSTS_MAX hosts.
+    got = _hosts.get(h)
+    if got is None:
+        got = _strip_host_port(h)
+        if len(_hosts) < _HOSTS_MAX:
+            _hosts[h] = got
+    return got
 
 
 def _url_from_escaped(escaped: str, raw_query: str) -> URL:
@@ -265,14 +279,14 @@ class ServeMux:
             and not u.raw_path
             and "//" not in p
             and "/." not in p
-            and _PATH_KEEP.issuperset(p)
+            and not p.lstrip(_PATH_KEEP)
         ):
             # The common case, answered without the general lookup: the path is already
             # clean and escaped as it stands (so no redirect to a canonical form) and has no
             # %-escape to undo in its segments.
             host = r.host
             if ":" in host:
-                host = _strip_host_port(host)
+                host = _strip_host_port_cached(host)
             segs = p[1:].split("/")
             if segs[-1] == "":
                 segs[-1] = "/"
