@@ -7,7 +7,7 @@ cimport cython
 
 from gonet.http._routing_tree cimport RoutingNode
 
-cdef str _PATH_KEEP
+cdef frozenset _PATH_KEEP
 cdef dict _hosts
 cdef Py_ssize_t _HOSTS_MAX
 

@@ -31,9 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ServeMux", "new_serve_mux", "default_serve_mux", "handle", "handle_func"]
 
-# The characters an escaped path keeps as they are (Go's shouldEscape for encodePath): a path
-# made only of them is its own escaped form (`not p.lstrip(_PATH_KEEP)`, no temporary set).
-_PATH_KEEP = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._"
+# The characters an escaped path keeps as they are (Go's shouldEscape for encodePath).
+_PATH_KEEP = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._")
 # Host header -> host without its port, for the hosts served so far (a server sees few).
 _hosts: dict[str, str] = {}
 _HOSTS_MAX = 256
@@ -44,7 +43,7 @@ _HERE = os.path.normcase(os.path.join(os.path.dirname(os.path.abspath(__file__))
 def _escaped_path(u: URL) -> str:
     # URL.escaped_path(), with the common case (nothing to escape) answered without quoting.
     p = u.path
-    if not u.raw_path and not p.lstrip(_PATH_KEEP):
+    if not u.raw_path and _PATH_KEEP.issuperset(p):
         return p
     return u.escaped_path()
 
@@ -279,7 +278,7 @@ class ServeMux:
             and not u.raw_path
             and "//" not in p
             and "/." not in p
-            and not p.lstrip(_PATH_KEEP)
+            and _PATH_KEEP.issuperset(p)
         ):
             # The common case, answered without the general lookup: the path is already
             # clean and escaped as it stands (so no redirect to a canonical form) and has no
