@@ -14,6 +14,7 @@ ACCELERATED = (
     "gonet._poll._fd_unix",
     "gonet.net._net",
     "gonet.http._header",
+    "gonet.http._pattern",
     "gonet.http._routing_tree",
     "gonet.http._servemux",
     "gonet.http._transfer",

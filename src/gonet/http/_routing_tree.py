@@ -142,9 +142,11 @@ class RoutingNode:
         c = self.multi
         if c is not None:
             p = c.pattern
-            if p is not None and p.segments[-1].s:
-                # The rest of the raw path after the i-th "/", unescaped as a whole.
-                matches.append(path_unescape_or_keep(_rest(raw, i)))
+            if p is not None:
+                last = p.segments[-1]
+                if last.s:
+                    # The rest of the raw path after the i-th "/", unescaped as a whole.
+                    matches.append(path_unescape_or_keep(_rest(raw, i)))
             return c
         return None
 

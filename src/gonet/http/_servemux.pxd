@@ -5,6 +5,7 @@
 # (a typed str would refuse a str subclass).
 cimport cython
 
+from gonet.http._pattern cimport Pattern, Segment
 from gonet.http._routing_tree cimport RoutingNode
 
 cdef frozenset _PATH_KEEP
@@ -14,7 +15,7 @@ cdef Py_ssize_t _HOSTS_MAX
 cpdef object _escaped_path(object u)
 cpdef object _strip_host_port(object h)
 cpdef object _strip_host_port_cached(object h)
-@cython.locals(pat=object, segs=list)
+@cython.locals(pat=Pattern, segs=list, last=Segment)
 cpdef bint _exact_match(RoutingNode n, object path) except -1
 
 cdef class ServeMux:

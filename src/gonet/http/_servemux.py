@@ -104,7 +104,8 @@ def _exact_match(n: RoutingNode | None, path: str) -> bool:
     if pat is None:
         return False
     segs = pat.segments
-    if not segs[-1].multi:
+    last = segs[-1]
+    if not last.multi:
         return True
     if path and path[-1] != "/":
         return False
