@@ -134,6 +134,30 @@ def test_serving_sets_pattern_and_values() -> None:
     assert seen == [("/b/{bucket}/o/{obj...}", "pics", "2024/cat one.jpg")]
 
 
+class _Str(str):
+    __slots__ = ()
+
+
+@pytest.mark.parametrize("path", ["/a/1", "/a/x/", "/", "/a//1"])
+def test_str_subclasses_in_the_request_route_as_plain_str(path: str) -> None:
+    # The compiled fast path takes exact str only; anything else goes the general way, to the
+    # same answer.
+    mux = ServeMux()
+    mux.handle_func("example.com/a/{x}", lambda w, r: w.write(f"a {r.pattern} {r.path_value('x')}".encode()))
+    mux.handle_func("/a/{x}/", lambda w, r: w.write(f"slash {r.pattern} {r.path_value('x')}".encode()))
+    mux.handle_func("/", lambda w, r: w.write(f"root {r.pattern}".encode()))
+    got = []
+    for wrap in (str, _Str):
+        r = httptest.new_request("GET", path)
+        r.url.path = wrap(r.url.path)
+        r.host = wrap("example.com:8080")
+        r.method = wrap("GET")
+        rec = httptest.new_recorder()
+        mux(rec, r)
+        got.append((rec.code, rec.header().get("Location"), bytes(rec.body)))
+    assert got[0] == got[1]
+
+
 def test_method_and_host_are_case_sensitive() -> None:
     mux = ServeMux()
     mux.handle_func("GET Example.com/x", lambda w, r: w.write(b"x"))
