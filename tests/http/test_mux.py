@@ -14,7 +14,7 @@ import pytest
 
 from gonet import _accel, http
 from gonet.http import ServeMux, httptest
-from gonet.http._servemux import _strip_host_port, _strip_host_port_cached
+from gonet.http._servemux import _plain_segments, _strip_host_port, _strip_host_port_cached
 
 
 def serve(mux: ServeMux, method: str, target: str, host: str = "example.com") -> httptest.ResponseRecorder:
@@ -132,6 +132,20 @@ def test_serving_sets_pattern_and_values() -> None:
     )
     serve(mux, "PUT", "/b/pics/o/2024/cat%20one.jpg")
     assert seen == [("/b/{bucket}/o/{obj...}", "pics", "2024/cat one.jpg")]
+
+
+# Go's shouldEscape(c, encodePath) is false for exactly these.
+_PATH_KEEP = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._"
+
+
+def test_plain_segments_takes_only_clean_paths_that_need_no_escaping() -> None:
+    for c in map(chr, range(0x180)):
+        want = None if c not in _PATH_KEEP else ["a" + c] if c != "/" else ["a", "/"]
+        assert _plain_segments("/a" + c) == want, repr(c)
+    assert _plain_segments("/") == ["/"]
+    assert _plain_segments("/a/b/") == ["a", "b", "/"]
+    for p in ["", "a/b", "//a", "/a//b", "/./a", "/a/..", "/a/.b", "/a%20b", "/a b"]:
+        assert _plain_segments(p) is None, p
 
 
 class _Str(str):
