@@ -77,6 +77,41 @@ def test_conflict_locations_in_both_builds(pure: str, tmp_path: Path) -> None:
     assert f"(registered at {script}:9):" in got["on_default"]
 
 
+def test_servemux_subclasses_isinstance_and_repr() -> None:
+    calls = []
+
+    class Counting(ServeMux):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def __call__(self, w: http.ResponseWriter, r: http.Request) -> None:
+            self.count += 1
+            super().__call__(w, r)
+
+    mux = Counting()
+    mux.handle_func("/a", lambda w, r: calls.append(r.pattern))
+    serve(mux, "GET", "/a")
+    assert (mux.count, calls) == (1, ["/a"])
+    assert isinstance(mux, ServeMux)
+    assert repr(mux) == "<ServeMux 1 patterns>"
+
+
+def test_servemux_subclass_skipping_init_raises_attribute_error() -> None:
+    # Compiled, the routing tree is a typed field left None: an error, never a crash.
+    class Broken(ServeMux):
+        def __init__(self) -> None:
+            pass
+
+    mux = Broken()
+    with pytest.raises(AttributeError):
+        mux.handle_func("/a", lambda w, r: None)
+    with pytest.raises(AttributeError):
+        serve(mux, "GET", "/a")
+    with pytest.raises(AttributeError):
+        serve(mux, "GET", "/a//b")
+
+
 def test_rejected_pattern_leaves_mux_unchanged() -> None:
     mux = ServeMux()
     mux.handle_func("/a/{x}", lambda w, r: w.write(b"first"))

@@ -11,6 +11,11 @@
 #   every registered pattern that could match the same request) before the tree changes, so a
 #   rejected pattern leaves the mux as it was.
 # - Matching takes no lock and allocates only the segment list and the wildcard values.
+#
+# The directive below matters only when the module is compiled: a subclass whose __init__ skips
+# ServeMux.__init__ leaves the typed _tree None, and calling into it must raise AttributeError
+# (as the pure module does) rather than crash.
+# cython: nonecheck=True
 from __future__ import annotations
 
 import os
