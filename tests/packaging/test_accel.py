@@ -65,7 +65,10 @@ def test_pxd_declares_exactly_the_slots_of_each_compiled_class(name: str) -> Non
             f"only in .py {sorted(set(slots) - declared)}, only in .pxd {sorted(declared - set(slots))}"
         )
         checked += 1
-    assert checked >= 1, f"{name}: no cdef class of the .pxd found in the .py"
+    # Every class the .pxd declares (with a body) is one of the .py's; a module may have none
+    # (gonet.http._header compiles functions and a plain Python class).
+    declared_classes = re.findall(r"^cdef class (\w+)\b[^\n]*:", pxd_text, re.M)
+    assert checked == len(declared_classes), f"{name}: a cdef class of the .pxd is not in the .py"
 
 
 def test_pure_python_env_var_selects_the_py_files() -> None:

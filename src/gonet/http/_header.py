@@ -25,7 +25,7 @@ _SANITIZE = str.maketrans("\r\n", "  ")
 
 def valid_header_field_name(name: str) -> bool:
     """Report whether name is a non-empty token (RFC 9110 5.1). Go: httpguts.ValidHeaderFieldName."""
-    return bool(name) and all(c in _TOKEN_STR for c in name)
+    return bool(name) and _TOKEN_STR.issuperset(name)
 
 
 def canonical_header_key(key: str) -> str:
@@ -39,7 +39,7 @@ def canonical_header_key(key: str) -> str:
         return c
     if not valid_header_field_name(key):
         return key
-    c = "-".join(p[:1].upper() + p[1:].lower() for p in key.split("-"))
+    c = "-".join([p[:1].upper() + p[1:].lower() for p in key.split("-")])
     if len(_canon_cache) < _CANON_CACHE_MAX:
         _canon_cache[key] = c
     return c

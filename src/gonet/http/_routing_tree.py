@@ -77,12 +77,12 @@ class RoutingNode:
     # -- matching -----------------------------------------------------------------------------
 
     def match(
-        self, host: str, method: str, segs: list[str], raw: str
-    ) -> tuple[RoutingNode, list[str]] | None:
-        """Return the leaf matching host, method and the path, with the wildcard values.
+        self, host: str, method: str, segs: list[str], raw: str, matches: list[str]
+    ) -> RoutingNode | None:
+        """Return the leaf matching host, method and the path; append the wildcard values to matches.
 
-        A pattern with the request's host wins over patterns without a host.
-        Go: routingNode.match.
+        A pattern with the request's host wins over patterns without a host. matches is left
+        as it was when nothing matches. Go: routingNode.match.
 
         Args:
             segs: split_path(raw).
@@ -91,62 +91,63 @@ class RoutingNode:
         if host and self.children:
             h = self.children.get(host)
             if h is not None:
-                m = h._match_method_and_path(method, segs, raw)
-                if m is not None:
-                    return m
+                n = h._match_method_and_path(method, segs, raw, matches)
+                if n is not None:
+                    return n
         w = self.wild
         if w is None:
             return None
-        return w._match_method_and_path(method, segs, raw)
+        return w._match_method_and_path(method, segs, raw, matches)
 
     def _match_method_and_path(
-        self, method: str, segs: list[str], raw: str
-    ) -> tuple[RoutingNode, list[str]] | None:
+        self, method: str, segs: list[str], raw: str, matches: list[str]
+    ) -> RoutingNode | None:
         c = self.children.get(method)
         if c is not None:
-            m = c.match_path(segs, 0, [], raw)
-            if m is not None:
-                return m
+            n = c.match_path(segs, 0, matches, raw)
+            if n is not None:
+                return n
         if method == "HEAD":
             c = self.children.get("GET")
             if c is not None:
-                m = c.match_path(segs, 0, [], raw)
-                if m is not None:
-                    return m
+                n = c.match_path(segs, 0, matches, raw)
+                if n is not None:
+                    return n
         c = self.wild
         if c is None:
             return None
-        return c.match_path(segs, 0, [], raw)
+        return c.match_path(segs, 0, matches, raw)
 
-    def match_path(
-        self, segs: list[str], i: int, matches: list[str], raw: str
-    ) -> tuple[RoutingNode, list[str]] | None:
-        """Match segs[i:] below this node (backtracking); matches collects wildcard values.
+    def match_path(self, segs: list[str], i: int, matches: list[str], raw: str) -> RoutingNode | None:
+        """Match segs[i:] below this node (backtracking); return the leaf or None.
 
+        matches collects the wildcard values; a failed match leaves it as it was.
         Go: routingNode.matchPath.
         """
         if i == len(segs):
-            return (self, matches) if self.pattern is not None else None
+            return self if self.pattern is not None else None
         seg = segs[i]
         c = self.children.get(seg)
         if c is not None:
-            m = c.match_path(segs, i + 1, matches, raw)
-            if m is not None:
-                return m
+            n = c.match_path(segs, i + 1, matches, raw)
+            if n is not None:
+                return n
         c = self.wild
         if c is not None and seg != "/":
             matches.append(seg)
-            m = c.match_path(segs, i + 1, matches, raw)
-            if m is not None:
-                return m
+            n = c.match_path(segs, i + 1, matches, raw)
+            if n is not None:
+                return n
             matches.pop()
         c = self.multi
         if c is not None:
             p = c.pattern
-            if p is not None and p.segments[-1].s:
-                # The rest of the raw path after the i-th "/", unescaped as a whole.
-                matches.append(path_unescape_or_keep(_rest(raw, i)))
-            return c, matches
+            if p is not None:
+                last = p.segments[-1]
+                if last.s:
+                    # The rest of the raw path after the i-th "/", unescaped as a whole.
+                    matches.append(path_unescape_or_keep(_rest(raw, i)))
+            return c
         return None
 
     def matching_methods(self, host: str, segs: list[str], raw: str, out: set[str]) -> None:

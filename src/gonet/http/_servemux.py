@@ -11,6 +11,11 @@
 #   every registered pattern that could match the same request) before the tree changes, so a
 #   rejected pattern leaves the mux as it was.
 # - Matching takes no lock and allocates only the segment list and the wildcard values.
+#
+# The directive below matters only when the module is compiled: a subclass whose __init__ skips
+# ServeMux.__init__ leaves the typed _tree None, and calling into it must raise AttributeError
+# (as the pure module does) rather than crash.
+# cython: nonecheck=True
 from __future__ import annotations
 
 import os
@@ -33,7 +38,11 @@ __all__ = ["ServeMux", "new_serve_mux", "default_serve_mux", "handle", "handle_f
 
 # The characters an escaped path keeps as they are (Go's shouldEscape for encodePath).
 _PATH_KEEP = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._")
-_HERE = os.path.normcase(os.path.abspath(__file__))
+# Host header -> host without its port, for the hosts served so far (a server sees few).
+_hosts: dict[str, str] = {}
+_HOSTS_MAX = 256
+# This module's source, whichever implementation runs: compiled, __file__ is the extension.
+_HERE = os.path.normcase(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_servemux.py"))
 
 
 def _escaped_path(u: URL) -> str:
@@ -61,6 +70,31 @@ def _strip_host_port(h: str) -> str:
     return host
 
 
+def _plain_segments(p: str) -> list[str] | None:
+    # split_path(p) when p is already clean and escaped as it stands (so no redirect to a
+    # canonical form) and has no %-escape to undo in its segments; else None.
+    if not p or p[0] != "/" or "//" in p or "/." in p:
+        return None
+    for c in p:
+        # _PATH_KEEP, spelled out: compiled, a literal here is a C switch on the character.
+        if c not in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/;,$&+=:@!*'()~-._":
+            return None
+    segs = p[1:].split("/")
+    if segs[-1] == "":
+        segs[-1] = "/"
+    return segs
+
+
+def _strip_host_port_cached(h: str) -> str:
+    # _strip_host_port, remembered for the first _HOSTS_MAX hosts.
+    got = _hosts.get(h)
+    if got is None:
+        got = _strip_host_port(h)
+        if len(_hosts) < _HOSTS_MAX:
+            _hosts[h] = got
+    return got
+
+
 def _url_from_escaped(escaped: str, raw_query: str) -> URL:
     # Go: urlFromEscaped: keep path and raw_path in sync so str() neither re-escapes nor unescapes.
     try:
@@ -71,8 +105,10 @@ def _url_from_escaped(escaped: str, raw_query: str) -> URL:
 
 
 def _caller_location() -> str:
-    # "file:line" of the first frame outside this module: the user's registration call.
-    f = sys._getframe(1)
+    # "file:line" of the first frame outside this module: the user's registration call. The
+    # walk starts at the innermost Python frame: compiled, this module's functions push no
+    # frames, so that is already the caller's; pure, it skips this module's own frames.
+    f = sys._getframe(0)
     while f is not None and os.path.normcase(os.path.abspath(f.f_code.co_filename)) == _HERE:
         f = f.f_back  # type: ignore[assignment]
     if f is None:
@@ -82,10 +118,14 @@ def _caller_location() -> str:
 
 def _exact_match(n: RoutingNode | None, path: str) -> bool:
     # Go: exactMatch: no multi wildcard matched a non-empty rest of the path.
-    if n is None or n.pattern is None:
+    if n is None:
         return False
-    segs = n.pattern.segments
-    if not segs[-1].multi:
+    pat = n.pattern
+    if pat is None:
+        return False
+    segs = pat.segments
+    last = segs[-1]
+    if not last.multi:
         return True
     if path and path[-1] != "/":
         return False
@@ -195,13 +235,13 @@ class ServeMux:
         self, host: str, method: str, path: str, u: URL | None
     ) -> tuple[RoutingNode | None, list[str], URL | None]:
         # Go: matchOrRedirect: the match, or the URL with a trailing slash that matches exactly.
-        m = self._tree.match(host, method, split_path(path), path)
-        n, matches = m if m is not None else (None, [])
+        matches: list[str] = []
+        n = self._tree.match(host, method, split_path(path), path, matches)
         if u is not None and path and path[-1] != "/" and not _exact_match(n, path):
             path += "/"
-            m2 = self._tree.match(host, method, split_path(path), path)
-            if m2 is not None and _exact_match(m2[0], path):
-                return m2[0], [], _url_from_escaped(path, u.raw_query)
+            n2 = self._tree.match(host, method, split_path(path), path, [])
+            if n2 is not None and _exact_match(n2, path):
+                return n2, [], _url_from_escaped(path, u.raw_query)
         return n, matches, None
 
     def _find_handler(self, r: Request) -> tuple[Handler, str, Pattern | None, list[str]]:
@@ -251,29 +291,19 @@ class ServeMux:
             return
         u = r.url
         p = u.path
-        if (
-            r.method != "CONNECT"
-            and not u.raw_path
-            and p
-            and _PATH_KEEP.issuperset(p)
-            and "//" not in p
-            and "/." not in p
-            and p[0] == "/"
-        ):
-            # The common case, answered without the general lookup: the path is already
-            # clean and escaped as it stands (so no redirect to a canonical form) and has no
-            # %-escape to undo in its segments.
+        method = r.method
+        # The common case, answered without the general lookup (which gives the same answer
+        # slower): a plain str path, already clean and escaped as it stands.
+        segs = _plain_segments(p) if type(p) is str and method != "CONNECT" and not u.raw_path else None
+        if segs is not None:
             host = r.host
             if ":" in host:
-                host = _strip_host_port(host)
-            segs = p[1:].split("/")
-            if segs[-1] == "":
-                segs[-1] = "/"
-            m = self._tree.match(host, r.method, segs, p)
-            if m is not None:
-                n, matches = m
+                host = _strip_host_port_cached(host)
+            matches: list[str] = []
+            n = self._tree.match(host, method, segs, p, matches)
+            if n is not None:
                 pat = n.pattern
-                if pat is not None and (p[-1] == "/" or _exact_match(n, p)):
+                if pat is not None and (segs[-1] == "/" or _exact_match(n, p)):
                     r.pattern = pat.str
                     if matches:
                         for name, value in zip(pat.names, matches, strict=False):
