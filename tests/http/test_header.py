@@ -1,6 +1,9 @@
 # Header: Go's canonical keys, multi-values, and a wire form that never carries a line break.
 from __future__ import annotations
 
+import copy
+import pickle
+
 import pytest
 
 from gonet.http import Header, canonical_header_key
@@ -71,3 +74,31 @@ def test_write_encodes_latin1_and_falls_back_to_utf8() -> None:
     out = bytearray()
     h.write(out, exclude=frozenset())
     assert bytes(out) == b"X-L: caf\xe9\r\nX-U: \xe2\x82\xac\r\n"
+
+
+def test_header_is_a_mutable_unhashable_value_that_copies_pickles_and_subclasses() -> None:
+    # Header is compiled to an extension type; it must behave as the plain class it is in
+    # pure Python.
+    h = Header({"X-A": ["1", "2"]})
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(h)
+    c = copy.copy(h)
+    assert c == h
+    assert c is not h
+    p = pickle.loads(pickle.dumps(h))
+    assert p == h
+    assert p.values("X-A") == ["1", "2"]
+
+    class Traced(Header):
+        __slots__ = ("sets",)
+
+        def set(self, key: str, value: str) -> None:
+            self.sets = getattr(self, "sets", 0) + 1
+            super().set(key, value)
+
+    t = Traced({"a": "b"})
+    t.set("c", "d")
+    assert isinstance(t, Header)
+    assert t.sets == 1
+    assert t.get("C") == "d"
+    assert t.get("a") == "b"

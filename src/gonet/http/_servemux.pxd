@@ -6,7 +6,9 @@
 cimport cython
 
 from gonet.http._pattern cimport Pattern, Segment
+from gonet.http._request cimport Request
 from gonet.http._routing_tree cimport RoutingNode
+from gonet.net.url cimport URL
 
 cdef frozenset _PATH_KEEP
 cdef dict _hosts
@@ -31,5 +33,7 @@ cdef class ServeMux:
     cpdef tuple _match_or_redirect(self, object host, object method, object path, object u)
     @cython.locals(n=RoutingNode, matches=list)
     cpdef tuple _find_handler(self, object r)
+    @cython.locals(u=URL, matches=list, n=RoutingNode, pat=Pattern)
+    cpdef _route(self, object w, Request r)
     @cython.locals(out=set)
     cpdef list _matching_methods(self, object host, object path)

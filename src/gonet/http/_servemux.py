@@ -284,6 +284,10 @@ class ServeMux:
 
     def __call__(self, w: ResponseWriter, r: Request) -> None:
         """Route r to the handler of the most specific matching pattern. Go: ServeMux.ServeHTTP."""
+        self._route(w, r)
+
+    def _route(self, w: ResponseWriter, r: Request) -> None:
+        # __call__'s body: compiled, r and its URL are typed, so their fields are C reads.
         if r.request_uri == "*":
             if r.proto_at_least(1, 1):
                 w.header().set("Connection", "close")

@@ -5,6 +5,7 @@
 cimport cython
 
 from gonet._poll._fd_unix cimport FD
+from gonet.http._header cimport Header
 from gonet.http._request cimport Request
 from gonet.net.url cimport URL
 
@@ -72,7 +73,7 @@ cdef class conn:
     cpdef on_message_complete(self)
     cpdef _take_parser(self)
     cpdef _give_parser_back(self)
-    @cython.locals(r=_ServerRequest, u=URL)
+    @cython.locals(r=_ServerRequest, u=URL, h=Header)
     cpdef _new_request(self)
     cpdef _feed(self, object data)
     @cython.locals(n=Py_ssize_t, rbuf=bytearray)
@@ -89,7 +90,7 @@ cdef class conn:
 cdef class response:
     cdef public conn _c
     cdef public Request _req
-    cdef public object _h
+    cdef public Header _h
     cdef public long status
     cdef public bint wrote_header
     cdef public bytearray _buf
@@ -105,6 +106,7 @@ cdef class response:
     cdef public object _trailers
     cdef public object _out
 
+    @cython.locals(h=Header)
     cdef _setup(self, conn c, Request req)
     cpdef _send_body(self, object data)
     cpdef _send_head(self, bint final)

@@ -208,10 +208,6 @@ class _StatusError(Exception):
 # -- the response writer --------------------------------------------------------------------------
 
 
-# Makes a Header, Request or URL without running its __init__ (the hot path sets every field).
-_object_new = object.__new__
-
-
 class response:  # noqa: N801 - Go's name
     """The ResponseWriter the server hands to a handler. Go: server.go response + chunkWriter."""
 
@@ -243,7 +239,7 @@ class response:  # noqa: N801 - Go's name
         # skips a Python call's argument handling.
         self._c = c
         self._req = req
-        h = _object_new(Header)
+        h = Header.__new__(Header)
         h._m = {}
         self._h = h
         self.status = 0
@@ -1189,7 +1185,7 @@ class conn:  # noqa: N801 - Go's name
         # the cost of a small request went to its keyword arguments); _REQUEST_FIELDS checks
         # at import that this list and Request's slots agree.
         r = _ServerRequest.__new__(_ServerRequest)
-        h = _object_new(Header)
+        h = Header.__new__(Header)
         h._m = m
         r.method = method
         r.url = u
