@@ -108,6 +108,8 @@ cdef class response:
 
     @cython.locals(h=Header)
     cdef _setup(self, conn c, Request req)
+    cpdef write_header(self, object code)
+    cpdef write(self, object data)
     cpdef _send_body(self, object data)
     cpdef _send_head(self, bint final)
     cpdef bint _send_simple(self)

@@ -5,6 +5,7 @@
 cimport cython
 
 from gonet.http._request cimport Request
+from gonet.http._server cimport response
 
 cdef dict _header_keys
 cdef dict _status_codes
@@ -31,7 +32,7 @@ cdef class _Response:
 
     @cython.locals(key=str, got=object, length=Py_ssize_t, lengths=Py_ssize_t, plain=bint)
     cdef _check_headers(self, object headers)
-    @cython.locals(key=str, m=dict, vs=object)
+    @cython.locals(key=str, m=dict, vs=object, rw=response)
     cpdef send_headers(self, bint skip_length=*)
 
 cdef class WSGIHandler:
@@ -44,7 +45,7 @@ cdef class WSGIHandler:
 
     @cython.locals(env=dict, m=dict, key=str, vs=list, n=Py_ssize_t)
     cpdef dict environ(self, Request r)
-    @cython.locals(total=Py_ssize_t)
+    @cython.locals(total=Py_ssize_t, rw=response)
     cdef bint _send_blocks(self, _Response resp, object blocks, Request r) except -1
     cdef _send(self, _Response resp, object result, bint head)
     cdef bint _sendfile(self, _Response resp, object fw, bint head) except -1

@@ -384,7 +384,11 @@ class _Response:
         if self.status is None:
             raise RuntimeError("wsgi: the app did not call start_response before its body or its end")
         self.sent = True
-        h = self.w.header()
+        w = self.w
+        # The server's own writer is called directly (C calls when compiled); any other
+        # ResponseWriter through its methods.
+        rw = w if type(w) is response else None
+        h = rw._h if rw is not None else w.header()
         if type(h) is not Header:  # a writer's own header type: through its add()
             for name, value in self.headers:
                 if not (skip_length and _header_keys.get(name) == "Content-Length"):
@@ -403,7 +407,10 @@ class _Response:
                 m[key] = [value]
             else:
                 vs.append(value)
-        self.w.write_header(self.code)
+        if rw is not None:
+            rw.write_header(self.code)
+        else:
+            w.write_header(self.code)
 
     def write(self, data: bytes) -> None:
         """PEP 3333's write() callable: send data now (headers first)."""
@@ -575,7 +582,11 @@ class WSGIHandler:
             return True
         try:
             if len(blocks) == 1:
-                w.write(blocks[0])
+                if type(w) is response:
+                    rw = w
+                    rw.write(blocks[0])
+                else:
+                    w.write(blocks[0])
             elif total <= _JOIN_MAX:
                 w.write(b"".join(blocks))
             else:
