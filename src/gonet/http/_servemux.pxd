@@ -18,7 +18,7 @@ cpdef object _escaped_path(object u)
 cpdef object _strip_host_port(object h)
 cpdef object _strip_host_port_cached(object h)
 # Only called with an exact str (the caller checks), so the path's methods are C calls.
-@cython.locals(segs=list, c=Py_UCS4)
+@cython.locals(segs=list)
 cpdef list _plain_segments(str p)
 @cython.locals(pat=Pattern, segs=list, last=Segment)
 cpdef bint _exact_match(RoutingNode n, object path) except -1
